@@ -1,0 +1,1 @@
+"""Thesis Tracker."""

@@ -1,0 +1,168 @@
+"""The records that flow between stages: Article, Claim, Outcome, Failure.
+
+All are frozen dataclasses. Their field names are a contract shared with the
+exports (`thesis export ...`), the gold files and the report. Conversions to
+rows and frames happen at the edges (`store`, `export`), not here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from typing import Any, Literal
+
+ClaimKind = Literal["target", "move", "relative", "direction"]
+Direction = Literal["up", "down"]
+Status = Literal["hit", "miss", "pending", "no_data", "no_date", "excluded"]
+FINAL_STATUSES: frozenset[str] = frozenset({"hit", "miss", "excluded"})
+
+
+def stable_id(*parts: object) -> str:
+    """A short content-derived id: the same parts always give the same id."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One piece of commentary, with its analysed text and the raw copy kept for audit.
+
+    `published_source` says where the date came from (front_matter, html_meta,
+    text_header, override, inferred); an inferred date is never treated as certain.
+    """
+
+    article_id: str
+    location: str
+    title: str | None
+    author: str | None
+    published: date | None
+    published_source: str | None
+    source: str | None
+    url: str | None
+    text: str
+    raw: str
+    raw_format: str
+
+    @classmethod
+    def build(cls, *, location: str, text: str, raw: str, raw_format: str, **meta: Any) -> Article:
+        """Create an Article whose id derives from its analysed text."""
+        article_id = stable_id("article", " ".join(text.split()))
+        defaults: dict[str, Any] = {
+            "title": None,
+            "author": None,
+            "published": None,
+            "published_source": None,
+            "source": None,
+            "url": None,
+        }
+        defaults.update(meta)
+        return cls(
+            article_id=article_id,
+            location=location,
+            text=text,
+            raw=raw,
+            raw_format=raw_format,
+            **defaults,
+        )
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A labelled span of text: a catalyst or a risk."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable forecast, with the sentence it came from."""
+
+    claim_id: str
+    article_id: str
+    url: str | None
+    title: str | None
+    published: date | None
+    forecaster: str
+    forecaster_org: str | None
+    forecaster_role: Literal["author", "quoted"]
+    subject: str
+    subject_text: str
+    kind: ClaimKind
+    direction: Direction
+    target_low: float | None
+    target_high: float | None
+    move_pct: float | None
+    benchmark: str | None
+    ratio: float | None
+    horizon_start: date | None
+    horizon_end: date | None
+    horizon_text: str | None
+    horizon_assumed: bool
+    hedge: str | None
+    conditional: bool
+    negated: bool
+    evidence: str
+    evidence_start: int
+    evidence_end: int
+    catalysts: tuple[Tag, ...] = field(default_factory=tuple)
+    risks: tuple[Tag, ...] = field(default_factory=tuple)
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict in the export contract (dates as ISO strings)."""
+        return _record(self)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a claim fared against prices, decided as of `as_of`."""
+
+    claim_id: str
+    status: Status
+    as_of: date
+    reason: str
+    series: str | None = None
+    start_date: date | None = None
+    start_price: float | None = None
+    end_date: date | None = None
+    end_price: float | None = None
+    return_pct: float | None = None
+    benchmark_return_pct: float | None = None
+    excess_return_pct: float | None = None
+    best_price: float | None = None
+    worst_price: float | None = None
+    hit_date: date | None = None
+    days_to_hit: int | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-ready dict in the export contract (dates as ISO strings)."""
+        return _record(self)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An item a stage could not process, and why, in words a person can act on."""
+
+    item: str
+    stage: str
+    reason: str
+
+    @property
+    def failure_id(self) -> str:
+        return stable_id("failure", self.stage, self.item, self.reason)
+
+    def to_record(self) -> dict[str, Any]:
+        return {"failure_id": self.failure_id, **asdict(self)}
+
+
+def _record(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = [asdict(v) for v in value]
+        out[f.name] = value
+    return out

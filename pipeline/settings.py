@@ -1,0 +1,63 @@
+"""One settings object: defaults here, an optional TOML file, CLI flags override."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ThesisError
+
+DB_ENV = "THESIS_DB"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how a run behaves.
+
+    `as_of` None means: the last date with price data.
+    `default_horizon_months` applies when a claim states no horizon.
+    """
+
+    db_path: Path = Path("thesis.db")
+    out_dir: Path = Path("reports")
+    prices_dir: Path | None = None
+    as_of: date | None = None
+    default_horizon_months: int = 12
+    default_benchmark: str = "^GSPC"
+    progress: bool = True
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with every override that is not None applied."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    """Defaults, then `THESIS_DB`, then a TOML file's `[thesis]` table if given.
+
+    Raises:
+        ThesisError: the TOML file is missing, malformed or names an unknown key.
+    """
+    settings = Settings()
+    if env_db := os.environ.get(DB_ENV):
+        settings = replace(settings, db_path=Path(env_db))
+    if config is None:
+        return settings
+    try:
+        table = tomllib.loads(config.read_text(encoding="utf-8")).get("thesis", {})
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ThesisError(f"cannot read settings ({exc}); fix the TOML file", str(config)) from exc
+    known = {f.name: f for f in fields(Settings)}
+    for key in table:
+        if key not in known:
+            raise ThesisError(f"unknown setting {key!r}; known: {', '.join(known)}", str(config))
+    converted = {
+        key: Path(value) if key.endswith(("_path", "_dir")) else value
+        for key, value in table.items()
+    }
+    if isinstance(converted.get("as_of"), str):
+        converted["as_of"] = date.fromisoformat(converted["as_of"])
+    return replace(settings, **converted)

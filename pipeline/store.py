@@ -1,0 +1,305 @@
+"""The SQLite store: the only module that speaks SQL or imports sqlite-utils.
+
+Input: records from the stages. Output: records and rows back. Side effects: one
+database file in WAL mode, its schema built by migrations. Every batch is written
+in one transaction, so an interrupted run never leaves half an article behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+from sqlite_utils.migrations import Migrations
+
+from .errors import StoreError
+from .models import Article, Claim, Failure, Outcome, Tag
+
+migrations = Migrations("thesis")
+
+TABLES = ("articles", "claims", "outcomes", "failures", "prices")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["articles"].create(  # type: ignore[union-attr]
+        {
+            "article_id": str,
+            "location": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "published_source": str,
+            "source": str,
+            "url": str,
+            "text": str,
+            "raw": str,
+            "raw_format": str,
+            "ingested_at": str,
+            "extractor_version": str,
+        },
+        pk="article_id",
+    )
+    claim_columns: dict[str, Any] = {f.name: str for f in fields(Claim)}
+    for name in ("target_low", "target_high", "move_pct", "ratio"):
+        claim_columns[name] = float
+    for name in ("horizon_assumed", "conditional", "negated", "evidence_start", "evidence_end"):
+        claim_columns[name] = int
+    db["claims"].create(claim_columns, pk="claim_id")  # type: ignore[union-attr]
+    db["claims"].create_index(["article_id"])  # type: ignore[union-attr]
+    outcome_columns: dict[str, Any] = {f.name: str for f in fields(Outcome)}
+    for name in (
+        "start_price",
+        "end_price",
+        "return_pct",
+        "benchmark_return_pct",
+        "excess_return_pct",
+        "best_price",
+        "worst_price",
+    ):
+        outcome_columns[name] = float
+    outcome_columns["days_to_hit"] = int
+    outcome_columns["decided_at"] = str
+    db["outcomes"].create(outcome_columns, pk="claim_id")  # type: ignore[union-attr]
+    db["failures"].create(  # type: ignore[union-attr]
+        {"failure_id": str, "item": str, "stage": str, "reason": str, "at": str},
+        pk="failure_id",
+    )
+    db["prices"].create(  # type: ignore[union-attr]
+        {
+            "symbol": str,
+            "date": str,
+            "open": float,
+            "high": float,
+            "low": float,
+            "close": float,
+            "adj_close": float,
+            "volume": float,
+            "provider": str,
+        },
+        pk=("symbol", "date"),
+    )
+
+
+class Store:
+    """A Thesis Tracker database. Open with `Store(path)`; the schema is migrated on open."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            if self.path.parent != Path():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = Database(self.path)
+            self.db.enable_wal()
+            migrations.apply(self.db)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(
+                f"cannot open the database ({exc}); pass --db PATH to a writable SQLite file",
+                str(self.path),
+            ) from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _table(self, name: str) -> Table:
+        table = self.db[name]
+        assert isinstance(table, Table)
+        return table
+
+    # -- articles ---------------------------------------------------------------
+
+    def save_articles(self, articles: Sequence[Article]) -> int:
+        """Store new articles in one transaction; returns how many were new."""
+        table = self._table("articles")
+        known = self._existing_ids("articles", "article_id", [a.article_id for a in articles])
+        now = _now()
+        rows = []
+        for article in articles:
+            if article.article_id in known:
+                continue
+            known.add(article.article_id)
+            row = _row(article)
+            row.update(ingested_at=now, extractor_version=None)
+            rows.append(row)
+        with self.db.atomic():
+            table.insert_all(rows, pk="article_id", ignore=True)
+        return len(rows)
+
+    def articles(self, *, needing_extraction: str | None = None) -> list[Article]:
+        """All articles, or those not yet extracted by extractor version `needing_extraction`."""
+        if needing_extraction is None:
+            rows = self._table("articles").rows_where(order_by="published, article_id")
+        else:
+            rows = self._table("articles").rows_where(
+                "extractor_version is null or extractor_version != ?",
+                [needing_extraction],
+                order_by="published, article_id",
+            )
+        names = {f.name for f in fields(Article)}
+        return [
+            Article(**{k: _to_date(v) if k == "published" else v for k, v in row.items() if k in names})
+            for row in rows
+        ]
+
+    # -- claims -----------------------------------------------------------------
+
+    def save_extraction(self, batch: Sequence[tuple[str, Sequence[Claim]]], version: str) -> int:
+        """Replace the claims of each article in `batch` and mark it extracted, atomically."""
+        claims_table = self._table("claims")
+        articles = self._table("articles")
+        added = 0
+        with self.db.atomic():
+            for article_id, claims in batch:
+                old = {r["claim_id"] for r in claims_table.rows_where("article_id = ?", [article_id])}
+                claims_table.delete_where("article_id = ?", [article_id])
+                claims_table.insert_all((_row(c) for c in claims), pk="claim_id", replace=True)
+                added += len({c.claim_id for c in claims} - old)
+                articles.update(article_id, {"extractor_version": version})
+        return added
+
+    def claims(self) -> list[Claim]:
+        rows = self._table("claims").rows_where(order_by="published, article_id, evidence_start")
+        return [_claim_from_row(row) for row in rows]
+
+    # -- outcomes ---------------------------------------------------------------
+
+    def save_outcomes(self, outcomes: Iterable[Outcome]) -> int:
+        """Upsert outcomes in one transaction; returns how many rows were written."""
+        now = _now()
+        rows = [{**_row(o), "decided_at": now} for o in outcomes]
+        with self.db.atomic():
+            self._table("outcomes").upsert_all(rows, pk="claim_id")
+        return len(rows)
+
+    def outcomes(self) -> dict[str, Outcome]:
+        names = {f.name for f in fields(Outcome)}
+        out = {}
+        for row in self._table("outcomes").rows:
+            values = {k: v for k, v in row.items() if k in names}
+            for key in ("as_of", "start_date", "end_date", "hit_date"):
+                values[key] = _to_date(values[key])
+            out[row["claim_id"]] = Outcome(**values)
+        return out
+
+    # -- failures ---------------------------------------------------------------
+
+    def save_failures(self, failures: Sequence[Failure]) -> int:
+        now = _now()
+        known = self._existing_ids("failures", "failure_id", [f.failure_id for f in failures])
+        rows = [{**f.to_record(), "at": now} for f in failures if f.failure_id not in known]
+        with self.db.atomic():
+            self._table("failures").insert_all(rows, pk="failure_id", ignore=True)
+        return len(rows)
+
+    def failures(self) -> list[Failure]:
+        return [
+            Failure(item=r["item"], stage=r["stage"], reason=r["reason"])
+            for r in self._table("failures").rows_where(order_by="at")
+        ]
+
+    # -- prices -----------------------------------------------------------------
+
+    def save_prices(self, symbol: str, frame: pd.DataFrame, provider: str) -> int:
+        """Upsert daily bars for `symbol` (a frame indexed by date); returns rows written."""
+        rows = [
+            {
+                "symbol": symbol,
+                "date": day.date().isoformat() if hasattr(day, "date") else str(day),
+                **{k: _float_or_none(bar.get(k)) for k in ("open", "high", "low", "close", "adj_close", "volume")},
+                "provider": provider,
+            }
+            for day, bar in frame.iterrows()
+        ]
+        with self.db.atomic():
+            self._table("prices").upsert_all(rows, pk=("symbol", "date"))
+        return len(rows)
+
+    def prices(self, symbol: str) -> pd.DataFrame:
+        """Daily bars for `symbol`, indexed by date (empty frame when none)."""
+        frame = pd.read_sql_query(
+            "select date, open, high, low, close, adj_close, volume from prices "
+            "where symbol = ? order by date",
+            self.db.conn,
+            params=[symbol],
+        )
+        frame["date"] = pd.to_datetime(frame["date"])
+        return frame.set_index("date")
+
+    def price_symbols(self) -> dict[str, tuple[date, date, str]]:
+        """For each stored symbol: first date, last date and provider."""
+        rows = self.db.execute(
+            "select symbol, min(date), max(date), max(provider) from prices group by symbol"
+        ).fetchall()
+        return {r[0]: (date.fromisoformat(r[1]), date.fromisoformat(r[2]), r[3]) for r in rows}
+
+    # -- reading for exports and reports ---------------------------------------
+
+    def rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of one of the public tables, in a stable order."""
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        pk = self._table(table).pks
+        yield from self._table(table).rows_where(order_by=", ".join(pk))
+
+    def counts(self) -> dict[str, int]:
+        return {name: self._table(name).count for name in TABLES}
+
+    def _existing_ids(self, table: str, column: str, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.db.execute(
+                    f"select {column} from {table} where {column} in ({marks})", chunk
+                )
+            )
+        return found
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _row(record: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, bool):
+            value = int(value)
+        elif isinstance(value, tuple):
+            value = json.dumps([{"label": t.label, "text": t.text} for t in value])
+        row[f.name] = value
+    return row
+
+
+def _claim_from_row(row: dict[str, Any]) -> Claim:
+    values = {f.name: row[f.name] for f in fields(Claim)}
+    for key in ("published", "horizon_start", "horizon_end"):
+        values[key] = _to_date(values[key])
+    for key in ("horizon_assumed", "conditional", "negated"):
+        values[key] = bool(values[key])
+    for key in ("catalysts", "risks"):
+        values[key] = tuple(Tag(**t) for t in json.loads(values[key] or "[]"))
+    return Claim(**values)
+
+
+def _to_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _float_or_none(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return float(value)
