@@ -1,1 +1,57 @@
-"""Thesis Tracker."""
+"""Thesis Tracker: read market commentary, extract forecasts, grade them against prices.
+
+The public API, stage by stage (ingest → extract → prices → track → report):
+
+    from pipeline import Store, Settings, run_all
+    store = Store("thesis.db")
+    summary = run_all(store, [Path("corpus")], Settings(prices_dir=Path("../shared/prices")))
+"""
+
+from .errors import ExtractError, IngestError, PriceDataError, StoreError, ThesisError
+from .extract import claims_from_doc, extract_claims, make_nlp
+from .ingest import Overrides, ingest_paths, read_document
+from .models import Article, Claim, Failure, Outcome, Tag
+from .parse import parse_html, parse_text
+from .prices import CsvFolderProvider, PriceBook, update_prices
+from .report import describe_claim, render_report
+from .run import extract, ingest, load_prices, report, run_all, track
+from .settings import Settings, load_settings
+from .store import Store
+from .track import resolve_claim, resolve_claims
+
+__all__ = [
+    "Article",
+    "Claim",
+    "CsvFolderProvider",
+    "ExtractError",
+    "Failure",
+    "IngestError",
+    "Outcome",
+    "Overrides",
+    "PriceBook",
+    "PriceDataError",
+    "Settings",
+    "Store",
+    "StoreError",
+    "Tag",
+    "ThesisError",
+    "claims_from_doc",
+    "describe_claim",
+    "extract",
+    "extract_claims",
+    "ingest",
+    "ingest_paths",
+    "load_prices",
+    "load_settings",
+    "make_nlp",
+    "parse_html",
+    "parse_text",
+    "read_document",
+    "render_report",
+    "report",
+    "resolve_claim",
+    "resolve_claims",
+    "run_all",
+    "track",
+    "update_prices",
+]

@@ -19,14 +19,12 @@ class Settings:
     """Where things live and how a run behaves.
 
     `as_of` None means: the last date with price data.
-    `default_horizon_months` applies when a claim states no horizon.
     """
 
     db_path: Path = Path("thesis.db")
     out_dir: Path = Path("reports")
     prices_dir: Path | None = None
     as_of: date | None = None
-    default_horizon_months: int = 12
     default_benchmark: str = "^GSPC"
     progress: bool = True
 

@@ -26,6 +26,7 @@ from .models import Article, Claim, Failure, Outcome, Tag
 migrations = Migrations("thesis")
 
 TABLES = ("articles", "claims", "outcomes", "failures", "prices")
+META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
 
 
 @migrations()
@@ -116,21 +117,31 @@ class Store:
 
     # -- articles ---------------------------------------------------------------
 
-    def save_articles(self, articles: Sequence[Article]) -> int:
-        """Store new articles in one transaction; returns how many were new."""
+    def save_articles(self, articles: Sequence[Article], *, update_metadata: bool = False) -> int:
+        """Store new articles in one transaction; returns how many were new.
+
+        A known article is left alone, unless `update_metadata` (the user supplied
+        --published/--author/--source): then its metadata is replaced and it is
+        queued for re-extraction, since horizons depend on the date.
+        """
         table = self._table("articles")
         known = self._existing_ids("articles", "article_id", [a.article_id for a in articles])
         now = _now()
-        rows = []
+        rows: list[dict[str, Any]] = []
+        updates: list[tuple[str, dict[str, Any]]] = []
         for article in articles:
+            row = _row(article)
             if article.article_id in known:
+                if update_metadata:
+                    updates.append((article.article_id, {k: row[k] for k in META_FIELDS} | {"extractor_version": None}))
                 continue
             known.add(article.article_id)
-            row = _row(article)
             row.update(ingested_at=now, extractor_version=None)
             rows.append(row)
         with self.db.atomic():
             table.insert_all(rows, pk="article_id", ignore=True)
+            for article_id, update in updates:
+                table.update(article_id, update)
         return len(rows)
 
     def articles(self, *, needing_extraction: str | None = None) -> list[Article]:

@@ -1,0 +1,261 @@
+"""The `thesis` command: parse options, call one library function, print the result.
+
+Expected errors print `Error: ...` and exit 1. A batch in which some articles failed
+finishes, prints each failure, and exits 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import run as stages
+from .errors import ThesisError
+from .evaluate import evaluate_gold
+from .export import FORMATS, TABLES, export_table
+from .ingest import Overrides
+from .settings import Settings, load_settings
+from .store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_ITEMS_FAILED = 2
+
+
+class IsoDate(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
+
+
+def expected_errors(func: F) -> F:
+    """Turn ThesisError into `Error: ...` and exit code 1, with no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ThesisError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    settings: Settings = ctx.obj
+    return settings.with_overrides(**overrides)
+
+
+def _store(settings: Settings) -> Store:
+    return Store(settings.db_path)
+
+
+def _finish(summary: stages.Summary, ingest_failures: bool = True) -> None:
+    for line in summary.lines():
+        click.echo(line)
+    if ingest_failures and any(f.stage == "ingest" for f in summary.failures):
+        raise SystemExit(EXIT_ITEMS_FAILED)
+
+
+prices_option = click.option(
+    "--prices", "prices_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of <SYMBOL>.csv price files."
+)
+as_of_option = click.option("--as-of", "as_of", type=IsoDate(), help="Resolve claims as if today were this date.")
+out_option = click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Report folder (default reports/)."
+)
+sources_argument = click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+def override_options(func: F) -> F:
+    func = click.option("--source", "source_name", help="Source name for a single file.")(func)
+    func = click.option("--author", help="Author for a single file.")(func)
+    return click.option("--published", type=IsoDate(), help="Published date for a single file.")(func)  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite database (default thesis.db, or $THESIS_DB).")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="TOML settings file with a [thesis] table.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.version_option(package_name="thesis-tracker")
+@click.pass_context
+@expected_errors
+def main(ctx: click.Context, db_path: Path | None, config: Path | None, quiet: bool) -> None:
+    """Thesis Tracker: what was predicted, by whom, and did it come true?
+
+    \b
+    Example:
+        thesis run corpus/ --prices ../shared/prices
+    """
+    settings = load_settings(config).with_overrides(db_path=db_path)
+    ctx.obj = settings.with_overrides(progress=False) if quiet else settings
+
+
+@main.command()
+@sources_argument
+@override_options
+@click.pass_context
+@expected_errors
+def ingest(ctx: click.Context, sources: tuple[Path, ...], published: date | None, author: str | None, source_name: str | None) -> None:
+    """Read articles from files and folders into the database.
+
+    \b
+    Example:
+        thesis ingest corpus/
+        thesis ingest notes/iwm.txt --published 2023-11-28 --author "Jane Doe"
+    """
+    settings = _settings(ctx)
+    overrides = Overrides(published, author, source_name)
+    _finish(stages.ingest(_store(settings), list(sources), settings, overrides or None))
+
+
+@main.command()
+@click.pass_context
+@expected_errors
+def extract(ctx: click.Context) -> None:
+    """Extract claims from articles not yet read by this extractor version.
+
+    \b
+    Example:
+        thesis extract
+    """
+    settings = _settings(ctx)
+    _finish(stages.extract(_store(settings), settings))
+
+
+@main.command()
+@prices_option
+@click.pass_context
+@expected_errors
+def prices(ctx: click.Context, prices_dir: Path | None) -> None:
+    """Load daily prices for every symbol the claims need into the cache.
+
+    \b
+    Example:
+        thesis prices --prices ../shared/prices
+    """
+    settings = _settings(ctx, prices_dir=prices_dir)
+    book, failures = stages.load_prices(_store(settings), settings)
+    for symbol in sorted(book.closes):
+        series = book.closes[symbol]
+        click.echo(f"{symbol}: {len(series)} days, {series.index.min().date()} to {series.index.max().date()}")
+    for failure in failures:
+        click.echo(f"missing {failure.item}: {failure.reason}")
+
+
+@main.command()
+@prices_option
+@as_of_option
+@click.pass_context
+@expected_errors
+def track(ctx: click.Context, prices_dir: Path | None, as_of: date | None) -> None:
+    """Grade claims against prices: hit, miss, pending, no_data, no_date or excluded.
+
+    \b
+    Example:
+        thesis track --prices ../shared/prices --as-of 2024-12-31
+    """
+    settings = _settings(ctx, prices_dir=prices_dir, as_of=as_of)
+    _finish(stages.track(_store(settings), settings))
+
+
+@main.command()
+@out_option
+@prices_option
+@as_of_option
+@click.pass_context
+@expected_errors
+def report(ctx: click.Context, out_dir: Path | None, prices_dir: Path | None, as_of: date | None) -> None:
+    """Write the claims-versus-outcomes report (index.html and claims.md).
+
+    With --prices or --as-of, claims are graded again first.
+
+    \b
+    Example:
+        thesis report --out reports/
+    """
+    settings = _settings(ctx, out_dir=out_dir, prices_dir=prices_dir, as_of=as_of)
+    store = _store(settings)
+    if prices_dir or as_of:
+        stages.track(store, settings)
+    _finish(stages.report(store, settings))
+
+
+@main.command(name="run")
+@sources_argument
+@out_option
+@prices_option
+@as_of_option
+@override_options
+@click.pass_context
+@expected_errors
+def run_command(
+    ctx: click.Context,
+    sources: tuple[Path, ...],
+    out_dir: Path | None,
+    prices_dir: Path | None,
+    as_of: date | None,
+    published: date | None,
+    author: str | None,
+    source_name: str | None,
+) -> None:
+    """Run every stage: ingest, extract, prices, track, report.
+
+    \b
+    Example:
+        thesis run corpus/ --prices ../shared/prices
+    """
+    settings = _settings(ctx, out_dir=out_dir, prices_dir=prices_dir, as_of=as_of)
+    overrides = Overrides(published, author, source_name)
+    _finish(stages.run_all(_store(settings), list(sources), settings, overrides or None))
+
+
+@main.command()
+@click.argument("table", type=click.Choice(TABLES))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.pass_context
+@expected_errors
+def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> None:
+    """Export claims, outcomes or articles as JSON Lines, CSV or Parquet.
+
+    \b
+    Example:
+        thesis export claims --format jsonl
+        thesis export outcomes --format parquet -o outcomes.parquet
+    """
+    settings = _settings(ctx)
+    count = export_table(_store(settings), table, fmt, output)
+    if output is not None:
+        click.echo(f"wrote {count} {table} to {output}")
+
+
+@main.command(name="eval")
+@click.argument("gold_dir", type=click.Path(path_type=Path))
+@click.option("--show-errors", is_flag=True, help="List missed and extra claims.")
+@click.pass_context
+@expected_errors
+def eval_command(ctx: click.Context, gold_dir: Path, show_errors: bool) -> None:
+    """Score extraction against gold files: precision, recall, F1 overall and per field.
+
+    \b
+    Example:
+        thesis eval corpus/gold
+    """
+    result = evaluate_gold(gold_dir, _settings(ctx))
+    click.echo(result.table())
+    if show_errors:
+        for line in result.misses:
+            click.echo(f"missed: {line}")
+        for line in result.extras:
+            click.echo(f"extra:  {line}")

@@ -1,0 +1,142 @@
+"""Run: the one place that knows the order of stages (ingest → extract → prices → track → report).
+
+Each function here runs one stage against the store and returns a summary; `run_all`
+chains them. Bad items become Failure rows; the batch always goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
+from .ingest import Overrides, find_documents, ingest_paths
+from .models import FINAL_STATUSES, Article, Failure, Outcome
+from .prices import CsvFolderProvider, PriceBook, PriceProvider, symbols_for, update_prices
+from .report import render_report
+from .settings import Settings
+from .store import Store
+from .track import resolve_claims
+
+T = TypeVar("T")
+BATCH = 50
+
+
+@dataclass
+class Summary:
+    """What a run did, for the CLI to print and tests to check."""
+
+    articles_new: int = 0
+    articles_seen: int = 0
+    claims_new: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    as_of: date | None = None
+    written: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"articles: {self.articles_seen} read, {self.articles_new} new", f"claims: {self.claims_new} new"]
+        if self.outcomes:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
+            out.append(f"outcomes as of {self.as_of}: {counts}")
+        out += [f"wrote {p}" for p in self.written]
+        if self.failures:
+            out.append(f"failed: {len(self.failures)}")
+            out += [f"  {f.stage}: {f.item}: {f.reason}" for f in self.failures]
+        return out
+
+
+def _progress(items: Iterable[T], settings: Settings, total: int | None, desc: str) -> Iterator[T]:
+    # disable=None: tqdm draws only when stderr is a terminal.
+    yield from tqdm(items, total=total, desc=desc, disable=None if settings.progress else True, leave=False)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def ingest(store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None) -> Summary:
+    """Read sources into the store, one transaction per batch of articles."""
+    summary = Summary()
+    total = len(find_documents(sources))
+    items = _progress(ingest_paths(sources, overrides), settings, total, "ingest")
+    for batch in _batches(items, BATCH):
+        articles = [a for a in batch if isinstance(a, Article)]
+        failures = [f for f in batch if isinstance(f, Failure)]
+        summary.articles_seen += len(articles)
+        summary.articles_new += store.save_articles(articles, update_metadata=bool(overrides))
+        store.save_failures(failures)
+        summary.failures += failures
+    return summary
+
+
+def extract(store: Store, settings: Settings) -> Summary:
+    """Extract claims from every article not yet read by this extractor version."""
+    summary = Summary()
+    pending = store.articles(needing_extraction=EXTRACTOR_VERSION)
+    results = _progress(extract_claims(pending, settings, make_nlp()), settings, len(pending), "extract")
+    for batch in _batches(results, BATCH):
+        summary.claims_new += store.save_extraction([(a.article_id, claims) for a, claims in batch], EXTRACTOR_VERSION)
+    return summary
+
+
+def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failure]]:
+    """Prices for every symbol the stored claims need, from --prices or the cache."""
+    provider: PriceProvider | None = CsvFolderProvider(settings.prices_dir) if settings.prices_dir else None
+    book, failures = update_prices(store, provider, symbols_for(store.claims(), settings.default_benchmark))
+    store.save_failures(failures)
+    return book, failures
+
+
+def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
+    """Grade every claim that is not already decided; decided outcomes are never rewritten."""
+    summary = Summary()
+    if book is None:
+        book, summary.failures = load_prices(store, settings)
+    as_of = settings.as_of or book.last_date() or date.today()
+    known = store.outcomes()
+    open_claims = [c for c in store.claims() if c.claim_id not in known or known[c.claim_id].status not in FINAL_STATUSES]
+    fresh = resolve_claims(open_claims, book, as_of, settings.default_benchmark)
+    store.save_outcomes(fresh)
+    summary.as_of = as_of
+    summary.outcomes = _count({**known, **{o.claim_id: o for o in fresh}}.values())
+    return summary
+
+
+def report(store: Store, settings: Settings, as_of: date | None = None) -> Summary:
+    """Write the claims-versus-outcomes report to settings.out_dir."""
+    outcomes = store.outcomes()
+    as_of = as_of or settings.as_of or max((o.as_of for o in outcomes.values()), default=None)
+    sources = {symbol: provider for symbol, (_, _, provider) in store.price_symbols().items()}
+    written = render_report(store.claims(), outcomes, settings.out_dir, as_of=as_of, sources=sources)
+    return Summary(written=written, as_of=as_of, outcomes=_count(outcomes.values()))
+
+
+def run_all(store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None) -> Summary:
+    """Every stage in order: ingest, extract, prices, track, report."""
+    summary = ingest(store, sources, settings, overrides)
+    summary.claims_new = extract(store, settings).claims_new
+    tracked = track(store, settings)
+    summary.failures += tracked.failures
+    summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of
+    summary.written = report(store, settings, tracked.as_of).written
+    return summary
+
+
+def _count(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    return counts
