@@ -1,5 +1,5 @@
 """`python -m pipeline` runs the `thesis` command."""
 
-from .cli import main
+from .cli import run_cli
 
-main()
+run_cli()

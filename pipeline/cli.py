@@ -1,7 +1,7 @@
 """The `thesis` command: parse options, call one library function, print the result.
 
-Expected errors print `Error: ...` and exit 1. A batch in which some articles failed
-finishes, prints each failure, and exits 2.
+Expected errors (bad options included) print `Error: ...` and exit 1. A batch in which
+some articles failed finishes, prints each failure, and exits 3.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from .settings import Settings, load_settings
 from .store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_ITEMS_FAILED = 2
+EXIT_ERROR = 1
+EXIT_ITEMS_FAILED = 3
 
 
 class IsoDate(click.ParamType):
@@ -259,3 +260,15 @@ def eval_command(ctx: click.Context, gold_dir: Path, show_errors: bool) -> None:
             click.echo(f"missed: {line}")
         for line in result.extras:
             click.echo(f"extra:  {line}")
+
+
+def run_cli(argv: list[str] | None = None) -> None:
+    """Console entry point: click's usage errors exit 1 like every other expected error."""
+    try:
+        main.main(args=argv, prog_name="thesis", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(EXIT_ERROR) from None
