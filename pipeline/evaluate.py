@@ -28,6 +28,7 @@ from .settings import Settings
 VALUE_TOLERANCE = 0.02  # relative, for levels, moves and ratios
 MOVE_TOLERANCE_POINTS = 1.0
 HORIZON_TOLERANCE_DAYS = 31
+MIN_ALIGNMENT = 3.0
 FIELDS = ("subject", "kind", "direction", "value", "horizon", "forecaster")
 
 
@@ -117,9 +118,8 @@ def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalRep
         s.predicted += len(predicted)
         s.gold += len(wanted)
     unmatched = list(predicted)
-    for g in wanted:
-        best = max(unmatched, key=lambda p: _alignment(p, g), default=None)
-        if best is None or _alignment(best, g) < 3:
+    for g, best in _pairs(predicted, wanted):
+        if best is None:
             report.misses.append(f"{name}: {g.get('subject')} {g.get('kind')} {g.get('direction')} | {g.get('evidence', '')[:90]}")
             continue
         unmatched.remove(best)
@@ -136,6 +136,21 @@ def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalRep
     gold_tags = {("catalyst", t["label"]) for t in gold.get("catalysts", [])} | {("risk", t["label"]) for t in gold.get("risks", [])}
     if predicted or gold_tags:
         report.tags.add(Score(len(predicted_tags & gold_tags), len(predicted_tags), len(gold_tags)))
+
+
+def _pairs(predicted: list[Claim], wanted: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Claim | None]]:
+    """Pair gold and predicted claims, best-aligned pairs first, each used once."""
+    scored = sorted(
+        ((_alignment(p, g), gi, pi) for gi, g in enumerate(wanted) for pi, p in enumerate(predicted)),
+        key=lambda t: -t[0],
+    )
+    chosen: dict[int, int] = {}
+    used: set[int] = set()
+    for score, gi, pi in scored:
+        if score >= MIN_ALIGNMENT and gi not in chosen and pi not in used:
+            chosen[gi] = pi
+            used.add(pi)
+    return [(g, predicted[chosen[gi]] if gi in chosen else None) for gi, g in enumerate(wanted)]
 
 
 def _subjects_agree(p: Claim, g: dict[str, Any]) -> bool:
@@ -203,6 +218,8 @@ def _field_agreement(p: Claim, g: dict[str, Any]) -> dict[str, bool]:
 def _alignment(p: Claim, g: dict[str, Any]) -> float:
     """How likely `p` is the reading of gold claim `g`: subject, kind, and shared evidence words."""
     score = 0.0
+    agree = _field_agreement(p, g)
+    score += sum(agree.values())
     if _subjects_agree(p, g):
         score += 3
     if p.kind == g.get("kind"):

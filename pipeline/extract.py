@@ -188,6 +188,8 @@ def _claim(
     if is_past(text, trig):
         return None
     hedge = hedge_before(text, trig)
+    if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
+        hedge = "expect"  # "my target for IWM is 220" states its own conviction
     if trig.position:
         if not POSITION_PREFIX.search(text[clause_bounds(text, trig.start)[0] : trig.start]):
             return None
@@ -266,7 +268,7 @@ def _subject(
     after = [m for m in local if trig.end <= m.start < clause_end and m.start - trig.end <= 45]
     if trig.position:
         return after[0] if after else None
-    before = [m for m in local if clause_start <= m.start < trig.start]
+    before = [m for m in local if clause_start <= m.start < trig.end]  # "target for $IWM is 220"
     if before:
         return before[-1]
     if after:
@@ -294,39 +296,36 @@ def _nearest_horizon(text: str, trig: Trigger) -> HorizonMatch | None:
 
 
 def _prune_sentence(found: list[_Candidate]) -> list[_Candidate]:
-    """Within one sentence: a sized claim on a subject makes a bare direction on it redundant,
-    and a stated view ("will rally") beats a position ("buy") on the same subject."""
+    """Within one sentence, a sized claim on a subject makes a bare direction on it redundant."""
     sized = {canonical(c.claim.subject) for c in found if c.claim.kind != "direction"}
-    verbs = {canonical(c.claim.subject) for c in found if c.claim.kind == "direction" and not c.position}
-    kept = []
-    for c in found:
-        subject = canonical(c.claim.subject)
-        if c.claim.kind == "direction" and (subject in sized or (c.position and subject in verbs)):
-            continue
-        kept.append(c)
-    return kept
+    return [c for c in found if c.claim.kind != "direction" or canonical(c.claim.subject) not in sized]
+
+
+def _forecast_key(c: Claim) -> tuple[object, ...]:
+    bench = canonical(c.benchmark) if c.benchmark else None
+    values = (c.target_low, c.target_high, c.move_pct, c.ratio, bench)
+    return (c.forecaster, canonical(c.subject), c.kind, c.direction, *values)
 
 
 def _deduplicate(candidates: list[_Candidate]) -> list[Claim]:
-    """One claim per forecast: a repeated forecast keeps its first body statement."""
-    chosen: dict[tuple[object, ...], _Candidate] = {}
-    order: list[tuple[object, ...]] = []
+    """One claim per forecast. A summary bullet gives way to the body sentence that states
+    the same forecast; a restatement with no horizon merges into the statement that gives
+    one; the same forecast with two different stated horizons stays two claims."""
+    in_body = {_forecast_key(c.claim) for c in candidates if not c.bullet}
+    kept: list[Claim] = []
     for cand in candidates:
-        c = cand.claim
-        key = (
-            c.forecaster,
-            canonical(c.subject),
-            c.kind,
-            c.direction,
-            c.target_low,
-            c.target_high,
-            c.move_pct,
-            c.ratio,
-            canonical(c.benchmark) if c.benchmark else None,
-        )
-        if key not in chosen:
-            chosen[key] = cand
-            order.append(key)
-        elif chosen[key].bullet and not cand.bullet:
-            chosen[key] = cand
-    return [chosen[k].claim for k in order]
+        claim, key = cand.claim, _forecast_key(cand.claim)
+        if cand.bullet and key in in_body:
+            continue
+        twin = next((i for i, k in enumerate(kept) if _forecast_key(k) == key and _same_window(k, claim)), None)
+        if twin is None:
+            kept.append(claim)
+        elif kept[twin].horizon_assumed and not claim.horizon_assumed:
+            kept[twin] = claim
+    return kept
+
+
+def _same_window(a: Claim, b: Claim) -> bool:
+    if a.horizon_assumed or b.horizon_assumed:
+        return True
+    return (a.horizon_start, a.horizon_end) == (b.horizon_start, b.horizon_end)

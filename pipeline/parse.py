@@ -24,6 +24,11 @@ from .errors import IngestError
 from .models import Article
 
 DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$", re.IGNORECASE)
+DATELINE = re.compile(
+    r"^(?:posted|published|updated|date)\s*:?\s*(?:on\s+)?(?P<when>(?:\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]{2,8} \d{4}))",
+    re.IGNORECASE,
+)
+DATELINE_SCAN_LINES = 8
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button")
@@ -87,10 +92,23 @@ def parse_text(text: str, location: str, raw_format: str = "text") -> Article:
             else:
                 meta["title"] = lines[first].strip().lstrip("# ").strip()
             lines = lines[first + 1 :]
+    if "published" not in meta and (found := _dateline(lines)):
+        meta["published"], meta["published_source"] = found, "text_dateline"
     clean, bio_author = clean_lines(lines)
     if not meta.get("author") and bio_author:
         meta["author"] = bio_author
     return _article(location, "\n".join(clean), text, raw_format, meta)
+
+
+def _dateline(lines: list[str]) -> date | None:
+    """A "Posted Mar 8, 2024 at 5:42 PM" or "Published: 2024-03-08" line near the top."""
+    for line in lines[:DATELINE_SCAN_LINES]:
+        if match := DATELINE.match(line.strip()):
+            try:
+                return dateparser.parse(match.group("when"), fuzzy=True).date()
+            except (ValueError, OverflowError):
+                continue
+    return None
 
 
 def parse_html(html: str, url: str | None = None, location: str | None = None) -> Article:

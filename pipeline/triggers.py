@@ -20,6 +20,7 @@ PAST_NOUN = re.compile(
     r"\b(?:its|their|the recent|last|posted|recorded|delivered|logged|saw|had|after an?|since)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+NOT_POSITION = re.compile(r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|but|whereas|although|though|and\s+(?:I|we|you))\b|\s[–—-]\s")
 
 
@@ -36,6 +37,7 @@ class Trigger:
     move_pct: float | None = None
     ratio: float | None = None
     position: bool = False
+    threshold: bool = False  # "a close above 200": a condition level, not the forecast
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Cues:
     conditional: re.Pattern[str]
     not_conditional: re.Pattern[str]
     past: re.Pattern[str]
+    skip: re.Pattern[str]
     anaphora: re.Pattern[str]
     up_words: frozenset[str]
 
@@ -103,6 +106,7 @@ def load_cues() -> Cues:
         conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
         not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
         past=re.compile(rf"\b(?:{_alt(flags['past'])})\b", i),
+        skip=re.compile(rf"(?:{_alt(flags['skip_sentences'])})", i),
         anaphora=re.compile(rf"\b(?:{_alt(raw['anaphora']['main_subject'])})\b", i),
         up_words=frozenset(
             w.lower()
@@ -115,8 +119,12 @@ def load_cues() -> Cues:
 def find_triggers(sentence: str) -> list[Trigger]:
     """Every forecast cue in one sentence, left to right, without overlaps."""
     cues = load_cues()
+    if cues.skip.search(sentence):
+        return []
     found = [*_moves(sentence, cues), *_targets(sentence, cues), *_relatives(sentence, cues)]
     found += _directions(sentence, cues, taken=found)
+    if any(t.kind == "target" and not t.threshold for t in found):
+        found = [t for t in found if not t.threshold]
     found.sort(key=lambda t: t.start)
     kept: list[Trigger] = []
     for trig in found:
@@ -161,8 +169,10 @@ def _targets(sentence: str, cues: Cues) -> list[Trigger]:
         year_like = "," not in raw and 1990 <= level <= 2100 and not m.group("noun")
         if year_like or level < 1:
             continue
-        direction = "down" if cues.down_target_words.fullmatch(m.group("verb")) else "up"
-        out.append(Trigger("target", direction, m.start(), m.end(), target_low=level, target_high=level))
+        verb = m.group("verb").lower()
+        direction = "down" if cues.down_target_words.fullmatch(verb) else "up"
+        threshold = verb.split()[-1] in ("above", "below")
+        out.append(Trigger("target", direction, m.start(), m.end(), target_low=level, target_high=level, threshold=threshold))
     return out
 
 
@@ -179,6 +189,8 @@ def _relatives(sentence: str, cues: Cues) -> list[Trigger]:
 def _directions(sentence: str, cues: Cues, taken: list[Trigger]) -> list[Trigger]:
     out = []
     for m in cues.position.finditer(sentence):
+        if NOT_POSITION.match(sentence, m.end()):
+            continue
         out.append(Trigger("direction", _direction_of(m.group("pos"), cues), m.start(), m.end(), position=True))
     for m in cues.direction_verb.finditer(sentence):
         if m.group(0)[0].isupper() or any(t.start <= m.start() < t.end for t in taken):
@@ -227,7 +239,9 @@ def is_conditional(sentence: str, trig: Trigger) -> bool:
 
 
 def is_past(sentence: str, trig: Trigger) -> bool:
-    return bool(load_cues().past.search(sentence[: trig.start]))
+    """Past-time cues before the trigger, or anywhere in its clause ("had been too low")."""
+    _, end = clause_bounds(sentence, trig.start)
+    return bool(load_cues().past.search(sentence[:end]))
 
 
 def _num(text: str) -> float:
