@@ -19,7 +19,7 @@ ROLE_WORD = (
     r"chief|head|senior|global|U\.S\.|US|equity|equities|investment|investments|market|markets|"
     r"portfolio|research|strategy|strategist|strategists|analyst|analysts|economist|officer|CIO|CEO|"
     r"founder|co-founder|president|managing|director|partner|manager|of|the|and|technical|macro|"
-    r"quantitative|derivatives|head|lead|principal|wealth|asset|allocation|trading|desk|team|fund|"
+    r"quantitative|quant|derivatives|head|lead|principal|wealth|asset|allocation|trading|desk|team|fund|"
     r"small-cap|large-cap|stock|stocks|sector|sectors|cross-asset|multi-asset|vice|chair|chairman"
 )
 ROLE_NOUN = r"strategist|analyst|economist|officer|CIO|CEO|founder|president|director|partner|manager|research|chair|chairman|head"

@@ -53,7 +53,9 @@ def paragraph_breaks(doc: Doc) -> Doc:
     """A line break always starts a new sentence: headings and bullets have no full stop."""
     for token in doc[1:]:
         previous = doc[token.i - 1]
-        if "\n" in previous.text or "\n" in previous.whitespace_:
+        if token.is_space and "\n" in token.text:
+            token.is_sent_start = False
+        elif "\n" in previous.text or "\n" in previous.whitespace_:
             token.is_sent_start = True
     return doc
 

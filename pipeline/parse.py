@@ -29,6 +29,7 @@ DATELINE = re.compile(
     re.IGNORECASE,
 )
 DATELINE_SCAN_LINES = 8
+HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button")
@@ -77,7 +78,7 @@ def parse_text(text: str, location: str, raw_format: str = "text") -> Article:
         meta = _front_matter(match.group(1), location)
         body = body[match.end() :]
     lines = body.split("\n")
-    if "title" not in meta:
+    if not match:
         chrome = load_boilerplate().chrome_lines
         first = next(
             (i for i, line in enumerate(lines) if line.strip() and line.strip().lower() not in chrome),
@@ -93,21 +94,26 @@ def parse_text(text: str, location: str, raw_format: str = "text") -> Article:
                 meta["title"] = lines[first].strip().lstrip("# ").strip()
             lines = lines[first + 1 :]
     if "published" not in meta and (found := _dateline(lines)):
-        meta["published"], meta["published_source"] = found, "text_dateline"
+        meta["published"], meta["published_source"] = found[0], "text_dateline"
+        if not meta.get("author") and found[1]:
+            meta["author"] = found[1]
     clean, bio_author = clean_lines(lines)
     if not meta.get("author") and bio_author:
         meta["author"] = bio_author
     return _article(location, "\n".join(clean), text, raw_format, meta)
 
 
-def _dateline(lines: list[str]) -> date | None:
-    """A "Posted Mar 8, 2024 at 5:42 PM" or "Published: 2024-03-08" line near the top."""
-    for line in lines[:DATELINE_SCAN_LINES]:
+def _dateline(lines: list[str]) -> tuple[date, str | None] | None:
+    """A "Posted Mar 8, 2024 at 5:42 PM" or "Published: 2024-03-08" line near the top,
+    and the forum handle on the line just above it, if there is one."""
+    for index, line in enumerate(lines[:DATELINE_SCAN_LINES]):
         if match := DATELINE.match(line.strip()):
             try:
-                return dateparser.parse(match.group("when"), fuzzy=True).date()
+                when = dateparser.parse(match.group("when"), fuzzy=True).date()
             except (ValueError, OverflowError):
                 continue
+            above = lines[index - 1].strip() if index else ""
+            return when, above if HANDLE.fullmatch(above) else None
     return None
 
 
