@@ -72,8 +72,12 @@ class Attributor:
         self._org_after = re.compile(
             rf"(?P<name>{NAME}),\s+(?:an?\s+|the\s+)?(?:(?:{ROLE_WORD})\s+)*(?:at|of|with)\s+(?P<org>{firms.pattern})"
         )
-        self._role_only = re.compile(rf"\b(?:{ROLE_NOUN})\s+(?P<name>{NAME})(?=,|\s+(?:{SPEECH})\b)")
-        self._survey = re.compile(rf"\b(?P<org>{firms.pattern})(?:’s|'s)?\s+(?:[\w-]+\s+){{0,3}}survey")
+        self._role_only = re.compile(
+            rf"\b(?:{ROLE_NOUN})\s+(?P<name>{NAME})(?=,|\s+(?:{SPEECH})\b)"
+        )
+        self._survey = re.compile(
+            rf"\b(?P<org>{firms.pattern})(?:’s|'s)?\s+(?:[\w-]+\s+){{0,3}}survey"
+        )
         self._org_speaks = re.compile(
             rf"(?:(?:team|strategists|analysts|economists)\s+at\s+)?\b(?P<org>{firms.pattern})(?:’s|'s)?"
             rf"(?:\s+[\w-]+){{0,3}}?\s+(?:{SPEECH})\b"
@@ -105,11 +109,15 @@ class Attributor:
         return quoted_by or self.author
 
     def _person_speaking(self, sentence: str) -> Speaker | None:
-        verbs = [m.start() for m in re.finditer(rf"\b(?:{SPEECH})\b|\bper\b|according to", sentence)]
+        verbs = [
+            m.start() for m in re.finditer(rf"\b(?:{SPEECH})\b|\bper\b|according to", sentence)
+        ]
         if not verbs or not self.people:
             return None
         names = "|".join(re.escape(n) for n in sorted(self.people, key=len, reverse=True))
-        mentions = [(m.start(), self.people[m.group(0)]) for m in re.finditer(rf"\b(?:{names})\b", sentence)]
+        mentions = [
+            (m.start(), self.people[m.group(0)]) for m in re.finditer(rf"\b(?:{names})\b", sentence)
+        ]
         if not mentions:
             return None
         # The person nearest to a speech verb speaks.
@@ -125,7 +133,10 @@ class Attributor:
         for para in paragraphs:
             speaker = None
             if re.search(r"[“”\"]", para):
-                tail = re.search(r"[”\"],?\s+(?P<who>[^.“”\"]{0,120}?)\s+(?:said|says|told|added|wrote|noted)\b", para)
+                tail = re.search(
+                    r"[”\"],?\s+(?P<who>[^.“”\"]{0,120}?)\s+(?:said|says|told|added|wrote|noted)\b",
+                    para,
+                )
                 if tail:
                     candidate = self.speaker_of(tail.group("who") + " said")
                     speaker = candidate if candidate.role == "quoted" else None

@@ -69,24 +69,44 @@ def _finish(summary: stages.Summary, ingest_failures: bool = True) -> None:
 
 
 prices_option = click.option(
-    "--prices", "prices_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of <SYMBOL>.csv price files."
+    "--prices",
+    "prices_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of <SYMBOL>.csv price files.",
 )
-as_of_option = click.option("--as-of", "as_of", type=IsoDate(), help="Resolve claims as if today were this date.")
+as_of_option = click.option(
+    "--as-of", "as_of", type=IsoDate(), help="Resolve claims as if today were this date."
+)
 out_option = click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Report folder (default reports/)."
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default reports/).",
 )
-sources_argument = click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+sources_argument = click.argument(
+    "sources", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 
 
 def override_options(func: F) -> F:
     func = click.option("--source", "source_name", help="Source name for a single file.")(func)
     func = click.option("--author", help="Author for a single file.")(func)
-    return click.option("--published", type=IsoDate(), help="Published date for a single file.")(func)  # type: ignore[return-value]
+    option = click.option("--published", type=IsoDate(), help="Published date for a single file.")
+    return option(func)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), help="SQLite database (default thesis.db, or $THESIS_DB).")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="TOML settings file with a [thesis] table.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database (default thesis.db, or $THESIS_DB).",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML settings file with a [thesis] table.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.version_option(package_name="thesis-tracker")
 @click.pass_context
@@ -107,7 +127,13 @@ def main(ctx: click.Context, db_path: Path | None, config: Path | None, quiet: b
 @override_options
 @click.pass_context
 @expected_errors
-def ingest(ctx: click.Context, sources: tuple[Path, ...], published: date | None, author: str | None, source_name: str | None) -> None:
+def ingest(
+    ctx: click.Context,
+    sources: tuple[Path, ...],
+    published: date | None,
+    author: str | None,
+    source_name: str | None,
+) -> None:
     """Read articles from files and folders into the database.
 
     \b
@@ -149,7 +175,9 @@ def prices(ctx: click.Context, prices_dir: Path | None) -> None:
     book, failures = stages.load_prices(_store(settings), settings)
     for symbol in sorted(book.closes):
         series = book.closes[symbol]
-        click.echo(f"{symbol}: {len(series)} days, {series.index.min().date()} to {series.index.max().date()}")
+        click.echo(
+            f"{symbol}: {len(series)} days, {series.index.min().date()} to {series.index.max().date()}"
+        )
     for failure in failures:
         click.echo(f"missing {failure.item}: {failure.reason}")
 
@@ -176,7 +204,9 @@ def track(ctx: click.Context, prices_dir: Path | None, as_of: date | None) -> No
 @as_of_option
 @click.pass_context
 @expected_errors
-def report(ctx: click.Context, out_dir: Path | None, prices_dir: Path | None, as_of: date | None) -> None:
+def report(
+    ctx: click.Context, out_dir: Path | None, prices_dir: Path | None, as_of: date | None
+) -> None:
     """Write the claims-versus-outcomes report (index.html and claims.md).
 
     With --prices or --as-of, claims are graded again first.
@@ -224,7 +254,12 @@ def run_command(
 @main.command()
 @click.argument("table", type=click.Choice(TABLES))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: stdout).",
+)
 @click.pass_context
 @expected_errors
 def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> None:

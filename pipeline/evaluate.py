@@ -67,10 +67,19 @@ class EvalReport:
     extras: list[str] = field(default_factory=list)
 
     def table(self) -> str:
-        rows = [("claims", self.claims), *[(f"  {k}", v) for k, v in self.fields.items()], ("catalyst/risk labels", self.tags)]
-        out = [f"{self.articles} articles", f"{'':24}{'precision':>10}{'recall':>10}{'F1':>10}{'tp/pred/gold':>16}"]
+        rows = [
+            ("claims", self.claims),
+            *[(f"  {k}", v) for k, v in self.fields.items()],
+            ("catalyst/risk labels", self.tags),
+        ]
+        out = [
+            f"{self.articles} articles",
+            f"{'':24}{'precision':>10}{'recall':>10}{'F1':>10}{'tp/pred/gold':>16}",
+        ]
         for name, s in rows:
-            out.append(f"{name:24}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{f'{s.true_pos}/{s.predicted}/{s.gold}':>16}")
+            out.append(
+                f"{name:24}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{f'{s.true_pos}/{s.predicted}/{s.gold}':>16}"
+            )
         return "\n".join(out)
 
 
@@ -82,11 +91,15 @@ def evaluate_gold(gold_dir: Path, settings: Settings) -> EvalReport:
     """
     files = sorted(gold_dir.glob("*.json")) if gold_dir.is_dir() else []
     if not files:
-        raise GoldError("no gold files (*.json) found; pass the folder that holds them", str(gold_dir))
+        raise GoldError(
+            "no gold files (*.json) found; pass the folder that holds them", str(gold_dir)
+        )
     golds = [_load_gold(path) for path in files]
     report = EvalReport(articles=len(golds))
     articles = [g["article"] for g in golds]
-    for gold, (_, predicted) in zip(golds, extract_claims(articles, settings, make_nlp()), strict=True):
+    for gold, (_, predicted) in zip(
+        golds, extract_claims(articles, settings, make_nlp()), strict=True
+    ):
         _score_article(gold, predicted, report)
     return report
 
@@ -97,13 +110,17 @@ def _load_gold(path: Path) -> dict[str, Any]:
         source = (path.parent / gold["source"]).resolve()
         claims = gold["claims"]
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise GoldError(f"not a gold file ({exc}); it needs 'source' and 'claims'", str(path)) from exc
+        raise GoldError(
+            f"not a gold file ({exc}); it needs 'source' and 'claims'", str(path)
+        ) from exc
     try:
         article = read_document(source)
     except (IngestError, OSError) as exc:
         raise GoldError(f"its article {source} cannot be read: {exc}", str(path)) from exc
     if article.published is None and gold.get("published"):
-        article = replace(article, published=date.fromisoformat(gold["published"]), published_source="gold")
+        article = replace(
+            article, published=date.fromisoformat(gold["published"]), published_source="gold"
+        )
     gold["article"] = article
     gold["claims"] = claims
     return gold
@@ -120,7 +137,9 @@ def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalRep
     unmatched = list(predicted)
     for g, best in _pairs(predicted, wanted):
         if best is None:
-            report.misses.append(f"{name}: {g.get('subject')} {g.get('kind')} {g.get('direction')} | {g.get('evidence', '')[:90]}")
+            report.misses.append(
+                f"{name}: {g.get('subject')} {g.get('kind')} {g.get('direction')} | {g.get('evidence', '')[:90]}"
+            )
             continue
         unmatched.remove(best)
         agree = _field_agreement(best, g)
@@ -130,18 +149,35 @@ def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalRep
             report.claims.true_pos += 1
         else:
             bad = [k for k, ok in agree.items() if not ok and k != "forecaster"]
-            report.misses.append(f"{name}: {g.get('subject')} {g.get('kind')} wrong {bad} | {g.get('evidence', '')[:90]}")
-    report.extras += [f"{name}: {p.subject} {p.kind} {p.direction} | {p.evidence[:90]}" for p in unmatched]
-    predicted_tags = {(side, t.label) for p in predicted[:1] for side, ts in (("catalyst", p.catalysts), ("risk", p.risks)) for t in ts}
-    gold_tags = {("catalyst", t["label"]) for t in gold.get("catalysts", [])} | {("risk", t["label"]) for t in gold.get("risks", [])}
+            report.misses.append(
+                f"{name}: {g.get('subject')} {g.get('kind')} wrong {bad} | {g.get('evidence', '')[:90]}"
+            )
+    report.extras += [
+        f"{name}: {p.subject} {p.kind} {p.direction} | {p.evidence[:90]}" for p in unmatched
+    ]
+    predicted_tags = {
+        (side, t.label)
+        for p in predicted[:1]
+        for side, ts in (("catalyst", p.catalysts), ("risk", p.risks))
+        for t in ts
+    }
+    gold_tags = {("catalyst", t["label"]) for t in gold.get("catalysts", [])} | {
+        ("risk", t["label"]) for t in gold.get("risks", [])
+    }
     if predicted or gold_tags:
         report.tags.add(Score(len(predicted_tags & gold_tags), len(predicted_tags), len(gold_tags)))
 
 
-def _pairs(predicted: list[Claim], wanted: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Claim | None]]:
+def _pairs(
+    predicted: list[Claim], wanted: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], Claim | None]]:
     """Pair gold and predicted claims, best-aligned pairs first, each used once."""
     scored = sorted(
-        ((_alignment(p, g), gi, pi) for gi, g in enumerate(wanted) for pi, p in enumerate(predicted)),
+        (
+            (_alignment(p, g), gi, pi)
+            for gi, g in enumerate(wanted)
+            for pi, p in enumerate(predicted)
+        ),
         key=lambda t: -t[0],
     )
     chosen: dict[int, int] = {}
@@ -156,7 +192,11 @@ def _pairs(predicted: list[Claim], wanted: list[dict[str, Any]]) -> list[tuple[d
 def _subjects_agree(p: Claim, g: dict[str, Any]) -> bool:
     same = canonical(p.subject) == canonical(g["subject"])
     if p.kind == "relative" and g.get("kind") == "relative" and p.benchmark and g.get("benchmark"):
-        straight = same and canonical(p.benchmark) == canonical(g["benchmark"]) and p.direction == g["direction"]
+        straight = (
+            same
+            and canonical(p.benchmark) == canonical(g["benchmark"])
+            and p.direction == g["direction"]
+        )
         flipped = (
             canonical(p.subject) == canonical(g["benchmark"])
             and canonical(p.benchmark) == canonical(g["subject"])
@@ -167,7 +207,11 @@ def _subjects_agree(p: Claim, g: dict[str, Any]) -> bool:
 
 
 def _direction_agrees(p: Claim, g: dict[str, Any]) -> bool:
-    if p.kind == "relative" and _subjects_agree(p, g) and canonical(p.subject) != canonical(g["subject"]):
+    if (
+        p.kind == "relative"
+        and _subjects_agree(p, g)
+        and canonical(p.subject) != canonical(g["subject"])
+    ):
         return True  # the flipped reading of a relative call
     return p.direction == g.get("direction")
 
@@ -180,7 +224,9 @@ def _close(a: float | None, b: float | None, points: float = 0.0) -> bool:
 
 def _value_agrees(p: Claim, g: dict[str, Any]) -> bool:
     if p.kind == "target":
-        return _close(p.target_low, g.get("target_low")) and _close(p.target_high, g.get("target_high"))
+        return _close(p.target_low, g.get("target_low")) and _close(
+            p.target_high, g.get("target_high")
+        )
     if p.kind == "move":
         return _close(p.move_pct, g.get("move_pct"), MOVE_TOLERANCE_POINTS)
     if p.kind == "relative":
@@ -191,7 +237,9 @@ def _value_agrees(p: Claim, g: dict[str, Any]) -> bool:
 def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
     if not g.get("horizon_end") or p.horizon_end is None:
         return not g.get("horizon_end") and p.horizon_end is None
-    return abs((p.horizon_end - date.fromisoformat(g["horizon_end"])).days) <= HORIZON_TOLERANCE_DAYS
+    return (
+        abs((p.horizon_end - date.fromisoformat(g["horizon_end"])).days) <= HORIZON_TOLERANCE_DAYS
+    )
 
 
 def _forecaster_agrees(p: Claim, g: dict[str, Any]) -> bool:
@@ -226,7 +274,10 @@ def _alignment(p: Claim, g: dict[str, Any]) -> float:
         score += 1.5
     if _direction_agrees(p, g):
         score += 0.5
-    words_p, words_g = set(p.evidence.lower().split()), set(str(g.get("evidence", "")).lower().split())
+    words_p, words_g = (
+        set(p.evidence.lower().split()),
+        set(str(g.get("evidence", "")).lower().split()),
+    )
     if words_p and words_g:
         score += 3 * len(words_p & words_g) / len(words_p | words_g)
     return score

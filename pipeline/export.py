@@ -20,7 +20,17 @@ from .store import Store
 FORMATS = ("jsonl", "csv", "parquet")
 TABLES = ("claims", "outcomes", "articles")
 #: Articles export without the raw page (kept in the database for audit).
-ARTICLE_FIELDS = ("article_id", "location", "title", "author", "published", "published_source", "source", "url", "text")
+ARTICLE_FIELDS = (
+    "article_id",
+    "location",
+    "title",
+    "author",
+    "published",
+    "published_source",
+    "source",
+    "url",
+    "text",
+)
 
 
 def records(store: Store, table: str) -> list[dict[str, Any]]:
@@ -47,7 +57,9 @@ def export_table(store: Store, table: str, fmt: str, out: Path | None) -> int:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         _write_text(text, out)
     elif fmt == "csv":
-        frame = pd.DataFrame([{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows])
+        frame = pd.DataFrame(
+            [{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+        )
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False)
         _write_text(buffer.getvalue(), out)

@@ -45,7 +45,9 @@ POSITION_PREFIX = re.compile(
     r"continue to|remain|stay))\s*$",
     re.IGNORECASE,
 )
-BENCHMARK_BEFORE = re.compile(r"\b(?:than|against|versus|vs\.?|relative to|compared (?:with|to))\s+(?:the\s+)?$", re.I)
+BENCHMARK_BEFORE = re.compile(
+    r"\b(?:than|against|versus|vs\.?|relative to|compared (?:with|to))\s+(?:the\s+)?$", re.I
+)
 
 
 @Language.component("thesis_paragraph_breaks")
@@ -65,7 +67,9 @@ def tag_instruments(doc: Doc) -> Doc:
     """Write every instrument mention to doc.spans["instruments"], labelled with its symbol."""
     spans = []
     for mention in find_mentions(doc.text, load_lexicon()):
-        span = doc.char_span(mention.start, mention.end, label=mention.symbol, alignment_mode="expand")
+        span = doc.char_span(
+            mention.start, mention.end, label=mention.symbol, alignment_mode="expand"
+        )
         if span is not None:
             spans.append(span)
     doc.spans["instruments"] = spans
@@ -195,20 +199,26 @@ def _claim(
     if trig.position:
         if not POSITION_PREFIX.search(text[clause_bounds(text, trig.start)[0] : trig.start]):
             return None
-    elif hedge is None:
-        return None
-    elif trig.kind == "direction" and not _hedge_close_before(text, trig):
+    elif hedge is None or (trig.kind == "direction" and not _hedge_close_before(text, trig)):
         return None
     local = [_shift(m, sent.start) for m in sent.mentions]
     benchmark = _benchmark(trig, text, local, settings) if trig.kind == "relative" else None
     subject = _subject(trig, text, [m for m in local if m is not benchmark], recent, main)
-    if subject is None or (benchmark is not None and canonical(subject.symbol) == canonical(benchmark.symbol)):
+    if subject is None or (
+        benchmark is not None and canonical(subject.symbol) == canonical(benchmark.symbol)
+    ):
         return None
     horizon_match = _nearest_horizon(text, trig)
     horizon = resolve_horizon(horizon_match, article.published, trig.kind)
-    bench_symbol = (benchmark.symbol if benchmark else settings.default_benchmark) if trig.kind == "relative" else None
+    bench_symbol = (
+        (benchmark.symbol if benchmark else settings.default_benchmark)
+        if trig.kind == "relative"
+        else None
+    )
     return Claim(
-        claim_id=stable_id(article.article_id, sent.start + trig.start, trig.kind, subject.symbol, trig.direction),
+        claim_id=stable_id(
+            article.article_id, sent.start + trig.start, trig.kind, subject.symbol, trig.direction
+        ),
         article_id=article.article_id,
         url=article.url,
         title=article.title,
@@ -253,12 +263,16 @@ def _shift(m: Mention, offset: int) -> Mention:
     return Mention(m.start - offset, m.end - offset, m.symbol, m.text)
 
 
-def _benchmark(trig: Trigger, text: str, local: list[Mention], settings: Settings) -> Mention | None:
+def _benchmark(
+    trig: Trigger, text: str, local: list[Mention], settings: Settings
+) -> Mention | None:
     for m in local:
         if BENCHMARK_BEFORE.search(text[max(0, m.start - 30) : m.start]):
             return m
     after = [m for m in local if m.start >= trig.end and m.start - trig.end <= 40]
-    if after and re.fullmatch(r"\s*(?:the\s+)?(?:performance of\s+(?:the\s+)?)?", text[trig.end : after[0].start]):
+    if after and re.fullmatch(
+        r"\s*(?:the\s+)?(?:performance of\s+(?:the\s+)?)?", text[trig.end : after[0].start]
+    ):
         return after[0]
     return None
 
@@ -282,7 +296,7 @@ def _subject(
         return None
     if recent:
         return recent[-1]
-    if main is not None and load_cues().anaphora.search(text[:trig.start]):
+    if main is not None and load_cues().anaphora.search(text[: trig.start]):
         return main
     return None
 
@@ -294,13 +308,20 @@ def _nearest_horizon(text: str, trig: Trigger) -> HorizonMatch | None:
     clause_start, clause_end = clause_bounds(text, trig.start)
     in_clause = [h for h in found if clause_start <= h.start < clause_end]
     pool = in_clause or found
-    return min(pool, key=lambda h: abs(h.start - trig.end) if h.start >= trig.end else abs(trig.start - h.end) + 5)
+    return min(
+        pool,
+        key=lambda h: (
+            abs(h.start - trig.end) if h.start >= trig.end else abs(trig.start - h.end) + 5
+        ),
+    )
 
 
 def _prune_sentence(found: list[_Candidate]) -> list[_Candidate]:
     """Within one sentence, a sized claim on a subject makes a bare direction on it redundant."""
     sized = {canonical(c.claim.subject) for c in found if c.claim.kind != "direction"}
-    return [c for c in found if c.claim.kind != "direction" or canonical(c.claim.subject) not in sized]
+    return [
+        c for c in found if c.claim.kind != "direction" or canonical(c.claim.subject) not in sized
+    ]
 
 
 def _forecast_key(c: Claim) -> tuple[object, ...]:
@@ -319,7 +340,10 @@ def _deduplicate(candidates: list[_Candidate]) -> list[Claim]:
         claim, key = cand.claim, _forecast_key(cand.claim)
         if cand.bullet and key in in_body:
             continue
-        twin = next((i for i, k in enumerate(kept) if _forecast_key(k) == key and _same_window(k, claim)), None)
+        twin = next(
+            (i for i, k in enumerate(kept) if _forecast_key(k) == key and _same_window(k, claim)),
+            None,
+        )
         if twin is None:
             kept.append(claim)
         elif kept[twin].horizon_assumed and not claim.horizon_assumed:

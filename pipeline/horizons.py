@@ -48,9 +48,12 @@ class HorizonMatch:
 
 @cache
 def load_rules() -> tuple[tuple[HorizonRule, ...], dict[str, int]]:
-    raw = tomllib.loads(resources.files("pipeline").joinpath("data", "horizons.toml").read_text("utf-8"))
+    raw = tomllib.loads(
+        resources.files("pipeline").joinpath("data", "horizons.toml").read_text("utf-8")
+    )
     rules = tuple(
-        HorizonRule(re.compile(r["pattern"], re.IGNORECASE), r["window"], r.get("n")) for r in raw["rule"]
+        HorizonRule(re.compile(r["pattern"], re.IGNORECASE), r["window"], r.get("n"))
+        for r in raw["rule"]
     )
     return rules, dict(raw["default_months"])
 
@@ -81,7 +84,9 @@ def resolve_horizon(found: HorizonMatch | None, published: date | None, kind: st
     if published is None:
         return Horizon(None, None, found.text if found else None, found is None)
     if found is None:
-        return Horizon(published, published + relativedelta(months=defaults.get(kind, 12)), None, True)
+        return Horizon(
+            published, published + relativedelta(months=defaults.get(kind, 12)), None, True
+        )
     start, end = _window(found, published)
     return Horizon(start, end, found.text, False)
 
@@ -118,7 +123,9 @@ def _half(groups: dict[str, Any], text: str, year: int | None, p: date) -> tuple
         year = p.year if (first or p.month <= 6) else p.year + 1
         if first and p.month > 6:
             year = p.year + 1
-    start, end = (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
+    start, end = (
+        (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
+    )
     return max(start, p), end
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bs4 import UnicodeDammit
 
@@ -17,7 +18,13 @@ from .errors import IngestError
 from .models import Article, Failure
 from .parse import parse_html, parse_text
 
-SUFFIXES = {".html": "html", ".htm": "html", ".txt": "text", ".md": "markdown", ".markdown": "markdown"}
+SUFFIXES = {
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
 MAX_BYTES = 20 * 1024 * 1024
 SKIP_DIRS = {"gold", ".git", "__pycache__"}
 SKIP_NAMES = ("README", "CHANGELOG", "LICENSE")
@@ -104,7 +111,11 @@ def read_document(path: Path, overrides: Overrides | None = None) -> Article:
         )
     data = path.read_bytes()
     text = decode(data, str(path), html=kind == "html")
-    article = parse_html(text, location=str(path)) if kind == "html" else parse_text(text, str(path), kind)
+    article = (
+        parse_html(text, location=str(path))
+        if kind == "html"
+        else parse_text(text, str(path), kind)
+    )
     return apply_overrides(article, overrides)
 
 
@@ -115,14 +126,18 @@ def decode(data: bytes, item: str, *, html: bool = False) -> str:
         IngestError: the bytes are binary or in no recognisable text encoding.
     """
     if b"\x00" in data[:8192]:
-        raise IngestError("the file is binary, not text; export the article as HTML, text or Markdown", item)
+        raise IngestError(
+            "the file is binary, not text; export the article as HTML, text or Markdown", item
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
     guess = UnicodeDammit(data, is_html=html)
     if guess.unicode_markup is None or guess.original_encoding in (None, "ascii"):
-        raise IngestError("the text is not valid UTF-8 and its encoding is unknown; re-save it as UTF-8", item)
+        raise IngestError(
+            "the text is not valid UTF-8 and its encoding is unknown; re-save it as UTF-8", item
+        )
     return guess.unicode_markup
 
 
@@ -130,7 +145,7 @@ def apply_overrides(article: Article, overrides: Overrides | None) -> Article:
     """Apply user-supplied metadata; the article id does not change (it derives from the text)."""
     if not overrides:
         return article
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if overrides.published:
         changes.update(published=overrides.published, published_source="override")
     if overrides.author:

@@ -47,8 +47,12 @@ class Lexicon:
         return self.alias_to_symbol.get(alias) or self.alias_to_symbol.get(alias.lower())
 
 
-CASHTAG = re.compile(r"\$(?P<name>[A-Za-z][^$\n()]{1,60})\((?P<sym>\^?[A-Z][A-Z.]{0,5})\)\$|\$(?P<tag>[A-Z]{1,5})\b")
-EXCHANGE = re.compile(r"\b(?:NYSEARCA|NYSE|NASDAQ|NasdaqGS|NasdaqGM|AMEX|BATS|ARCA|CBOE):\s?(?P<sym>[A-Z]{1,5})\b")
+CASHTAG = re.compile(
+    r"\$(?P<name>[A-Za-z][^$\n()]{1,60})\((?P<sym>\^?[A-Z][A-Z.]{0,5})\)\$|\$(?P<tag>[A-Z]{1,5})\b"
+)
+EXCHANGE = re.compile(
+    r"\b(?:NYSEARCA|NYSE|NASDAQ|NasdaqGS|NasdaqGM|AMEX|BATS|ARCA|CBOE):\s?(?P<sym>[A-Z]{1,5})\b"
+)
 PAREN = re.compile(r"\((?P<sym>\^?[A-Z]{1,5})\)")
 
 
@@ -81,7 +85,9 @@ def load_lexicon(extra: tuple[Path, ...] = ()) -> Lexicon:
     for row in rows:
         aliases = tuple(a.strip() for a in row["aliases"].split("|") if a.strip())
         symbol = row["symbol"].strip()
-        instruments[symbol] = Instrument(symbol, row["kind"].strip(), row["proxy"].strip() or None, aliases)
+        instruments[symbol] = Instrument(
+            symbol, row["kind"].strip(), row["proxy"].strip() or None, aliases
+        )
         for alias in aliases:
             if alias.isupper() and alias.lstrip("^").isalpha() and alias.lstrip("^") in stop:
                 continue
@@ -109,7 +115,9 @@ def find_mentions(text: str, lexicon: Lexicon | None = None) -> list[Mention]:
     found: list[Mention] = []
     for match in CASHTAG.finditer(text):
         sym = match.group("sym") or match.group("tag")
-        found.append(Mention(match.start(), match.end(), lex.symbol_for(sym) or sym, match.group(0)))
+        found.append(
+            Mention(match.start(), match.end(), lex.symbol_for(sym) or sym, match.group(0))
+        )
     for pattern in (EXCHANGE, PAREN):
         for match in pattern.finditer(text):
             sym = match.group("sym")
@@ -145,4 +153,6 @@ def _alternation(aliases: list[str], flags: re.RegexFlag) -> re.Pattern[str]:
 @cache
 def _stopwords() -> frozenset[str]:
     text = resources.files("pipeline").joinpath("data", "ticker_stopwords.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )

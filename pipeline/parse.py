@@ -32,7 +32,19 @@ DATELINE_SCAN_LINES = 8
 HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
-CHROME_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button")
+CHROME_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+)
 CHROME_HINT = re.compile(
     r"share|social|comment|related|recent|sidebar|widget|newsletter|subscribe|signup|"
     r"author-bio|author_bio|authorbio|about-author|bio\b|disclos|disclaimer|advert|\bad\b|promo|"
@@ -53,7 +65,9 @@ class Boilerplate:
 @cache
 def load_boilerplate() -> Boilerplate:
     """The boilerplate rules shipped in data/boilerplate.toml."""
-    raw = tomllib.loads(resources.files("pipeline").joinpath("data", "boilerplate.toml").read_text("utf-8"))
+    raw = tomllib.loads(
+        resources.files("pipeline").joinpath("data", "boilerplate.toml").read_text("utf-8")
+    )
     return Boilerplate(
         end_markers=tuple(m.lower() for m in raw["end_markers"]),
         end_lines=frozenset(m.lower() for m in raw["end_lines"]),
@@ -81,7 +95,11 @@ def parse_text(text: str, location: str, raw_format: str = "text") -> Article:
     if not match:
         chrome = load_boilerplate().chrome_lines
         first = next(
-            (i for i, line in enumerate(lines) if line.strip() and line.strip().lower() not in chrome),
+            (
+                i
+                for i, line in enumerate(lines)
+                if line.strip() and line.strip().lower() not in chrome
+            ),
             None,
         )
         if first is not None:
@@ -192,9 +210,14 @@ def _front_matter(block: str, location: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(block) or {}
     except yaml.YAMLError as exc:
-        raise IngestError(f"front matter is not valid YAML ({exc}); fix the block between the --- lines", location) from exc
+        raise IngestError(
+            f"front matter is not valid YAML ({exc}); fix the block between the --- lines", location
+        ) from exc
     if not isinstance(data, dict):
-        raise IngestError("front matter must be key: value lines (title, author, published, source, url)", location)
+        raise IngestError(
+            "front matter must be key: value lines (title, author, published, source, url)",
+            location,
+        )
     meta: dict[str, Any] = {k: data[k] for k in ("title", "author", "source", "url") if data.get(k)}
     if data.get("published"):
         meta["published"] = coerce_date(data["published"], location)
@@ -215,7 +238,9 @@ def coerce_date(value: object, location: str) -> date:
     try:
         return dateparser.parse(str(value)).date()
     except (ValueError, OverflowError) as exc:
-        raise IngestError(f"published date {value!r} is not a date; write it as YYYY-MM-DD", location) from exc
+        raise IngestError(
+            f"published date {value!r} is not a date; write it as YYYY-MM-DD", location
+        ) from exc
 
 
 def _html_meta(soup: BeautifulSoup) -> dict[str, Any]:
@@ -225,7 +250,9 @@ def _html_meta(soup: BeautifulSoup) -> dict[str, Any]:
 
     def content(*keys: str) -> str | None:
         for key in keys:
-            tag = soup.find("meta", attrs={"property": key}) or soup.find("meta", attrs={"name": key})
+            tag = soup.find("meta", attrs={"property": key}) or soup.find(
+                "meta", attrs={"name": key}
+            )
             if isinstance(tag, Tag) and tag.get("content"):
                 return str(tag["content"]).strip()
         return None
@@ -261,7 +288,13 @@ def _json_ld(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError:
         return {}
-    items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+    items = (
+        data
+        if isinstance(data, list)
+        else data.get("@graph", [data])
+        if isinstance(data, dict)
+        else []
+    )
     for item in items:
         if not isinstance(item, dict):
             continue
@@ -297,12 +330,19 @@ def _strip_chrome(root: Tag) -> None:
     for el in root.find_all(True):
         if el.decomposed or el.attrs is None:
             continue
-        hint = " ".join([*el.get("class", []), str(el.get("id", "")), str(el.get("role", ""))])
-        if hint.strip() and CHROME_HINT.search(hint) and el.name not in ("body", "html", "article", "main"):
+        classes: list[str] = list(el.get("class") or [])
+        hint = " ".join([*classes, str(el.get("id", "")), str(el.get("role", ""))])
+        if (
+            hint.strip()
+            and CHROME_HINT.search(hint)
+            and el.name not in ("body", "html", "article", "main")
+        ):
             el.decompose()
 
 
 def _article(location: str, text: str, raw: str, raw_format: str, meta: dict[str, Any]) -> Article:
     if not text.strip():
-        raise IngestError("no readable text after removing page chrome; check the file is an article", location)
+        raise IngestError(
+            "no readable text after removing page chrome; check the file is an article", location
+        )
     return Article.build(location=location, text=text, raw=raw, raw_format=raw_format, **meta)

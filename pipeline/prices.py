@@ -56,7 +56,9 @@ class CsvFolderProvider:
 
     def __post_init__(self) -> None:
         if not self.folder.is_dir():
-            raise PriceDataError("no such prices folder; pass --prices DIR with <SYMBOL>.csv files", str(self.folder))
+            raise PriceDataError(
+                "no such prices folder; pass --prices DIR with <SYMBOL>.csv files", str(self.folder)
+            )
 
     def fetch(self, symbol: str) -> pd.DataFrame:
         path = self.folder / file_name(symbol)
@@ -68,10 +70,15 @@ class CsvFolderProvider:
         try:
             frame = pd.read_csv(path, parse_dates=["date"])
         except (ValueError, pd.errors.ParserError) as exc:
-            raise PriceDataError(f"{path} is not a prices CSV ({exc}); expected header {','.join(COLUMNS)}", symbol) from exc
+            raise PriceDataError(
+                f"{path} is not a prices CSV ({exc}); expected header {','.join(COLUMNS)}", symbol
+            ) from exc
         missing = [c for c in ("date", "close") if c not in frame.columns]
         if missing or frame.empty:
-            raise PriceDataError(f"{path} has no rows or lacks columns {missing}; expected {','.join(COLUMNS)}", symbol)
+            raise PriceDataError(
+                f"{path} has no rows or lacks columns {missing}; expected {','.join(COLUMNS)}",
+                symbol,
+            )
         return frame.set_index("date").sort_index().reindex(columns=COLUMNS[1:])
 
     def splits(self) -> dict[str, list[tuple[date, float]]]:
@@ -80,7 +87,9 @@ class CsvFolderProvider:
         if path.is_file():
             with path.open(encoding="utf-8") as handle:
                 for row in csv.DictReader(handle):
-                    out.setdefault(row["symbol"], []).append((date.fromisoformat(row["date"]), float(row["ratio"])))
+                    out.setdefault(row["symbol"], []).append(
+                        (date.fromisoformat(row["date"]), float(row["ratio"]))
+                    )
         return out
 
 
@@ -121,7 +130,9 @@ def symbols_for(claims: Iterable[Claim], default_benchmark: str) -> list[str]:
     return sorted(expanded)
 
 
-def update_prices(store: Store, provider: PriceProvider | None, symbols: Iterable[str]) -> tuple[PriceBook, list[Failure]]:
+def update_prices(
+    store: Store, provider: PriceProvider | None, symbols: Iterable[str]
+) -> tuple[PriceBook, list[Failure]]:
     """Load each symbol from the cache, fetching from `provider` the ones not cached yet.
 
     Returns the price book and one Failure per symbol no source could supply.
@@ -140,9 +151,15 @@ def update_prices(store: Store, provider: PriceProvider | None, symbols: Iterabl
         if frame.empty:
             if provider is None:
                 failures.append(
-                    Failure(symbol, "prices", f"no prices for {symbol}; pass --prices DIR with {file_name(symbol)}")
+                    Failure(
+                        symbol,
+                        "prices",
+                        f"no prices for {symbol}; pass --prices DIR with {file_name(symbol)}",
+                    )
                 )
             continue
         book.closes[symbol] = frame["close"].dropna()
-        book.providers[symbol] = cached.get(symbol, (None, None, provider.name if provider else "cache"))[2]
+        book.providers[symbol] = cached.get(
+            symbol, (None, None, provider.name if provider else "cache")
+        )[2]
     return book, failures

@@ -54,6 +54,12 @@ def describe_claim(claim: Claim) -> str:
     return what + (f" [{', '.join(flags)}]" if flags else "")
 
 
+def safe_url(value: object) -> str | None:
+    """Only http(s) links reach the page: a `javascript:` URL in an article is dropped."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
 def md_cell(value: object) -> str:
     """Text safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML."""
     text = " ".join(str(value).split())
@@ -83,11 +89,14 @@ def render_report(
     }
     env = Environment(
         loader=PackageLoader("pipeline", "templates"),
-        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True, default=False),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=True, default=False
+        ),
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["mdcell"] = md_cell
+    env.filters["safe_url"] = safe_url
     written = []
     for name, template in (("index.html", "report.html.j2"), ("claims.md", "claims.md.j2")):
         path = out_dir / name

@@ -40,7 +40,10 @@ class Summary:
     written: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [f"articles: {self.articles_seen} read, {self.articles_new} new", f"claims: {self.claims_new} new"]
+        out = [
+            f"articles: {self.articles_seen} read, {self.articles_new} new",
+            f"claims: {self.claims_new} new",
+        ]
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
@@ -53,7 +56,9 @@ class Summary:
 
 def _progress(items: Iterable[T], settings: Settings, total: int | None, desc: str) -> Iterator[T]:
     # disable=None: tqdm draws only when stderr is a terminal.
-    yield from tqdm(items, total=total, desc=desc, disable=None if settings.progress else True, leave=False)
+    yield from tqdm(
+        items, total=total, desc=desc, disable=None if settings.progress else True, leave=False
+    )
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -67,7 +72,9 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def ingest(store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None) -> Summary:
+def ingest(
+    store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None
+) -> Summary:
     """Read sources into the store, one transaction per batch of articles."""
     summary = Summary()
     total = len(find_documents(sources))
@@ -86,16 +93,24 @@ def extract(store: Store, settings: Settings) -> Summary:
     """Extract claims from every article not yet read by this extractor version."""
     summary = Summary()
     pending = store.articles(needing_extraction=EXTRACTOR_VERSION)
-    results = _progress(extract_claims(pending, settings, make_nlp()), settings, len(pending), "extract")
+    results = _progress(
+        extract_claims(pending, settings, make_nlp()), settings, len(pending), "extract"
+    )
     for batch in _batches(results, BATCH):
-        summary.claims_new += store.save_extraction([(a.article_id, claims) for a, claims in batch], EXTRACTOR_VERSION)
+        summary.claims_new += store.save_extraction(
+            [(a.article_id, claims) for a, claims in batch], EXTRACTOR_VERSION
+        )
     return summary
 
 
 def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failure]]:
     """Prices for every symbol the stored claims need, from --prices or the cache."""
-    provider: PriceProvider | None = CsvFolderProvider(settings.prices_dir) if settings.prices_dir else None
-    book, failures = update_prices(store, provider, symbols_for(store.claims(), settings.default_benchmark))
+    provider: PriceProvider | None = (
+        CsvFolderProvider(settings.prices_dir) if settings.prices_dir else None
+    )
+    book, failures = update_prices(
+        store, provider, symbols_for(store.claims(), settings.default_benchmark)
+    )
     store.save_failures(failures)
     return book, failures
 
@@ -107,7 +122,11 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
         book, summary.failures = load_prices(store, settings)
     as_of = settings.as_of or book.last_date() or date.today()
     known = store.outcomes()
-    open_claims = [c for c in store.claims() if c.claim_id not in known or known[c.claim_id].status not in FINAL_STATUSES]
+    open_claims = [
+        c
+        for c in store.claims()
+        if c.claim_id not in known or known[c.claim_id].status not in FINAL_STATUSES
+    ]
     fresh = resolve_claims(open_claims, book, as_of, settings.default_benchmark)
     store.save_outcomes(fresh)
     summary.as_of = as_of
@@ -120,11 +139,15 @@ def report(store: Store, settings: Settings, as_of: date | None = None) -> Summa
     outcomes = store.outcomes()
     as_of = as_of or settings.as_of or max((o.as_of for o in outcomes.values()), default=None)
     sources = {symbol: provider for symbol, (_, _, provider) in store.price_symbols().items()}
-    written = render_report(store.claims(), outcomes, settings.out_dir, as_of=as_of, sources=sources)
+    written = render_report(
+        store.claims(), outcomes, settings.out_dir, as_of=as_of, sources=sources
+    )
     return Summary(written=written, as_of=as_of, outcomes=_count(outcomes.values()))
 
 
-def run_all(store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None) -> Summary:
+def run_all(
+    store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None
+) -> Summary:
     """Every stage in order: ingest, extract, prices, track, report."""
     summary = ingest(store, sources, settings, overrides)
     summary.claims_new = extract(store, settings).claims_new

@@ -52,7 +52,7 @@ def load_settings(config: Path | None = None) -> Settings:
     for key in table:
         if key not in known:
             raise ThesisError(f"unknown setting {key!r}; known: {', '.join(known)}", str(config))
-    converted = {
+    converted: dict[str, Any] = {
         key: Path(value) if key.endswith(("_path", "_dir")) else value
         for key, value in table.items()
     }

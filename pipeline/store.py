@@ -133,7 +133,12 @@ class Store:
             row = _row(article)
             if article.article_id in known:
                 if update_metadata:
-                    updates.append((article.article_id, {k: row[k] for k in META_FIELDS} | {"extractor_version": None}))
+                    updates.append(
+                        (
+                            article.article_id,
+                            {k: row[k] for k in META_FIELDS} | {"extractor_version": None},
+                        )
+                    )
                 continue
             known.add(article.article_id)
             row.update(ingested_at=now, extractor_version=None)
@@ -155,10 +160,11 @@ class Store:
                 order_by="published, article_id",
             )
         names = {f.name for f in fields(Article)}
-        return [
-            Article(**{k: _to_date(v) if k == "published" else v for k, v in row.items() if k in names})
+        values: list[dict[str, Any]] = [
+            {k: _to_date(v) if k == "published" else v for k, v in row.items() if k in names}
             for row in rows
         ]
+        return [Article(**v) for v in values]
 
     # -- claims -----------------------------------------------------------------
 
@@ -169,7 +175,9 @@ class Store:
         added = 0
         with self.db.atomic():
             for article_id, claims in batch:
-                old = {r["claim_id"] for r in claims_table.rows_where("article_id = ?", [article_id])}
+                old = {
+                    r["claim_id"] for r in claims_table.rows_where("article_id = ?", [article_id])
+                }
                 claims_table.delete_where("article_id = ?", [article_id])
                 claims_table.insert_all((_row(c) for c in claims), pk="claim_id", replace=True)
                 added += len({c.claim_id for c in claims} - old)
@@ -224,7 +232,10 @@ class Store:
             {
                 "symbol": symbol,
                 "date": day.date().isoformat() if hasattr(day, "date") else str(day),
-                **{k: _float_or_none(bar.get(k)) for k in ("open", "high", "low", "close", "adj_close", "volume")},
+                **{
+                    k: _float_or_none(bar.get(k))
+                    for k in ("open", "high", "low", "close", "adj_close", "volume")
+                },
                 "provider": provider,
             }
             for day, bar in frame.iterrows()

@@ -29,7 +29,9 @@ class Taxonomy:
 
 @cache
 def load_taxonomy() -> Taxonomy:
-    raw = tomllib.loads(resources.files("pipeline").joinpath("data", "taxonomy.toml").read_text("utf-8"))
+    raw = tomllib.loads(
+        resources.files("pipeline").joinpath("data", "taxonomy.toml").read_text("utf-8")
+    )
     i = re.IGNORECASE
 
     def alt(words: list[str]) -> str:
@@ -46,7 +48,9 @@ def load_taxonomy() -> Taxonomy:
 
 def is_heading(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= HEADING_MAX_WORDS and not line.rstrip().endswith((".", "!", "?", ":", ","))
+    return 0 < len(words) <= HEADING_MAX_WORDS and not line.rstrip().endswith(
+        (".", "!", "?", ":", ",")
+    )
 
 
 def tags_from_paragraphs(paragraphs: list[str]) -> tuple[tuple[Tag, ...], tuple[Tag, ...]]:
@@ -59,7 +63,7 @@ def tags_from_paragraphs(paragraphs: list[str]) -> tuple[tuple[Tag, ...], tuple[
         line = para.strip()
         if not line:
             continue
-        if is_heading(line) or re.match(r"^\d+\.\s", line) and is_heading(line[3:]):
+        if is_heading(line) or (re.match(r"^\d+\.\s", line) and is_heading(line[3:])):
             if tax.risk_section.search(line):
                 section = "risk"
                 continue

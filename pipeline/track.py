@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from .instruments import EQUIVALENTS, canonical
-from .models import Claim, Outcome
+from .models import Claim, Outcome, Status
 from .prices import PriceBook, file_name
 
 #: A level fits a series when it lies within this factor of the series' entry price.
@@ -30,12 +30,16 @@ class Window:
     closed: bool  # the horizon has ended on or before as_of
 
 
-def resolve_claims(claims: Iterable[Claim], book: PriceBook, as_of: date, default_benchmark: str = "^GSPC") -> list[Outcome]:
+def resolve_claims(
+    claims: Iterable[Claim], book: PriceBook, as_of: date, default_benchmark: str = "^GSPC"
+) -> list[Outcome]:
     """Grade every claim as of `as_of`, using only prices dated on or before it."""
     return [resolve_claim(claim, book, as_of, default_benchmark) for claim in claims]
 
 
-def resolve_claim(claim: Claim, book: PriceBook, as_of: date, default_benchmark: str = "^GSPC") -> Outcome:
+def resolve_claim(
+    claim: Claim, book: PriceBook, as_of: date, default_benchmark: str = "^GSPC"
+) -> Outcome:
     """Grade one claim. See the README for each rule and the reason for it."""
     if claim.published is None or claim.horizon_start is None or claim.horizon_end is None:
         return Outcome(
@@ -54,7 +58,9 @@ def resolve_claim(claim: Claim, book: PriceBook, as_of: date, default_benchmark:
             "excluded from grading, as CXO's Guru Grades exclude conditional calls.",
         )
     if as_of < claim.published:
-        return Outcome(claim.claim_id, "pending", as_of, f"As of {as_of} the article was not yet published.")
+        return Outcome(
+            claim.claim_id, "pending", as_of, f"As of {as_of} the article was not yet published."
+        )
     series = pick_series(claim, book)
     if series is None:
         names = " or ".join(file_name(s) for s in _candidates(claim.subject))
@@ -82,7 +88,9 @@ def resolve_claim(claim: Claim, book: PriceBook, as_of: date, default_benchmark:
 def pick_series(claim: Claim, book: PriceBook) -> str | None:
     """The series a claim is graded on: the subject itself, else its index/ETF equivalent;
     for a level target, the one whose price scale the level fits."""
-    available = [s for s in _candidates(claim.subject) if s in book.closes and not book.closes[s].empty]
+    available = [
+        s for s in _candidates(claim.subject) if s in book.closes and not book.closes[s].empty
+    ]
     if not available or claim.kind != "target" or claim.target_low is None:
         return available[0] if available else None
     for symbol in available:
@@ -119,7 +127,10 @@ def _benchmark_return(claim: Claim, book: PriceBook, window: Window, default: st
     for candidate in _candidates(symbol):
         if candidate in book.closes:
             closes = book.closes[candidate]
-            inside = closes[(closes.index >= pd.Timestamp(window.start)) & (closes.index <= window.closes.index[-1])]
+            inside = closes[
+                (closes.index >= pd.Timestamp(window.start))
+                & (closes.index <= window.closes.index[-1])
+            ]
             if len(inside) >= 1:
                 return _pct(float(inside.iloc[0]), float(inside.iloc[-1]))
     return None
@@ -150,7 +161,9 @@ def _base(claim: Claim, window: Window, as_of: date, bench: float | None) -> dic
     }
 
 
-def _grade_level(claim: Claim, window: Window, book: PriceBook, as_of: date, bench: float | None) -> Outcome:
+def _grade_level(
+    claim: Claim, window: Window, book: PriceBook, as_of: date, bench: float | None
+) -> Outcome:
     base = _base(claim, window, as_of, bench)
     closes = window.closes
     up = claim.direction == "up"
@@ -168,13 +181,16 @@ def _grade_level(claim: Claim, window: Window, book: PriceBook, as_of: date, ben
     reached = closes[closes >= level] if up else closes[closes <= level]
     if not reached.empty:
         hit_day = reached.index[0].date()
-        status = "miss" if claim.negated else "hit"
-        reason = (
-            f"{window.series} reached {what} on {hit_day}"
-            + (", so the negated call failed." if claim.negated else ", inside the window.")
+        status: Status = "miss" if claim.negated else "hit"
+        reason = f"{window.series} reached {what} on {hit_day}" + (
+            ", so the negated call failed." if claim.negated else ", inside the window."
         )
         return Outcome(
-            status=status, reason=reason, hit_date=hit_day, days_to_hit=(hit_day - window.start).days, **base  # type: ignore[arg-type]
+            status=status,
+            reason=reason,
+            hit_date=hit_day,
+            days_to_hit=(hit_day - window.start).days,
+            **base,  # type: ignore[arg-type]
         )
     if not window.closed:
         return Outcome(
@@ -185,7 +201,7 @@ def _grade_level(claim: Claim, window: Window, book: PriceBook, as_of: date, ben
     status = "hit" if claim.negated else "miss"
     best = base["best_price"]
     return Outcome(
-        status=status,  # type: ignore[arg-type]
+        status=status,
         reason=f"{window.series} did not make {what} by {window.end} (best close {best:,.2f})"
         + ("; the negated call held." if claim.negated else "."),
         **base,  # type: ignore[arg-type]
@@ -215,7 +231,11 @@ def _grade_return(claim: Claim, window: Window, as_of: date, bench: float | None
             )
         needed = bench * claim.ratio if claim.ratio else bench
         ok = ret >= needed if up else ret < needed
-        label = f"{claim.ratio:g}x the benchmark's {bench:+.2f}%" if claim.ratio else f"the benchmark's {bench:+.2f}%"
+        label = (
+            f"{claim.ratio:g}x the benchmark's {bench:+.2f}%"
+            if claim.ratio
+            else f"the benchmark's {bench:+.2f}%"
+        )
         reason = f"{window.series} returned {ret:+.2f}% against {label} ({claim.benchmark})"
     if claim.negated:
         ok = not ok

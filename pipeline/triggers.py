@@ -15,13 +15,19 @@ from importlib import resources
 from typing import Any
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-PCT_NOT_MOVE = re.compile(r"\s*(?:percentage points|points|of (?:the|its|our) (?:fund|index|portfolio|assets))")
+PCT_NOT_MOVE = re.compile(
+    r"\s*(?:percentage points|points|of (?:the|its|our) (?:fund|index|portfolio|assets))"
+)
 PAST_NOUN = re.compile(
     r"\b(?:its|their|the recent|last|posted|recorded|delivered|logged|saw|had|after an?|since)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
-NOT_POSITION = re.compile(r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE)
-CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:while|but|whereas|although|though|and\s+(?:I|we|you))\b|\s[–—-]\s")
+NOT_POSITION = re.compile(
+    r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE
+)
+CLAUSE_BREAK = re.compile(
+    r"[;:]|,\s+(?:while|but|whereas|although|though|and\s+(?:I|we|you))\b|\s[–—-]\s"
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,13 @@ def load_cues() -> Cues:
         resources.files("pipeline").joinpath("data", "cues.toml").read_text("utf-8")
     )
     i = re.IGNORECASE
-    moves, targets, rel, dirs, flags = raw["moves"], raw["targets"], raw["relative"], raw["direction"], raw["flags"]
+    moves, targets, rel, dirs, flags = (
+        raw["moves"],
+        raw["targets"],
+        raw["relative"],
+        raw["direction"],
+        raw["flags"],
+    )
     fillers = _alt([re.escape(f) for f in moves["fillers"]])
     pct = rf"(?P<pct>{NUM})\s?(?:%|percent\b|per cent\b)"
     verbs = _alt(moves["up_verbs"] + moves["down_verbs"])
@@ -87,9 +99,12 @@ def load_cues() -> Cues:
         ),
         move_verb=re.compile(rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+{pct}", i),
         move_noun=re.compile(rf"{pct}(?:-plus)?\s+(?P<noun>{nouns})\b", i),
-        noun_first=re.compile(rf"\b(?P<noun>upside|downside|gain|return)\s+of\s+(?:(?:{fillers})\s+)*{pct}", i),
+        noun_first=re.compile(
+            rf"\b(?P<noun>upside|downside|gain|return)\s+of\s+(?:(?:{fillers})\s+)*{pct}", i
+        ),
         target_range=re.compile(
-            rf"(?P<low>{NUM})\s?(?:-|–|—|to)\s?(?P<high>{NUM})(?:[- ]points?)?\s+(?P<noun>{levels})\b", i
+            rf"(?P<low>{NUM})\s?(?:-|–|—|to)\s?(?P<high>{NUM})(?:[- ]points?)?\s+(?P<noun>{levels})\b",
+            i,
         ),
         target_single=re.compile(
             rf"\b(?P<verb>{target_verbs})\s+(?:the\s+|a\s+|of\s+)?\$?(?P<level>{NUM})(?![\d%]|\s?percent)"
@@ -100,8 +115,12 @@ def load_cues() -> Cues:
         relative=re.compile(rf"\b(?P<rel>{_alt(rel['up'] + rel['down'])})\b(?!\s+to\b)", i),
         ratios={k.lower(): float(v) for k, v in rel["ratios"].items()},
         benchmark_marker=re.compile(rf"\b(?:{_alt(rel['benchmark_markers'])})\s*$", i),
-        position=re.compile(rf"\b(?P<pos>{_alt(dirs['up_positions'] + dirs['down_positions'])})\b", i),
-        direction_verb=re.compile(rf"\b(?P<dir>{_alt(dirs['up_verbs'] + dirs['down_verbs'])})\b", i),
+        position=re.compile(
+            rf"\b(?P<pos>{_alt(dirs['up_positions'] + dirs['down_positions'])})\b", i
+        ),
+        direction_verb=re.compile(
+            rf"\b(?P<dir>{_alt(dirs['up_verbs'] + dirs['down_verbs'])})\b", i
+        ),
         negation=re.compile(rf"(?<![\w])(?:{_alt(flags['negation'])})(?![\w])", i),
         conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
         not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
@@ -110,7 +129,11 @@ def load_cues() -> Cues:
         anaphora=re.compile(rf"\b(?:{_alt(raw['anaphora']['main_subject'])})\b", i),
         up_words=frozenset(
             w.lower()
-            for w in moves["up_verbs"] + moves["up_nouns"] + rel["up"] + dirs["up_positions"] + dirs["up_verbs"]
+            for w in moves["up_verbs"]
+            + moves["up_nouns"]
+            + rel["up"]
+            + dirs["up_positions"]
+            + dirs["up_verbs"]
             + targets["up_verbs"]
         ),
     )
@@ -140,13 +163,25 @@ def _direction_of(word: str, cues: Cues) -> str:
 
 def _moves(sentence: str, cues: Cues) -> list[Trigger]:
     out = []
-    for pattern, group in ((cues.move_verb, "verb"), (cues.move_noun, "noun"), (cues.noun_first, "noun")):
+    for pattern, group in (
+        (cues.move_verb, "verb"),
+        (cues.move_noun, "noun"),
+        (cues.noun_first, "noun"),
+    ):
         for m in pattern.finditer(sentence):
-            if PCT_NOT_MOVE.match(sentence, m.end()) or (group == "noun" and PAST_NOUN.search(sentence, 0, m.start())):
+            if PCT_NOT_MOVE.match(sentence, m.end()) or (
+                group == "noun" and PAST_NOUN.search(sentence, 0, m.start())
+            ):
                 continue
             word = " ".join(m.group(group).lower().split())
             out.append(
-                Trigger("move", _direction_of(word, cues), m.start(), m.end(), move_pct=_num(m.group("pct")))
+                Trigger(
+                    "move",
+                    _direction_of(word, cues),
+                    m.start(),
+                    m.end(),
+                    move_pct=_num(m.group("pct")),
+                )
             )
     return out
 
@@ -155,11 +190,19 @@ def _targets(sentence: str, cues: Cues) -> list[Trigger]:
     out: list[Trigger] = []
     for m in cues.target_range.finditer(sentence):
         low, high = sorted((_num(m.group("low")), _num(m.group("high"))))
-        if high <= 31 and m.group("noun").lower() not in ("level", "levels", "area", "mark", "handle"):
+        if high <= 31 and m.group("noun").lower() not in (
+            "level",
+            "levels",
+            "area",
+            "mark",
+            "handle",
+        ):
             continue
         before = sentence[max(0, m.start() - 40) : m.start()]
         direction = "down" if cues.down_target_words.search(before) else "up"
-        out.append(Trigger("target", direction, m.start(), m.end(), target_low=low, target_high=high))
+        out.append(
+            Trigger("target", direction, m.start(), m.end(), target_low=low, target_high=high)
+        )
     ranges = list(out)
     for m in cues.target_single.finditer(sentence):
         if any(r.start < m.end() and m.start() < r.end for r in ranges):
@@ -172,7 +215,17 @@ def _targets(sentence: str, cues: Cues) -> list[Trigger]:
         verb = m.group("verb").lower()
         direction = "down" if cues.down_target_words.fullmatch(verb) else "up"
         threshold = verb.split()[-1] in ("above", "below")
-        out.append(Trigger("target", direction, m.start(), m.end(), target_low=level, target_high=level, threshold=threshold))
+        out.append(
+            Trigger(
+                "target",
+                direction,
+                m.start(),
+                m.end(),
+                target_low=level,
+                target_high=level,
+                threshold=threshold,
+            )
+        )
     return out
 
 
@@ -191,7 +244,11 @@ def _directions(sentence: str, cues: Cues, taken: list[Trigger]) -> list[Trigger
     for m in cues.position.finditer(sentence):
         if NOT_POSITION.match(sentence, m.end()):
             continue
-        out.append(Trigger("direction", _direction_of(m.group("pos"), cues), m.start(), m.end(), position=True))
+        out.append(
+            Trigger(
+                "direction", _direction_of(m.group("pos"), cues), m.start(), m.end(), position=True
+            )
+        )
     for m in cues.direction_verb.finditer(sentence):
         if m.group(0)[0].isupper() or any(t.start <= m.start() < t.end for t in taken):
             continue

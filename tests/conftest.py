@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
-
-from datetime import date
 
 from pipeline.models import Article, Claim, Tag
 from pipeline.settings import Settings
@@ -50,7 +49,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(tmp_path: Path, prices_dir: Path) -> Settings:
-    return Settings(db_path=tmp_path / "thesis.db", out_dir=tmp_path / "reports", prices_dir=prices_dir, progress=False)
+    return Settings(
+        db_path=tmp_path / "thesis.db",
+        out_dir=tmp_path / "reports",
+        prices_dir=prices_dir,
+        progress=False,
+    )
 
 
 def make_article(text: str = "IWM could rally 10% in the coming month.", **meta: object) -> Article:
@@ -58,13 +62,36 @@ def make_article(text: str = "IWM could rally 10% in the coming month.", **meta:
 
 
 def make_claim(article: Article, **changes: object) -> Claim:
-    values: dict[str, object] = dict(
-        claim_id="c1", article_id=article.article_id, url=None, title="t", published=date(2023, 11, 28),
-        forecaster="Jane Doe", forecaster_org=None, forecaster_role="author", subject="IWM", subject_text="IWM",
-        kind="move", direction="up", target_low=None, target_high=None, move_pct=10.0, benchmark=None, ratio=None,
-        horizon_start=date(2023, 11, 28), horizon_end=date(2023, 12, 28), horizon_text="in the coming month",
-        horizon_assumed=False, hedge="could", conditional=False, negated=False, evidence=article.text,
-        evidence_start=0, evidence_end=len(article.text), catalysts=(Tag("seasonality", "Santa rally"),), risks=(),
+    values: dict[str, object] = dict(  # noqa: C408 - keyword form reads like the dataclass
+        claim_id="c1",
+        article_id=article.article_id,
+        url=None,
+        title="t",
+        published=date(2023, 11, 28),
+        forecaster="Jane Doe",
+        forecaster_org=None,
+        forecaster_role="author",
+        subject="IWM",
+        subject_text="IWM",
+        kind="move",
+        direction="up",
+        target_low=None,
+        target_high=None,
+        move_pct=10.0,
+        benchmark=None,
+        ratio=None,
+        horizon_start=date(2023, 11, 28),
+        horizon_end=date(2023, 12, 28),
+        horizon_text="in the coming month",
+        horizon_assumed=False,
+        hedge="could",
+        conditional=False,
+        negated=False,
+        evidence=article.text,
+        evidence_start=0,
+        evidence_end=len(article.text),
+        catalysts=(Tag("seasonality", "Santa rally"),),
+        risks=(),
     )
     values.update(changes)
     return Claim(**values)  # type: ignore[arg-type]

@@ -13,11 +13,15 @@ from pipeline.settings import Settings
 FLOORS = tomllib.loads((Path(__file__).parent / "quality_floors.toml").read_text())
 
 
-@pytest.mark.parametrize(("name", "gold"), [("corpus", "corpus/gold"), ("seeds", "tests/gold/seeds")])
+@pytest.mark.parametrize(
+    ("name", "gold"), [("corpus", "corpus/gold"), ("seeds", "tests/gold/seeds")]
+)
 def test_evaluate_meets_pinned_floors(root: Path, name: str, gold: str) -> None:
     report = evaluate_gold(root / gold, Settings(progress=False))
     floors = FLOORS[name]
-    assert report.claims.f1 >= floors["claim_f1"], report.table() + "\n" + "\n".join(report.misses + report.extras)
+    assert report.claims.f1 >= floors["claim_f1"], (
+        report.table() + "\n" + "\n".join(report.misses + report.extras)
+    )
     assert report.fields["forecaster"].f1 >= floors["forecaster_f1"], report.table()
     assert report.tags.f1 >= floors["tag_f1"], report.table()
 
@@ -30,8 +34,23 @@ def test_evaluate_seed_bar_claims_are_found(root: Path) -> None:
 
 def test_evaluate_counts_a_wrong_claim_as_a_miss(tmp_path: Path, root: Path) -> None:
     article = tmp_path / "a.md"
-    article.write_text("---\npublished: 2024-01-02\nauthor: Jane Doe\n---\nI think IWM could rally 20% over the next 12 months.\n")
-    gold = {"source": "a.md", "claims": [{"forecaster": "Jane Doe", "subject": "IWM", "kind": "move", "direction": "up", "move_pct": 35, "horizon_end": "2025-01-02", "evidence": "I think IWM could rally 20% over the next 12 months."}]}
+    article.write_text(
+        "---\npublished: 2024-01-02\nauthor: Jane Doe\n---\nI think IWM could rally 20% over the next 12 months.\n"
+    )
+    gold = {
+        "source": "a.md",
+        "claims": [
+            {
+                "forecaster": "Jane Doe",
+                "subject": "IWM",
+                "kind": "move",
+                "direction": "up",
+                "move_pct": 35,
+                "horizon_end": "2025-01-02",
+                "evidence": "I think IWM could rally 20% over the next 12 months.",
+            }
+        ],
+    }
     (tmp_path / "a.json").write_text(json.dumps(gold))
     report = evaluate_gold(tmp_path, Settings(progress=False))
     assert (report.claims.true_pos, report.claims.predicted, report.claims.gold) == (0, 1, 1)

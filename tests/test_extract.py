@@ -11,8 +11,12 @@ from pipeline.models import Article, Claim
 from pipeline.settings import Settings
 
 
-def claims_in(text: str, published: date | None = date(2024, 1, 22), author: str | None = "Jane Doe") -> list[Claim]:
-    article = Article.build(location="t.txt", text=text, raw=text, raw_format="text", published=published, author=author)
+def claims_in(
+    text: str, published: date | None = date(2024, 1, 22), author: str | None = "Jane Doe"
+) -> list[Claim]:
+    article = Article.build(
+        location="t.txt", text=text, raw=text, raw_format="text", published=published, author=author
+    )
     return claims_from_doc(make_nlp()(text), article, Settings())
 
 
@@ -22,7 +26,10 @@ def test_extract_pipeline_is_blank_english_rules() -> None:
     assert isinstance(nlp, type(spacy.blank("en")))
     doc = nlp("Small caps could outperform.\nIWM will rally")
     assert [s.text.strip() for s in doc.sents] == ["Small caps could outperform.", "IWM will rally"]
-    assert [(s.text, s.label_) for s in doc.spans["instruments"]] == [("Small caps", "^RUT"), ("IWM", "IWM")]
+    assert [(s.text, s.label_) for s in doc.spans["instruments"]] == [
+        ("Small caps", "^RUT"),
+        ("IWM", "IWM"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +68,10 @@ def test_extract_move_target_relative_direction() -> None:
         "I expect small caps to double the performance of the S&P 500 during the first half of 2024.\n"
         "Investors should buy small caps in the coming month."
     )
-    got = {(c.subject, c.kind, c.direction, c.move_pct, c.target_low, c.target_high, c.ratio, c.hedge) for c in claims_in(text)}
+    got = {
+        (c.subject, c.kind, c.direction, c.move_pct, c.target_low, c.target_high, c.ratio, c.hedge)
+        for c in claims_in(text)
+    }
     assert got == {
         ("IWM", "move", "up", 70.0, None, None, None, "could"),
         ("^GSPC", "move", "up", 30.0, None, None, None, "may"),
@@ -72,8 +82,16 @@ def test_extract_move_target_relative_direction() -> None:
 
 
 def test_extract_flags_negated_and_conditional() -> None:
-    (neg,) = claims_in("No, it's not likely NVDA is going to rally another 250% next year.", date(2023, 12, 18))
-    assert (neg.negated, neg.conditional, neg.move_pct, neg.horizon_start, neg.horizon_end) == (True, False, 250.0, date(2024, 1, 1), date(2024, 12, 31))
+    (neg,) = claims_in(
+        "No, it's not likely NVDA is going to rally another 250% next year.", date(2023, 12, 18)
+    )
+    assert (neg.negated, neg.conditional, neg.move_pct, neg.horizon_start, neg.horizon_end) == (
+        True,
+        False,
+        250.0,
+        date(2024, 1, 1),
+        date(2024, 12, 31),
+    )
     (cond,) = claims_in("A breakout above 200 in IWM would be huge.")
     assert (cond.kind, cond.target_low, cond.conditional) == ("target", 200.0, True)
 
@@ -86,7 +104,10 @@ def test_extract_attributes_quoted_views_not_reporter() -> None:
         "“I think IWM could rally 10% by year-end,” Snider said.\n"
         "I think QQQ could fall 10% by year-end."
     )
-    who = {(c.subject, c.forecaster, c.forecaster_org, c.forecaster_role) for c in claims_in(text, author="Josh Schafer")}
+    who = {
+        (c.subject, c.forecaster, c.forecaster_org, c.forecaster_role)
+        for c in claims_in(text, author="Josh Schafer")
+    }
     assert who == {
         ("^RUT", "Goldman Sachs", "Goldman Sachs", "quoted"),
         ("^RUT", "Tom Lee", "Fundstrat", "quoted"),
@@ -104,4 +125,8 @@ def test_extract_default_horizon_is_assumed_and_evidence_offsets_point_at_text()
 
 def test_extract_undated_article_keeps_claims_without_dates() -> None:
     (claim,) = claims_in("IWM could rally 20% in the next 12 months.", published=None)
-    assert (claim.horizon_start, claim.horizon_end, claim.horizon_text) == (None, None, "in the next 12 months")
+    assert (claim.horizon_start, claim.horizon_end, claim.horizon_text) == (
+        None,
+        None,
+        "in the next 12 months",
+    )

@@ -9,7 +9,14 @@ from pipeline.errors import IngestError
 from pipeline.ingest import Overrides, find_documents, ingest_paths, read_document
 from pipeline.models import Article, Failure
 
-BOILERPLATE = ["Start your free trial", "Analyst's Disclosure", "Analyst’s Disclosure", "Recent Posts", "Follow Us", "top of page"]
+BOILERPLATE = [
+    "Start your free trial",
+    "Analyst's Disclosure",
+    "Analyst’s Disclosure",
+    "Recent Posts",
+    "Follow Us",
+    "top of page",
+]
 
 
 def test_ingest_seeds_are_clean_and_dated(seeds_dir: Path) -> None:
@@ -31,13 +38,26 @@ def test_ingest_seeds_are_clean_and_dated(seeds_dir: Path) -> None:
 
 def test_ingest_front_matter_and_overrides(tmp_path: Path) -> None:
     path = tmp_path / "note.md"
-    path.write_text("---\ntitle: Small caps\nauthor: Jane Doe\npublished: 2024-01-15\nsource: Letter\n---\nIWM could rally 10% by year-end.\n")
+    path.write_text(
+        "---\ntitle: Small caps\nauthor: Jane Doe\npublished: 2024-01-15\nsource: Letter\n---\nIWM could rally 10% by year-end.\n"
+    )
     article = read_document(path)
-    assert (article.title, article.author, article.published, article.source) == ("Small caps", "Jane Doe", date(2024, 1, 15), "Letter")
+    assert (article.title, article.author, article.published, article.source) == (
+        "Small caps",
+        "Jane Doe",
+        date(2024, 1, 15),
+        "Letter",
+    )
     assert article.text == "IWM could rally 10% by year-end."
-    overridden = next(iter(ingest_paths([path], Overrides(published=date(2024, 2, 1), author="J. Roe"))))
+    overridden = next(
+        iter(ingest_paths([path], Overrides(published=date(2024, 2, 1), author="J. Roe")))
+    )
     assert isinstance(overridden, Article)
-    assert (overridden.published, overridden.published_source, overridden.author) == (date(2024, 2, 1), "override", "J. Roe")
+    assert (overridden.published, overridden.published_source, overridden.author) == (
+        date(2024, 2, 1),
+        "override",
+        "J. Roe",
+    )
     assert overridden.article_id == article.article_id
 
 
@@ -54,7 +74,11 @@ def test_ingest_html_metadata_and_chrome(tmp_path: Path) -> None:
     )
     article = read_document(page)
     assert (article.title, article.author, article.published, article.source, article.url) == (
-        "Buy the dip", "Ann Lee", date(2023, 7, 3), "Tape", "https://tape.example/buy"
+        "Buy the dip",
+        "Ann Lee",
+        date(2023, 7, 3),
+        "Tape",
+        "https://tape.example/buy",
     )
     assert article.text == "I expect IWM to rally 12% by year-end.\nSecond paragraph."
 
@@ -69,7 +93,9 @@ def test_ingest_html_metadata_and_chrome(tmp_path: Path) -> None:
         ("sheet.xlsx", b"PK..", "unsupported file type"),
     ],
 )
-def test_ingest_bad_file_becomes_failure_and_batch_goes_on(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+def test_ingest_bad_file_becomes_failure_and_batch_goes_on(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
     (tmp_path / name).write_bytes(data)
     good = tmp_path / "good.txt"
     good.write_text("Title\nIWM could rally 10%.\n")
@@ -88,7 +114,11 @@ def test_ingest_decodes_legacy_encodings(tmp_path: Path) -> None:
 
 def test_ingest_latin1_html_declares_its_charset(tmp_path: Path) -> None:
     page = tmp_path / "l.html"
-    page.write_bytes('<html><head><meta charset="iso-8859-1"></head><body><p>Caf\xe9 IWM will rally.</p></body></html>'.encode("latin-1"))
+    page.write_bytes(
+        '<html><head><meta charset="iso-8859-1"></head><body><p>Caf\xe9 IWM will rally.</p></body></html>'.encode(
+            "latin-1"
+        )
+    )
     assert "Café" in read_document(page).text
 
 

@@ -4,6 +4,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,9 +15,20 @@ from .conftest import make_article, make_claim
 
 
 def test_store_round_trips_article_claim_outcome(store: Store) -> None:
-    article = make_article(title="T", author="Jane Doe", published=date(2023, 11, 28), published_source="front_matter")
+    article = make_article(
+        title="T", author="Jane Doe", published=date(2023, 11, 28), published_source="front_matter"
+    )
     claim = make_claim(article)
-    outcome = Outcome("c1", "hit", date(2024, 1, 2), "reached", series="IWM", start_price=180.0, hit_date=date(2023, 12, 14), days_to_hit=16)
+    outcome = Outcome(
+        "c1",
+        "hit",
+        date(2024, 1, 2),
+        "reached",
+        series="IWM",
+        start_price=180.0,
+        hit_date=date(2023, 12, 14),
+        days_to_hit=16,
+    )
     assert store.save_articles([article]) == 1
     store.save_extraction([(article.article_id, [claim])], "v1")
     store.save_outcomes([outcome])
@@ -50,10 +62,9 @@ def test_store_batch_is_atomic(store: Store) -> None:
     good = make_article("IWM could rally 10%.")
     store.save_articles([good])
     broken = make_claim(good, claim_id="c2")
-    try:
-        store.save_extraction([(good.article_id, [make_claim(good)]), ("missing", [broken, object()])], "v1")  # type: ignore[list-item]
-    except Exception:
-        pass
+    batch = [(good.article_id, [make_claim(good)]), ("missing", [broken, object()])]
+    with pytest.raises(TypeError):  # the second item is not a Claim: the batch must roll back
+        store.save_extraction(batch, "v1")  # type: ignore[arg-type]
     assert store.claims() == []
     assert store.articles(needing_extraction="v1") == [good]
 
@@ -70,8 +81,14 @@ text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1,
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=text_strategy, move=st.floats(0.1, 500, allow_nan=False), hedge=st.sampled_from(["will", "could", None]))
-def test_store_claim_round_trip_property(tmp_path: Path, text: str, move: float, hedge: str | None) -> None:
+@given(
+    text=text_strategy,
+    move=st.floats(0.1, 500, allow_nan=False),
+    hedge=st.sampled_from(["will", "could", None]),
+)
+def test_store_claim_round_trip_property(
+    tmp_path: Path, text: str, move: float, hedge: str | None
+) -> None:
     store = Store(tmp_path / f"p{abs(hash((text, move)))}.db")
     article = make_article(text)
     claim = make_claim(article, move_pct=move, hedge=hedge, claim_id=article.article_id)

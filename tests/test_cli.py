@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main, run_cli
+
+CLAIM_FIELDS = [
+    "claim_id",
+    "article_id",
+    "url",
+    "title",
+    "published",
+    "forecaster",
+    "forecaster_org",
+    "forecaster_role",
+    "subject",
+    "subject_text",
+    "kind",
+    "direction",
+    "target_low",
+    "target_high",
+    "move_pct",
+    "benchmark",
+    "ratio",
+    "horizon_start",
+    "horizon_end",
+    "horizon_text",
+    "horizon_assumed",
+    "hedge",
+    "conditional",
+    "negated",
+    "evidence",
+    "evidence_start",
+    "evidence_end",
+    "catalysts",
+    "risks",
+]
+OUTCOME_FIELDS = [
+    "claim_id",
+    "status",
+    "as_of",
+    "start_date",
+    "start_price",
+    "end_date",
+    "end_price",
+    "return_pct",
+    "benchmark_return_pct",
+    "excess_return_pct",
+    "best_price",
+    "hit_date",
+    "reason",
+]
+
+
+@pytest.fixture
+def thesis(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str]]:
+    """Run the real console entry point in-process and return (exit code, stdout + stderr)."""
+
+    def invoke(db: Path, *args: str) -> tuple[int, str]:
+        code = 0
+        try:
+            run_cli(["--quiet", "--db", str(db), *args])
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "t.db"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "no/such/dir"], "Error: no/such/dir: no such file or folder; check the path"),
+        (["track", "--as-of", "2024-13-01"], "'2024-13-01' is not a date; write it as YYYY-MM-DD"),
+        (["track", "--prices", "no/such/prices"], "Error: no/such/prices: no such prices folder"),
+        (
+            ["export", "claims", "--format", "parquet"],
+            "Error: Parquet is binary: pass -o FILE.parquet",
+        ),
+        (["export", "tweets"], "Error: Invalid value for '{claims|outcomes|articles}'"),
+        (["eval", "nowhere"], "Error: nowhere: no gold files (*.json) found"),
+    ],
+)
+def test_cli_expected_errors_exit_1_without_traceback(
+    thesis: Callable[..., tuple[int, str]], db: Path, args: list[str], message: str
+) -> None:
+    code, output = thesis(db, *args)
+    assert code == 1
+    assert message in output
+    assert "Traceback" not in output
+
+
+def test_cli_every_command_has_help_with_example() -> None:
+    runner = CliRunner()
+    for name in ["ingest", "extract", "prices", "track", "report", "run", "export", "eval"]:
+        result = runner.invoke(main, [name, "--help"])
+        assert (
+            result.exit_code == 0 and "Example:" in result.output and "thesis " in result.output
+        ), name
+
+
+def test_cli_batch_with_bad_file_goes_on_and_exits_3(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.md").write_text(
+        "---\npublished: 2024-01-02\nauthor: Jane Doe\n---\nIWM could rally 20% by year-end.\n"
+    )
+    (folder / "empty.txt").write_text("")
+    code, output = thesis(db, "ingest", str(folder))
+    assert code == 3
+    assert (
+        "articles: 1 read, 1 new" in output
+        and "failed: 1" in output
+        and "empty.txt: the file is empty" in output
+    )
+    rows = sqlite3.connect(db).execute("select stage, item from failures").fetchall()
+    assert rows == [("ingest", str(folder / "empty.txt"))]
+
+
+@pytest.mark.slow
+def test_cli_end_to_end_on_sample_corpus_with_real_prices(
+    thesis: Callable[..., tuple[int, str]],
+    db: Path,
+    tmp_path: Path,
+    corpus_dir: Path,
+    prices_dir: Path,
+) -> None:
+    out = tmp_path / "reports"
+    code, output = thesis(
+        db, "run", str(corpus_dir), "--prices", str(prices_dir), "--out", str(out)
+    )
+    assert code == 0, output
+    assert "articles: 12 read, 12 new" in output
+    conn = sqlite3.connect(db)
+    counts = {
+        t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("articles", "claims", "outcomes", "prices")
+    }
+    assert (
+        counts["articles"] == 12
+        and counts["claims"] >= 40
+        and counts["outcomes"] == counts["claims"]
+        and counts["prices"] > 0
+    )
+    statuses = dict(
+        conn.execute("select status, count(*) from outcomes group by status").fetchall()
+    )
+    assert statuses.get("hit", 0) >= 10 and statuses.get("miss", 0) >= 10
+
+    code, output = thesis(
+        db, "run", str(corpus_dir), "--prices", str(prices_dir), "--out", str(out)
+    )
+    assert code == 0 and "articles: 12 read, 0 new" in output and "claims: 0 new" in output
+    again = {
+        t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+        for t in ("articles", "claims", "outcomes", "prices")
+    }
+    assert again == counts
+
+    code, output = thesis(db, "export", "claims", "--format", "jsonl")
+    records = [json.loads(line) for line in output.splitlines()]
+    assert len(records) == counts["claims"] and list(records[0]) == CLAIM_FIELDS
+    code, output = thesis(db, "export", "outcomes", "--format", "jsonl")
+    assert set(OUTCOME_FIELDS) <= set(json.loads(output.splitlines()[0]))
+    for fmt in ("csv", "parquet"):
+        code, output = thesis(
+            db, "export", "outcomes", "--format", fmt, "-o", str(tmp_path / f"o.{fmt}")
+        )
+        assert code == 0 and (tmp_path / f"o.{fmt}").stat().st_size > 0
+
+    html = (out / "index.html").read_text()
+    markdown = (out / "claims.md").read_text()
+    for record in records:
+        assert record["evidence"].split()[0] in markdown
+    assert "<script src" not in html and "http://" not in html.split("<body>")[0]
+    assert html.count('<tr data-status="') == counts["claims"]
+
+
+def test_cli_python_dash_m_runs(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "Thesis Tracker" in result.stdout
