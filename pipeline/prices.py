@@ -162,4 +162,10 @@ def update_prices(
         book.providers[symbol] = cached.get(
             symbol, (None, None, provider.name if provider else "cache")
         )[2]
-    return book, failures
+    # A missing index is no gap when its tracking ETF is there (and the other way round).
+    return book, [f for f in failures if not _has_equivalent(f.item, book)]
+
+
+def _has_equivalent(symbol: str, book: PriceBook) -> bool:
+    index = canonical(symbol)
+    return any(s in book.closes for s in (index, EQUIVALENTS.get(index)) if s and s != symbol)
