@@ -107,18 +107,30 @@ def override_options(func: F) -> F:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="TOML settings file with a [thesis] table.",
 )
+@click.option(
+    "--lexicon",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra instruments CSV (symbol,kind,proxy,scale_hint,aliases); repeatable.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.version_option(package_name="thesis-tracker")
 @click.pass_context
 @expected_errors
-def main(ctx: click.Context, db_path: Path | None, config: Path | None, quiet: bool) -> None:
+def main(
+    ctx: click.Context,
+    db_path: Path | None,
+    config: Path | None,
+    lexicon: tuple[Path, ...],
+    quiet: bool,
+) -> None:
     """Thesis Tracker: what was predicted, by whom, and did it come true?
 
     \b
     Example:
         thesis run corpus/ --prices ../shared/prices
     """
-    settings = load_settings(config).with_overrides(db_path=db_path)
+    settings = load_settings(config).with_overrides(db_path=db_path, lexicon=lexicon or None)
     ctx.obj = settings.with_overrides(progress=False) if quiet else settings
 
 

@@ -98,7 +98,7 @@ def evaluate_gold(gold_dir: Path, settings: Settings) -> EvalReport:
     report = EvalReport(articles=len(golds))
     articles = [g["article"] for g in golds]
     for gold, (_, predicted) in zip(
-        golds, extract_claims(articles, settings, make_nlp()), strict=True
+        golds, extract_claims(articles, settings, make_nlp(settings)), strict=True
     ):
         _score_article(gold, predicted, report)
     return report

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -19,7 +20,7 @@ from spacy.tokens import Doc, Span
 
 from .attribution import Attributor, Speaker
 from .horizons import HorizonMatch, find_horizons, resolve_horizon
-from .instruments import Mention, canonical, find_mentions, load_lexicon
+from .instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from .models import Article, Claim, stable_id
 from .settings import Settings
 from .tags import is_heading, tags_from_paragraphs
@@ -37,6 +38,7 @@ from .triggers import (
 #: Bump when rules change: stored articles extracted by an older version are re-extracted.
 EXTRACTOR_VERSION = "rules-1"
 BATCH_SIZE = 32
+TAG_LIST = re.compile(r"(?:\$[^$\n]{1,60}\$|\$[A-Z]{1,5}|[\s,·|])+")
 ARTICLES = frozenset({"a", "an", "the", "this", "that", "its", "their"})
 LOOKBACK_SENTENCES = 2
 POSITION_PREFIX = re.compile(
@@ -62,26 +64,49 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
-@Language.component("thesis_instruments")
-def tag_instruments(doc: Doc) -> Doc:
-    """Write every instrument mention to doc.spans["instruments"], labelled with its symbol."""
-    spans = []
-    for mention in find_mentions(doc.text, load_lexicon()):
-        span = doc.char_span(
-            mention.start, mention.end, label=mention.symbol, alignment_mode="expand"
-        )
-        if span is not None:
-            spans.append(span)
-    doc.spans["instruments"] = spans
-    return doc
+class InstrumentTagger:
+    """Writes every instrument mention to doc.spans["instruments"], labelled with its symbol.
+
+    Lines made only of tags ("$IWM $AOSL" under a forum post) are tag lists, not mentions.
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for mention in find_mentions(doc.text, self.lexicon):
+            if _in_tag_list(doc.text, mention):
+                continue
+            span = doc.char_span(
+                mention.start, mention.end, label=mention.symbol, alignment_mode="expand"
+            )
+            if span is not None:
+                spans.append(span)
+        doc.spans["instruments"] = spans
+        return doc
 
 
-def make_nlp() -> Language:
-    """The extraction pipeline: blank English, sentence rules, instrument tagger."""
+@Language.factory("thesis_instruments", default_config={"lexicon_paths": []}, assigns=["doc.spans"])
+def make_instrument_tagger(nlp: Language, name: str, lexicon_paths: list[str]) -> InstrumentTagger:
+    return InstrumentTagger(load_lexicon(tuple(Path(p) for p in lexicon_paths)))
+
+
+def _in_tag_list(text: str, mention: Mention) -> bool:
+    start = text.rfind("\n", 0, mention.start) + 1
+    end = text.find("\n", mention.end)
+    line = text[start : end if end != -1 else len(text)]
+    return bool(TAG_LIST.fullmatch(line.strip()))
+
+
+def make_nlp(settings: Settings | None = None) -> Language:
+    """The extraction pipeline: blank English, sentence rules, instrument tagger
+    (with the user's lexicon CSVs from `settings.lexicon`)."""
+    paths = [str(p) for p in settings.lexicon] if settings else []
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("thesis_paragraph_breaks")
-    nlp.add_pipe("thesis_instruments")
+    nlp.add_pipe("thesis_instruments", config={"lexicon_paths": paths})
     return nlp
 
 
@@ -89,7 +114,7 @@ def extract_claims(
     articles: Iterable[Article], settings: Settings, nlp: Language | None = None
 ) -> Iterator[tuple[Article, list[Claim]]]:
     """Claims for each article, processed in batches with `nlp.pipe`."""
-    pipeline = nlp or make_nlp()
+    pipeline = nlp or make_nlp(settings)
     pairs = ((article.text, article) for article in articles)
     for doc, article in pipeline.pipe(pairs, as_tuples=True, batch_size=BATCH_SIZE):
         yield article, claims_from_doc(doc, article, settings)

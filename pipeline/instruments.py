@@ -18,6 +18,7 @@ from pathlib import Path
 #: Index <-> tracking ETF pairs: claims on one are graded on the other when needed,
 #: and gold matching treats them as the same subject.
 EQUIVALENTS = {"^RUT": "IWM", "^GSPC": "SPY", "^NDX": "QQQ", "^DJI": "DIA"}
+MEMBER_INDICES = ("S&P 500", "NASDAQ 100")
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,46 @@ def read_lexicon_rows(path: Path | None = None) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+def index_member_rows() -> list[dict[str, str]]:
+    """S&P 500 and Nasdaq-100 members from pytickersymbols, as lexicon rows.
+
+    A member's name is an alias unless it is an everyday word (data/company_name_stopwords.txt),
+    in which case only "<Name> Inc./Corp." and its symbol are tagged.
+    """
+    from pytickersymbols import PyTickerSymbols  # heavy: imported only when the lexicon is built
+
+    # Everyday words, and firms whose strategists are quoted: "Goldman Sachs says..." names a speaker.
+    common = _word_list("company_name_stopwords.txt") | {
+        alias.strip() for line in _word_list("firms.txt") for alias in line.split("|")
+    }
+    source = PyTickerSymbols()
+    rows: dict[str, dict[str, str]] = {}
+    for index in MEMBER_INDICES:
+        for stock in source.get_stocks_by_index(index):
+            usd = sorted(
+                (s["yahoo"] for s in stock.get("symbols", []) if s.get("currency") == "USD"),
+                key=lambda sym: (not re.fullmatch(r"[A-Z]{1,5}", sym), sym),
+            )
+            name = str(stock.get("name", "")).strip()
+            if not usd or not name or usd[0] in rows:
+                continue
+            aliases = [f"{name} Inc.", f"{name} Corp.", f"{name} Corporation", usd[0]]
+            if name not in common:
+                aliases.insert(0, name)
+            rows[usd[0]] = {
+                "symbol": usd[0],
+                "kind": "stock",
+                "proxy": "",
+                "scale_hint": "price",
+                "aliases": "|".join(aliases),
+            }
+    return list(rows.values())
+
+
 @cache
 def load_lexicon(extra: tuple[Path, ...] = ()) -> Lexicon:
-    """The shipped lexicon plus any user CSVs (later rows win for the same alias)."""
-    rows = read_lexicon_rows()
+    """Index members (pytickersymbols), then the shipped CSV, then user CSVs: later rows win."""
+    rows = index_member_rows() + read_lexicon_rows()
     for path in extra:
         rows.extend(read_lexicon_rows(path))
     stop = _stopwords()
@@ -150,9 +187,13 @@ def _alternation(aliases: list[str], flags: re.RegexFlag) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w$^:-])(?:{body})(?![\w-]|\.\w)", flags)
 
 
-@cache
 def _stopwords() -> frozenset[str]:
-    text = resources.files("pipeline").joinpath("data", "ticker_stopwords.txt").read_text("utf-8")
+    return _word_list("ticker_stopwords.txt")
+
+
+@cache
+def _word_list(name: str) -> frozenset[str]:
+    text = resources.files("pipeline").joinpath("data", name).read_text("utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )

@@ -94,7 +94,7 @@ def extract(store: Store, settings: Settings) -> Summary:
     summary = Summary()
     pending = store.articles(needing_extraction=EXTRACTOR_VERSION)
     results = _progress(
-        extract_claims(pending, settings, make_nlp()), settings, len(pending), "extract"
+        extract_claims(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
     )
     for batch in _batches(results, BATCH):
         summary.claims_new += store.save_extraction(

@@ -27,6 +27,7 @@ class Settings:
     as_of: date | None = None
     default_benchmark: str = "^GSPC"
     progress: bool = True
+    lexicon: tuple[Path, ...] = ()
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every override that is not None applied."""
@@ -56,6 +57,8 @@ def load_settings(config: Path | None = None) -> Settings:
         key: Path(value) if key.endswith(("_path", "_dir")) else value
         for key, value in table.items()
     }
+    if "lexicon" in converted:
+        converted["lexicon"] = tuple(config.parent / p for p in converted["lexicon"])
     if isinstance(converted.get("as_of"), str):
         converted["as_of"] = date.fromisoformat(converted["as_of"])
     return replace(settings, **converted)

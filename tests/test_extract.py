@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import spacy
@@ -130,3 +131,17 @@ def test_extract_undated_article_keeps_claims_without_dates() -> None:
         None,
         "in the next 12 months",
     )
+
+
+def test_extract_user_lexicon_extends_and_tag_lists_are_not_mentions(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.csv"
+    extra.write_text(
+        "symbol,kind,proxy,scale_hint,aliases\nARKK,etf,,price,ARK Innovation ETF|ARKK\n"
+    )
+    settings = Settings(lexicon=(extra,))
+    text = "I think the ARK Innovation ETF could rally 40% next year.\n$iShares Russell 2000 ETF(IWM)$  $NVDA\n"
+    doc = make_nlp(settings)(text)
+    assert [(s.text, s.label_) for s in doc.spans["instruments"]] == [
+        ("ARK Innovation ETF", "ARKK")
+    ]
+    assert "ARKK" not in {s.label_ for s in make_nlp()(text).spans["instruments"]}
