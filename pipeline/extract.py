@@ -12,9 +12,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import spacy
+from sklearn.pipeline import Pipeline
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -23,7 +25,8 @@ from .horizons import HorizonMatch, find_horizons, resolve_horizon
 from .instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from .models import Article, Claim, stable_id
 from .settings import Settings
-from .tags import is_heading, tags_from_paragraphs
+from .tags import classifier_tags, is_heading, tags_from_paragraphs
+from .train import load_tagger
 from .triggers import (
     Trigger,
     clause_bounds,
@@ -99,6 +102,12 @@ def _in_tag_list(text: str, mention: Mention) -> bool:
     return bool(TAG_LIST.fullmatch(line.strip()))
 
 
+@cache
+def cached_tagger(model_dir: Path) -> Pipeline | None:
+    """The trained catalyst/risk classifier, loaded once per process."""
+    return load_tagger(model_dir)
+
+
 def make_nlp(settings: Settings | None = None) -> Language:
     """The extraction pipeline: blank English, sentence rules, instrument tagger
     (with the user's lexicon CSVs from `settings.lexicon`)."""
@@ -144,8 +153,12 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
     main = _main_subject(mentions, article)
     attributor = Attributor(article)
     quote_speakers = attributor.quote_speakers(paragraphs)
-    catalysts, risks = tags_from_paragraphs(paragraphs)
     sentences = list(_sentences(doc, mentions))
+    catalysts, risks = tags_from_paragraphs(paragraphs)
+    if (classifier := cached_tagger(settings.model_dir)) is not None:
+        catalysts, risks = classifier_tags(
+            [s.text for s in sentences], classifier, (catalysts, risks)
+        )
     candidates: list[_Candidate] = []
     for index, sent in enumerate(sentences):
         if sent.text.endswith("?") or (is_heading(sent.text) and not sent.bullet):

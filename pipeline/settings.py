@@ -12,6 +12,8 @@ from typing import Any
 from .errors import ThesisError
 
 DB_ENV = "THESIS_DB"
+#: Trained artefacts shipped with the project (models/ beside the package).
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Settings:
     default_benchmark: str = "^GSPC"
     progress: bool = True
     lexicon: tuple[Path, ...] = ()
+    model_dir: Path = MODELS_DIR
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every override that is not None applied."""
