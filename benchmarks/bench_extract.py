@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_articles(copies: int) -> list[Article]:
     sources = [ROOT / "corpus", ROOT.parent / "shared" / "seeds"]
-    articles = [a for a in ingest_paths([s for s in sources if s.exists()]) if isinstance(a, Article)]
+    articles = [
+        a for a in ingest_paths([s for s in sources if s.exists()]) if isinstance(a, Article)
+    ]
     return articles * copies
 
 
@@ -51,8 +53,12 @@ def time_full_model(articles: list[Article]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--copies", type=int, default=20, help="repeat the articles this many times")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--copies", type=int, default=20, help="repeat the articles this many times"
+    )
     args = parser.parse_args()
     settings = Settings(progress=False)
     articles = load_articles(args.copies)
@@ -60,10 +66,15 @@ def main() -> None:
     full = time_full_model(articles)
     n = len(articles)
     print(f"articles: {n} ({sum(len(a.text) for a in articles) / n:,.0f} characters on average)")
-    print(f"thesis rules pipeline (full claim extraction): {n / ours:8.1f} articles/s  ({claims} claims)")
+    print(
+        f"thesis rules pipeline (full claim extraction): {n / ours:8.1f} articles/s  ({claims} claims)"
+    )
     print(f"en_core_web_sm over every whole article:        {n / full:8.1f} articles/s")
     print(f"ratio (ours / en_core_web_sm):                  {full / ours:8.1f}x")
-    for name, gold in (("corpus", ROOT / "corpus" / "gold"), ("seeds", ROOT / "tests" / "gold" / "seeds")):
+    for name, gold in (
+        ("corpus", ROOT / "corpus" / "gold"),
+        ("seeds", ROOT / "tests" / "gold" / "seeds"),
+    ):
         report = evaluate_gold(gold, settings)
         print(f"claim F1 on {name} gold: {report.claims.f1:.3f}")
 
