@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from . import run as stages
+from .audit import audit_text, find_scorecard
 from .errors import ThesisError
 from .evaluate import evaluate_gold
 from .export import FORMATS, TABLES, export_table
@@ -215,24 +216,53 @@ def track(ctx: click.Context, prices_dir: Path | None, as_of: date | None) -> No
 @out_option
 @prices_option
 @as_of_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md", "all"]),
+    default="all",
+    show_default=True,
+    help="html: index, claim and forecaster pages; md: claims.md and summary.md (printed too).",
+)
 @click.pass_context
 @expected_errors
 def report(
-    ctx: click.Context, out_dir: Path | None, prices_dir: Path | None, as_of: date | None
+    ctx: click.Context, out_dir: Path | None, prices_dir: Path | None, as_of: date | None, fmt: str
 ) -> None:
-    """Write the claims-versus-outcomes report (index.html and claims.md).
+    """Write the claims-versus-outcomes report and forecaster scorecards.
 
     With --prices or --as-of, claims are graded again first.
 
     \b
     Example:
         thesis report --out reports/
+        thesis report --format md
     """
     settings = _settings(ctx, out_dir=out_dir, prices_dir=prices_dir, as_of=as_of)
     store = _store(settings)
     if prices_dir or as_of:
         stages.track(store, settings)
-    _finish(stages.report(store, settings))
+    formats = ("html", "md") if fmt == "all" else (fmt,)
+    summary = stages.report(store, settings, formats=formats)
+    if fmt == "md":
+        click.echo((settings.out_dir / "summary.md").read_text(encoding="utf-8"))
+    _finish(summary)
+
+
+@main.command()
+@click.argument("name")
+@click.pass_context
+@expected_errors
+def audit(ctx: click.Context, name: str) -> None:
+    """Print a forecaster's scorecard: hit rate with a 95% interval, tests against 50% and
+    against always-up, returns, and breakdowns by kind, horizon and hedge.
+
+    \b
+    Example:
+        thesis audit "Tom Lee"
+    """
+    settings = _settings(ctx)
+    click.echo(audit_text(find_scorecard(_store(settings), name)))
 
 
 @main.command(name="run")

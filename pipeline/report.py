@@ -1,21 +1,42 @@
-"""Report: claims next to what happened, as one self-contained HTML page and a Markdown file.
+"""Report: claims next to what happened, and forecaster scorecards.
 
-Input: claims, their outcomes, and run facts (as-of date, price sources). Output files:
-`<out>/index.html` (opens offline: no server, no CDN) and `<out>/claims.md`.
-Everything from an article is escaped by Jinja2's autoescaping.
+Input: a `ReportInput` (claims, outcomes, article texts, price series, run facts).
+Output files in the report folder: index.html (overview, leaderboard, every claim),
+claims/<claim_id>.html (evidence in its paragraph, source link, price chart),
+forecasters/<name>.html (scorecard), claims.md and summary.md. Every page is
+self-contained and opens offline; everything from an article is escaped by Jinja2.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
+from .charts import ChartSpec, price_path_svg
+from .frames import join
+from .instruments import canonical
 from .models import Claim, Outcome
+from .scorecard import MIN_RESOLVED, PRIOR_WEIGHT, Scorecard, build_scorecards, unique_slugs
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything a report shows. `texts` maps article_id to the analysed text;
+    `closes` maps a symbol to its daily closes (for the charts)."""
+
+    claims: Sequence[Claim]
+    outcomes: dict[str, Outcome]
+    texts: dict[str, str] = field(default_factory=dict)
+    closes: dict[str, pd.Series] = field(default_factory=dict)
+    as_of: date | None = None
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -23,6 +44,7 @@ class ReportRow:
     claim: Claim
     outcome: Outcome | None
     predicted: str
+    page: str
 
     @property
     def status(self) -> str:
@@ -30,7 +52,7 @@ class ReportRow:
 
 
 def describe_claim(claim: Claim) -> str:
-    """What was predicted, in plain words: "IWM +70% by 2024-11-28 (horizon assumed)"."""
+    """What was predicted, in plain words: "IWM +70% by 2024-11-28, horizon assumed"."""
     sign = "+" if claim.direction == "up" else "-"
     if claim.kind == "move":
         what = f"{claim.subject} {sign}{claim.move_pct:g}%"
@@ -66,27 +88,66 @@ def md_cell(value: object) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def highlight(text: str, start: int, end: int) -> Markup:
+    """The paragraph around [start, end) with that span marked; everything escaped."""
+    if not text or not 0 <= start < end <= len(text):
+        return Markup("")
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    right = len(text) if right == -1 else right
+    return Markup("{}<mark>{}</mark>{}").format(text[left:start], text[start:end], text[end:right])
+
+
 def render_report(
-    claims: Sequence[Claim],
-    outcomes: dict[str, Outcome],
-    out_dir: Path,
-    *,
-    as_of: date | None,
-    sources: dict[str, str],
+    data: ReportInput, out_dir: Path, formats: Sequence[str] = ("html", "md")
 ) -> list[Path]:
-    """Write index.html and claims.md into `out_dir`; returns the paths written."""
+    """Write the report files into `out_dir`; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [ReportRow(c, outcomes.get(c.claim_id), describe_claim(c)) for c in claims]
-    published = [c.published for c in claims if c.published]
-    context = {
+    rows = [
+        ReportRow(c, data.outcomes.get(c.claim_id), describe_claim(c), f"claims/{c.claim_id}.html")
+        for c in data.claims
+    ]
+    cards = build_scorecards(join(list(data.claims), data.outcomes))
+    context = _overview(data, rows, cards)
+    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+    env = _environment()
+    written: list[Path] = []
+    if "html" in formats:
+        written.append(
+            _write(out_dir / "index.html", env.get_template("report.html.j2").render(**context))
+        )
+        written += _claim_pages(env, data, rows, out_dir / "claims", page_of)
+        written += _forecaster_pages(env, rows, cards, out_dir / "forecasters", context)
+    if "md" in formats:
+        written.append(
+            _write(out_dir / "claims.md", env.get_template("claims.md.j2").render(**context))
+        )
+        written.append(
+            _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
+        )
+    return written
+
+
+def _overview(
+    data: ReportInput, rows: list[ReportRow], cards: list[Scorecard]
+) -> dict[str, object]:
+    published = [c.published for c in data.claims if c.published]
+    return {
         "rows": rows,
-        "as_of": as_of,
-        "sources": sorted(sources.items()),
+        "cards": cards,
+        "slug": unique_slugs([c.forecaster for c in data.claims]).__getitem__,
+        "as_of": data.as_of,
+        "sources": sorted(data.sources.items()),
         "by_status": Counter(r.status for r in rows).most_common(),
-        "by_forecaster": Counter(c.forecaster for c in claims).most_common(),
-        "by_kind": Counter(c.kind for c in claims).most_common(),
+        "by_forecaster": Counter(c.forecaster for c in data.claims).most_common(),
+        "by_kind": Counter(c.kind for c in data.claims).most_common(),
         "period": (min(published), max(published)) if published else None,
+        "min_resolved": MIN_RESOLVED,
+        "prior_weight": PRIOR_WEIGHT,
     }
+
+
+def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("pipeline", "templates"),
         autoescape=select_autoescape(
@@ -97,9 +158,83 @@ def render_report(
     )
     env.filters["mdcell"] = md_cell
     env.filters["safe_url"] = safe_url
+    env.filters["pct"] = lambda v: "" if v is None or pd.isna(v) else f"{v:+.1f}%"
+    env.filters["share"] = lambda v: "" if v is None or pd.isna(v) else f"{v * 100:.0f}%"
+    env.filters["pval"] = lambda v: "" if v is None or pd.isna(v) else f"{v:.3f}"
+    return env
+
+
+def _claim_pages(
+    env: Environment,
+    data: ReportInput,
+    rows: list[ReportRow],
+    folder: Path,
+    page_of: Callable[[str], str],
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    template = env.get_template("claim.html.j2")
     written = []
-    for name, template in (("index.html", "report.html.j2"), ("claims.md", "claims.md.j2")):
-        path = out_dir / name
-        path.write_text(env.get_template(template).render(**context), encoding="utf-8")
-        written.append(path)
+    for row in rows:
+        c = row.claim
+        html = template.render(
+            row=row,
+            paragraph=highlight(data.texts.get(c.article_id, ""), c.evidence_start, c.evidence_end)
+            or escape(c.evidence),
+            chart=Markup(_chart(row, data.closes)),
+            forecaster_page=f"../forecasters/{page_of(c.forecaster)}.html",
+        )
+        written.append(_write(folder / f"{c.claim_id}.html", html))
     return written
+
+
+def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:
+    o, c = row.outcome, row.claim
+    if o is None or o.series is None or o.start_date is None or o.series not in closes:
+        return ""
+    bench = None
+    if c.kind == "relative" and c.benchmark:
+        bench = next(
+            (closes[s] for s in (c.benchmark, canonical(c.benchmark)) if s in closes), None
+        )
+    low, high = c.target_low, c.target_high
+    if c.kind == "target" and low and o.start_price and not 0.25 <= low / o.start_price <= 4:
+        low = high = None  # a level on another scale (an index level, a pre-split price)
+    if c.kind == "move" and o.start_price and c.move_pct is not None:
+        factor = 1 + c.move_pct / 100 if c.direction == "up" else 1 - c.move_pct / 100
+        low = high = o.start_price * factor
+    spec = ChartSpec(
+        closes=closes[o.series],
+        start=o.start_date,
+        end=c.horizon_end or o.end_date or o.start_date,
+        entry_price=o.start_price,
+        target_low=low if c.kind in ("target", "move") else None,
+        target_high=high if c.kind in ("target", "move") else None,
+        hit_date=o.hit_date,
+        benchmark=bench,
+    )
+    return price_path_svg(spec)
+
+
+def _forecaster_pages(
+    env: Environment,
+    rows: list[ReportRow],
+    cards: list[Scorecard],
+    folder: Path,
+    context: dict[str, object],
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    template = env.get_template("forecaster.html.j2")
+    written = []
+    for rank, card in enumerate(cards, 1):
+        mine = [r for r in rows if r.claim.forecaster == card.forecaster]
+        html = template.render(
+            {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
+        )
+        page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+        written.append(_write(folder / f"{page_of(card.forecaster)}.html", html))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

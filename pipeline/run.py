@@ -18,7 +18,7 @@ from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
 from .ingest import Overrides, find_documents, ingest_paths
 from .models import FINAL_STATUSES, Article, Failure, Outcome
 from .prices import CsvFolderProvider, PriceBook, PriceProvider, symbols_for, update_prices
-from .report import render_report
+from .report import ReportInput, render_report
 from .settings import Settings
 from .store import Store
 from .track import resolve_claims
@@ -38,6 +38,7 @@ class Summary:
     failures: list[Failure] = field(default_factory=list)
     as_of: date | None = None
     written: list[Path] = field(default_factory=list)
+    pages: int = 0
 
     def lines(self) -> list[str]:
         out = [
@@ -48,6 +49,10 @@ class Summary:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
         out += [f"wrote {p}" for p in self.written]
+        if self.pages > len(self.written):
+            out.append(
+                f"  and {self.pages - len(self.written)} claim and forecaster pages beside them"
+            )
         if self.failures:
             out.append(f"failed: {len(self.failures)}")
             out += [f"  {f.stage}: {f.item}: {f.reason}" for f in self.failures]
@@ -134,15 +139,38 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     return summary
 
 
-def report(store: Store, settings: Settings, as_of: date | None = None) -> Summary:
-    """Write the claims-versus-outcomes report to settings.out_dir."""
+def report(
+    store: Store,
+    settings: Settings,
+    as_of: date | None = None,
+    formats: Sequence[str] = ("html", "md"),
+) -> Summary:
+    """Write the report (HTML pages and/or Markdown) to settings.out_dir."""
+    data = report_input(store, settings, as_of)
+    written = render_report(data, settings.out_dir, formats)
+    summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()))
+    summary.written = [p for p in written if p.parent == settings.out_dir]
+    summary.pages = len(written)
+    return summary
+
+
+def report_input(store: Store, settings: Settings, as_of: date | None = None) -> ReportInput:
+    """Claims, outcomes, article texts and the price series the charts need."""
     outcomes = store.outcomes()
-    as_of = as_of or settings.as_of or max((o.as_of for o in outcomes.values()), default=None)
-    sources = {symbol: provider for symbol, (_, _, provider) in store.price_symbols().items()}
-    written = render_report(
-        store.claims(), outcomes, settings.out_dir, as_of=as_of, sources=sources
+    claims = store.claims()
+    cached = store.price_symbols()
+    wanted = {o.series for o in outcomes.values() if o.series} | {
+        c.benchmark for c in claims if c.benchmark
+    }
+    closes = {s: store.prices(s)["close"].dropna() for s in wanted if s in cached}
+    return ReportInput(
+        claims=claims,
+        outcomes=outcomes,
+        texts={a.article_id: a.text for a in store.articles()},
+        closes=closes,
+        as_of=as_of or settings.as_of or max((o.as_of for o in outcomes.values()), default=None),
+        sources={symbol: provider for symbol, (_, _, provider) in cached.items()},
     )
-    return Summary(written=written, as_of=as_of, outcomes=_count(outcomes.values()))
 
 
 def run_all(
@@ -154,7 +182,8 @@ def run_all(
     tracked = track(store, settings)
     summary.failures += tracked.failures
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of
-    summary.written = report(store, settings, tracked.as_of).written
+    reported = report(store, settings, tracked.as_of)
+    summary.written, summary.pages = reported.written, reported.pages
     return summary
 
 
