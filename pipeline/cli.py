@@ -20,6 +20,7 @@ from .errors import ThesisError
 from .evaluate import evaluate_gold
 from .export import FORMATS, TABLES, export_table
 from .ingest import Overrides
+from .serve import serve_database
 from .settings import Settings, load_settings
 from .store import Store
 from .train import default_data, train_tagger
@@ -306,7 +307,7 @@ def run_command(
 @click.pass_context
 @expected_errors
 def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> None:
-    """Export claims, outcomes or articles as JSON Lines, CSV or Parquet.
+    """Export claims, outcomes, articles or forecaster scorecards as JSON Lines, CSV or Parquet.
 
     \b
     Example:
@@ -338,6 +339,29 @@ def eval_command(ctx: click.Context, gold_dir: Path, show_errors: bool) -> None:
             click.echo(f"missed: {line}")
         for line in result.extras:
             click.echo(f"extra:  {line}")
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=int,
+    default=8001,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open a browser.")
+@click.pass_context
+@expected_errors
+def serve(ctx: click.Context, port: int, open_browser: bool) -> None:
+    """Browse the database in Datasette, with canned queries (needs the [serve] extra).
+
+    \b
+    Example:
+        pip install -e ".[serve]"
+        thesis serve --open
+    """
+    settings = _settings(ctx)
+    raise SystemExit(serve_database(settings.db_path, port, open_browser))
 
 
 def run_cli(argv: list[str] | None = None) -> None:

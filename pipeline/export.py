@@ -14,11 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from . import frames
 from .errors import ThesisError
 from .store import Store
 
 FORMATS = ("jsonl", "csv", "parquet")
-TABLES = ("claims", "outcomes", "articles")
+TABLES = ("claims", "outcomes", "articles", "scorecards")
 #: Articles export without the raw page (kept in the database for audit).
 ARTICLE_FIELDS = (
     "article_id",
@@ -41,6 +42,12 @@ def records(store: Store, table: str) -> list[dict[str, Any]]:
         return [o.to_record() for o in store.outcomes().values()]
     if table == "articles":
         return [{k: row[k] for k in ARTICLE_FIELDS} for row in store.rows("articles")]
+    if table == "scorecards":
+        frame = frames.scorecards(store)
+        return [
+            {k: (None if _missing(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")
+        ]
     raise ThesisError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
 
 
@@ -68,6 +75,10 @@ def export_table(store: Store, table: str, fmt: str, out: Path | None) -> int:
             raise ThesisError("Parquet is binary: pass -o FILE.parquet")
         pd.DataFrame(rows).to_parquet(out, index=False)
     return len(rows)
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and value != value
 
 
 def _write_text(text: str, out: Path | None) -> None:

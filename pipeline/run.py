@@ -39,12 +39,15 @@ class Summary:
     as_of: date | None = None
     written: list[Path] = field(default_factory=list)
     pages: int = 0
+    counts: bool = True  # print the article and claim counts (not for report-only runs)
 
     def lines(self) -> list[str]:
-        out = [
-            f"articles: {self.articles_seen} read, {self.articles_new} new",
-            f"claims: {self.claims_new} new",
-        ]
+        out = []
+        if self.counts:
+            out += [
+                f"articles: {self.articles_seen} read, {self.articles_new} new",
+                f"claims: {self.claims_new} new",
+            ]
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
@@ -122,7 +125,7 @@ def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failu
 
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
     """Grade every claim that is not already decided; decided outcomes are never rewritten."""
-    summary = Summary()
+    summary = Summary(counts=False)
     if book is None:
         book, summary.failures = load_prices(store, settings)
     as_of = settings.as_of or book.last_date() or date.today()
@@ -148,7 +151,7 @@ def report(
     """Write the report (HTML pages and/or Markdown) to settings.out_dir."""
     data = report_input(store, settings, as_of)
     written = render_report(data, settings.out_dir, formats)
-    summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()))
+    summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()), counts=False)
     summary.written = [p for p in written if p.parent == settings.out_dir]
     summary.pages = len(written)
     return summary

@@ -1,0 +1,113 @@
+"""Report build time for many claims.
+
+Builds --claims synthetic claims (moves, targets, relative and direction calls by 200
+forecasters on real IWM, SPY, QQQ and ^GSPC prices from ../shared/prices), grades them,
+and times the whole report (index, one page per claim with its chart, one scorecard page
+per forecaster, Markdown). The baseline, timed in the same run, is pandas writing the same
+claims table with DataFrame.to_html: the least a report could do.
+
+    python benchmarks/bench_report.py --claims 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.frames import join
+from pipeline.models import Article, Claim, stable_id
+from pipeline.prices import CsvFolderProvider, PriceBook
+from pipeline.report import ReportInput, render_report
+from pipeline.track import resolve_claims
+
+PRICES = Path(__file__).resolve().parent.parent.parent / "shared" / "prices"
+SYMBOLS = ["IWM", "SPY", "QQQ", "^GSPC"]
+
+
+def synthetic_claims(count: int, rng: random.Random) -> tuple[list[Claim], dict[str, str]]:
+    text = "I think IWM could rally 20% over the next 12 months because rate cuts are coming."
+    article = Article.build(location="bench", text=text, raw=text, raw_format="text")
+    claims = []
+    for i in range(count):
+        published = date(2023, 1, 3) + timedelta(days=rng.randrange(0, 700))
+        kind = rng.choice(["move", "target", "relative", "direction"])
+        subject = rng.choice(SYMBOLS)
+        claims.append(
+            Claim(
+                claim_id=stable_id("bench", i),
+                article_id=article.article_id,
+                url="https://example.com/a",
+                title="Synthetic",
+                published=published,
+                forecaster=f"Forecaster {i % 200}",
+                forecaster_org=None,
+                forecaster_role="author",
+                subject=subject,
+                subject_text=subject,
+                kind=kind,  # type: ignore[arg-type]
+                direction=rng.choice(["up", "down"]),
+                target_low=None,
+                target_high=None,  # type: ignore[arg-type]
+                move_pct=rng.choice([5.0, 10.0, 20.0]) if kind == "move" else None,
+                benchmark="^GSPC" if kind == "relative" else None,
+                ratio=None,
+                horizon_start=published,
+                horizon_end=published + timedelta(days=rng.choice([30, 90, 182, 365])),
+                horizon_text=None,
+                horizon_assumed=rng.random() < 0.5,
+                hedge=rng.choice(["will", "could", "may", None]),
+                conditional=False,
+                negated=False,
+                evidence=text,
+                evidence_start=0,
+                evidence_end=len(text),
+            )
+        )
+    return claims, {article.article_id: text}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--claims", type=int, default=10_000)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    provider = CsvFolderProvider(PRICES)
+    book = PriceBook(closes={s: provider.fetch(s)["close"] for s in SYMBOLS})
+    claims, texts = synthetic_claims(args.claims, rng)
+    for c in claims[::4]:
+        object.__setattr__(
+            c, "target_low", 1.1 * float(book.closes[c.subject].asof(pd.Timestamp(c.published)))
+        )
+    outcomes = {o.claim_id: o for o in resolve_claims(claims, book, date(2025, 12, 31))}
+    data = ReportInput(
+        claims, outcomes, texts, book.closes, date(2025, 12, 31), dict.fromkeys(SYMBOLS, "csv")
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        join(claims, outcomes).to_html(Path(tmp) / "baseline.html")
+        baseline = time.perf_counter() - start
+        start = time.perf_counter()
+        written = render_report(data, Path(tmp) / "report")
+        full = time.perf_counter() - start
+    print(f"claims: {len(claims)}, files written: {len(written)}")
+    print(
+        f"full report (index, {len(claims)} claim pages with charts, scorecards, markdown): {full:.2f} s"
+    )
+    print(
+        f"baseline (pandas DataFrame.to_html of the claims table):                    {baseline:.2f} s"
+    )
+    print(
+        f"ratio full / baseline: {full / baseline:.1f}x; claims per second: {len(claims) / full:,.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
