@@ -91,7 +91,7 @@ def db(tmp_path: Path) -> Path:
             ["export", "claims", "--format", "parquet"],
             "Error: Parquet is binary: pass -o FILE.parquet",
         ),
-        (["export", "tweets"], "Error: Invalid value for '{claims|outcomes|articles}'"),
+        (["export", "tweets"], "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards'"),
         (["eval", "nowhere"], "Error: nowhere: no gold files (*.json) found"),
     ],
 )
