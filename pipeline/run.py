@@ -16,12 +16,13 @@ from tqdm import tqdm
 
 from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
 from .ingest import Overrides, find_documents, ingest_paths
-from .models import FINAL_STATUSES, Article, Failure, Outcome
-from .prices import CsvFolderProvider, PriceBook, PriceProvider, symbols_for, update_prices
+from .models import Article, Disagreement, Failure, Outcome
+from .prices import PriceBook, symbols_for, update_prices
+from .providers import make_provider
 from .report import render_report
 from .settings import Settings
 from .store import Store
-from .track import resolve_claims
+from .track import reconcile_outcomes, resolve_claims
 
 T = TypeVar("T")
 BATCH = 50
@@ -38,6 +39,8 @@ class Summary:
     failures: list[Failure] = field(default_factory=list)
     as_of: date | None = None
     written: list[Path] = field(default_factory=list)
+    net_of_drift: dict[str, int] = field(default_factory=dict)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [
@@ -47,6 +50,15 @@ class Summary:
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
+        if self.net_of_drift:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(self.net_of_drift.items()))
+            out.append(f"direction calls net of the market's drift: {counts}")
+        if self.disagreements:
+            out.append(
+                f"history: {len(self.disagreements)} re-grade(s) differ from stored decisions "
+                "(stored kept; see the outcome_history table)"
+            )
+            out += [f"  {d.line()}" for d in self.disagreements]
         out += [f"wrote {p}" for p in self.written]
         if self.failures:
             out.append(f"failed: {len(self.failures)}")
@@ -104,33 +116,31 @@ def extract(store: Store, settings: Settings) -> Summary:
 
 
 def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failure]]:
-    """Prices for every symbol the stored claims need, from --prices or the cache."""
-    provider: PriceProvider | None = (
-        CsvFolderProvider(settings.prices_dir) if settings.prices_dir else None
-    )
+    """Prices for every symbol the stored claims need: from --prices, else the online
+    provider, on top of the cache."""
     book, failures = update_prices(
-        store, provider, symbols_for(store.claims(), settings.default_benchmark)
+        store, make_provider(settings), symbols_for(store.claims(), settings.default_benchmark)
     )
     store.save_failures(failures)
     return book, failures
 
 
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
-    """Grade every claim that is not already decided; decided outcomes are never rewritten."""
+    """Grade every claim. Decided outcomes are never rewritten: a re-grade that differs from
+    one is recorded in the outcome history and listed in the summary."""
     summary = Summary()
     if book is None:
         book, summary.failures = load_prices(store, settings)
     as_of = settings.as_of or book.last_date() or date.today()
     known = store.outcomes()
-    open_claims = [
-        c
-        for c in store.claims()
-        if c.claim_id not in known or known[c.claim_id].status not in FINAL_STATUSES
-    ]
-    fresh = resolve_claims(open_claims, book, as_of, settings.default_benchmark)
-    store.save_outcomes(fresh)
+    fresh = resolve_claims(store.claims(), book, as_of, settings)
+    to_save, summary.disagreements = reconcile_outcomes(known, fresh)
+    store.save_outcomes(to_save)
+    store.save_disagreements(summary.disagreements)
+    current = {**known, **{o.claim_id: o for o in to_save}}
     summary.as_of = as_of
-    summary.outcomes = _count({**known, **{o.claim_id: o for o in fresh}}.values())
+    summary.outcomes = _count(current.values())
+    summary.net_of_drift = _count_net(current.values())
     return summary
 
 
@@ -154,8 +164,17 @@ def run_all(
     tracked = track(store, settings)
     summary.failures += tracked.failures
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of
+    summary.net_of_drift, summary.disagreements = tracked.net_of_drift, tracked.disagreements
     summary.written = report(store, settings, tracked.as_of).written
     return summary
+
+
+def _count_net(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        if o.net_status:
+            counts[o.net_status] = counts.get(o.net_status, 0) + 1
+    return counts
 
 
 def _count(outcomes: Iterable[Outcome]) -> dict[str, int]:

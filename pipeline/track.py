@@ -1,242 +1,567 @@
 """Track: grade each claim against what prices did next.
 
-Input: Claims, a PriceBook and the as-of date. Output: one Outcome per claim (hit, miss,
-pending, no_data, no_date or excluded) with the numbers it was decided on. Pure; the
-caller stores outcomes. The rules are documented in README.md ("How claims are resolved").
+Input: Claims, a PriceBook, the as-of date and Settings. Output: one Outcome per claim (hit,
+miss, pending, no_data, no_date or excluded) with the numbers it was decided on and the price
+data behind them (provider, digest of the closes). Pure; the caller stores outcomes.
+Vectorised: the claims become one frame and each price series answers the window queries of
+all its claims at once (pipeline.windows). The rules, and the reason for each, are in
+README.md ("How claims are resolved").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .instruments import EQUIVALENTS, canonical
-from .models import Claim, Outcome, Status
-from .prices import PriceBook, file_name
+from .models import FINAL_STATUSES, Claim, Disagreement, Outcome
+from .prices import PriceBook, file_name, how_to_supply
+from .settings import Settings
+from .windows import day_numbers
 
 #: A level fits a series when it lies within this factor of the series' entry price.
 SCALE_FIT = 4.0
-
-
-@dataclass(frozen=True)
-class Window:
-    series: str
-    closes: pd.Series  # closes from window start to the last usable date
-    start: date
-    end: date  # horizon end
-    closed: bool  # the horizon has ended on or before as_of
+DAYS_PER_YEAR = 365.25
+EPOCH = date(1970, 1, 1)
+LEVEL_KINDS = ("target", "move")
 
 
 def resolve_claims(
-    claims: Iterable[Claim], book: PriceBook, as_of: date, default_benchmark: str = "^GSPC"
+    claims: Iterable[Claim], book: PriceBook, as_of: date, settings: Settings | None = None
 ) -> list[Outcome]:
     """Grade every claim as of `as_of`, using only prices dated on or before it."""
-    return [resolve_claim(claim, book, as_of, default_benchmark) for claim in claims]
+    claims = list(claims)
+    if not claims:
+        return []
+    settings = settings or Settings()
+    frame = claims_frame(claims, settings.default_benchmark)
+    graded = grade_frame(frame, book, as_of, settings)
+    return outcomes_from_frame(graded, book, as_of)
 
 
 def resolve_claim(
-    claim: Claim, book: PriceBook, as_of: date, default_benchmark: str = "^GSPC"
+    claim: Claim, book: PriceBook, as_of: date, settings: Settings | None = None
 ) -> Outcome:
-    """Grade one claim. See the README for each rule and the reason for it."""
-    if claim.published is None or claim.horizon_start is None or claim.horizon_end is None:
-        return Outcome(
-            claim.claim_id,
-            "no_date",
-            as_of,
-            "The article has no published date, so the claim cannot be anchored; add `published:` "
-            "front matter or re-ingest the file with --published YYYY-MM-DD.",
-        )
-    if claim.conditional:
-        return Outcome(
-            claim.claim_id,
-            "excluded",
-            as_of,
-            "Conditional claim (if/would): it forecasts only once its condition holds, so it is "
-            "excluded from grading, as CXO's Guru Grades exclude conditional calls.",
-        )
-    if as_of < claim.published:
-        return Outcome(
-            claim.claim_id, "pending", as_of, f"As of {as_of} the article was not yet published."
-        )
-    series = pick_series(claim, book)
-    if series is None:
-        names = " or ".join(file_name(s) for s in _candidates(claim.subject))
-        return Outcome(
-            claim.claim_id,
-            "no_data",
-            as_of,
-            f"No prices for {claim.subject}; add {names} to the --prices folder (or run `thesis prices`).",
-        )
-    window = _window(claim, book.closes[series], series, as_of)
-    if window is None:
-        return Outcome(
-            claim.claim_id,
-            "pending",
-            as_of,
-            f"The window opens on {claim.horizon_start}; as of {as_of} there are no prices inside it yet.",
-            series=series,
-        )
-    bench = _benchmark_return(claim, book, window, default_benchmark)
-    if claim.kind in ("target", "move"):
-        return _grade_level(claim, window, book, as_of, bench)
-    return _grade_return(claim, window, as_of, bench)
+    """Grade one claim (the same vectorised path as `resolve_claims`)."""
+    return resolve_claims([claim], book, as_of, settings)[0]
 
 
-def pick_series(claim: Claim, book: PriceBook) -> str | None:
-    """The series a claim is graded on: the subject itself, else its index/ETF equivalent;
-    for a level target, the one whose price scale the level fits."""
-    available = [
-        s for s in _candidates(claim.subject) if s in book.closes and not book.closes[s].empty
-    ]
-    if not available or claim.kind != "target" or claim.target_low is None:
-        return available[0] if available else None
-    for symbol in available:
-        entry = _entry_price(book.closes[symbol], claim.published)  # type: ignore[arg-type]
-        level = claim.target_low / book.split_factor(symbol, claim.published)  # type: ignore[arg-type]
-        if entry and 1 / SCALE_FIT <= level / entry <= SCALE_FIT:
-            return symbol
-    return None
+def claims_frame(claims: list[Claim], default_benchmark: str) -> pd.DataFrame:
+    """One row per claim with the fields grading reads; dates as int64 day numbers."""
+
+    def days(values: list[date | None]) -> np.ndarray:
+        return np.array([(v - EPOCH).days if v else 0 for v in values], dtype=np.int64)
+
+    published = [c.published for c in claims]
+    starts = [c.horizon_start for c in claims]
+    ends = [c.horizon_end for c in claims]
+    return pd.DataFrame(
+        {
+            "claim_id": [c.claim_id for c in claims],
+            "subject": [c.subject for c in claims],
+            "kind": [c.kind for c in claims],
+            "up": np.array([c.direction == "up" for c in claims]),
+            "negated": np.array([c.negated for c in claims]),
+            "conditional": np.array([c.conditional for c in claims]),
+            "target_low": np.array([_num(c.target_low) for c in claims]),
+            "target_high": np.array([_num(c.target_high) for c in claims]),
+            "move_pct": np.array([_num(c.move_pct) for c in claims]),
+            "ratio": np.array([_num(c.ratio) for c in claims]),
+            "benchmark": [c.benchmark or default_benchmark for c in claims],
+            "dated": np.array(
+                [
+                    p is not None and s is not None and e is not None
+                    for p, s, e in zip(published, starts, ends, strict=True)
+                ]
+            ),
+            "published": days(published),
+            "horizon_start": days(starts),
+            "horizon_end": days(ends),
+        }
+    )
 
 
-def _candidates(subject: str) -> list[str]:
+def grade_frame(
+    frame: pd.DataFrame, book: PriceBook, as_of: date, settings: Settings
+) -> pd.DataFrame:
+    """Add the series, window numbers, benchmark and status columns to a claims frame."""
+    out = frame.copy()
+    out["as_of"] = (as_of - EPOCH).days
+    out["excluded"] = out["dated"] & (out["conditional"] | _vague(out))
+    _choose_series(out, book)
+    _measure_windows(out, book)
+    _measure_benchmarks(out, book)
+    _judge(out, settings)
+    return out
+
+
+# -- which series -------------------------------------------------------------------
+
+
+def candidates(subject: str) -> list[str]:
+    """The subject, then its index/ETF equivalents: the series a claim may be graded on."""
     index = canonical(subject)
     pair = [index, EQUIVALENTS[index]] if index in EQUIVALENTS else [index]
     return [subject, *[s for s in pair if s != subject]]
 
 
-def _entry_price(closes: pd.Series, day: date) -> float | None:
-    after = closes[closes.index >= pd.Timestamp(day)]
-    return float(after.iloc[0]) if not after.empty else None
-
-
-def _window(claim: Claim, closes: pd.Series, series: str, as_of: date) -> Window | None:
-    start = max(claim.horizon_start, claim.published)  # type: ignore[type-var]
-    last = min(claim.horizon_end, as_of)  # type: ignore[type-var]
-    inside = closes[(closes.index >= pd.Timestamp(start)) & (closes.index <= pd.Timestamp(last))]
-    if inside.empty:
-        return None
-    closed = claim.horizon_end <= as_of and closes.index.max() >= pd.Timestamp(claim.horizon_end)  # type: ignore[operator]
-    return Window(series, inside, inside.index[0].date(), claim.horizon_end, closed)  # type: ignore[arg-type]
-
-
-def _benchmark_return(claim: Claim, book: PriceBook, window: Window, default: str) -> float | None:
-    symbol = claim.benchmark or default
-    for candidate in _candidates(symbol):
-        if candidate in book.closes:
-            closes = book.closes[candidate]
-            inside = closes[
-                (closes.index >= pd.Timestamp(window.start))
-                & (closes.index <= window.closes.index[-1])
-            ]
-            if len(inside) >= 1:
-                return _pct(float(inside.iloc[0]), float(inside.iloc[-1]))
-    return None
-
-
-def _pct(start: float, end: float) -> float:
-    return round((end / start - 1) * 100, 4)
-
-
-def _base(claim: Claim, window: Window, as_of: date, bench: float | None) -> dict[str, object]:
-    closes = window.closes
-    start_price, end_price = float(closes.iloc[0]), float(closes.iloc[-1])
-    ret = _pct(start_price, end_price)
-    up = claim.direction == "up"
-    return {
-        "claim_id": claim.claim_id,
-        "as_of": as_of,
-        "series": window.series,
-        "start_date": window.start,
-        "start_price": start_price,
-        "end_date": closes.index[-1].date(),
-        "end_price": end_price,
-        "return_pct": ret,
-        "benchmark_return_pct": bench,
-        "excess_return_pct": round(ret - bench, 4) if bench is not None else None,
-        "best_price": float(closes.max() if up else closes.min()),
-        "worst_price": float(closes.min() if up else closes.max()),
-    }
-
-
-def _grade_level(
-    claim: Claim, window: Window, book: PriceBook, as_of: date, bench: float | None
-) -> Outcome:
-    base = _base(claim, window, as_of, bench)
-    closes = window.closes
-    up = claim.direction == "up"
-    if claim.kind == "move":
-        pct = (claim.move_pct or 0) / 100
-        level = float(closes.iloc[0]) * (1 + pct if up else 1 - pct)
-        what = f"a {'rise' if up else 'fall'} of {claim.move_pct:g}% to {level:,.2f}"
-    else:
-        factor = book.split_factor(window.series, claim.published)  # type: ignore[arg-type]
-        raw = claim.target_low if up else (claim.target_high or claim.target_low)
-        level = float(raw or 0) / factor
-        what = f"a close {'at or above' if up else 'at or below'} {level:,.2f}" + (
-            f" (stated as {raw:,.2f} before a {factor:g}:1 split)" if factor != 1 else ""
-        )
-    reached = closes[closes >= level] if up else closes[closes <= level]
-    if not reached.empty:
-        hit_day = reached.index[0].date()
-        status: Status = "miss" if claim.negated else "hit"
-        reason = f"{window.series} reached {what} on {hit_day}" + (
-            ", so the negated call failed." if claim.negated else ", inside the window."
-        )
-        return Outcome(
-            status=status,
-            reason=reason,
-            hit_date=hit_day,
-            days_to_hit=(hit_day - window.start).days,
-            **base,  # type: ignore[arg-type]
-        )
-    if not window.closed:
-        return Outcome(
-            status="pending",
-            reason=f"{window.series} has not yet made {what}; the window runs to {window.end}.",
-            **base,  # type: ignore[arg-type]
-        )
-    status = "hit" if claim.negated else "miss"
-    best = base["best_price"]
-    return Outcome(
-        status=status,
-        reason=f"{window.series} did not make {what} by {window.end} (best close {best:,.2f})"
-        + ("; the negated call held." if claim.negated else "."),
-        **base,  # type: ignore[arg-type]
+def _vague(frame: pd.DataFrame) -> pd.Series:
+    no_level = frame["target_low"].isna() & frame["target_high"].isna()
+    return ((frame["kind"] == "target") & no_level) | (
+        (frame["kind"] == "move") & frame["move_pct"].isna()
     )
 
 
-def _grade_return(claim: Claim, window: Window, as_of: date, bench: float | None) -> Outcome:
-    base = _base(claim, window, as_of, bench)
-    ret = base["return_pct"]
-    assert isinstance(ret, float)
-    if not window.closed:
-        return Outcome(
-            status="pending",
-            reason=f"The window runs to {window.end}; {window.series} is {ret:+.2f}% so far.",
-            **base,  # type: ignore[arg-type]
+def _raw_level(frame: pd.DataFrame) -> np.ndarray:
+    """The stated level a target must reach: the nearer end of a range (low going up)."""
+    low, high = frame["target_low"].to_numpy(), frame["target_high"].to_numpy()
+    near = np.where(frame["up"], low, high)
+    return np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
+
+
+def _choose_series(out: pd.DataFrame, book: PriceBook) -> None:
+    """`series`: the subject's own prices, else its equivalent's; a level target goes to
+    the series whose price scale its level fits (nearest in log terms, within SCALE_FIT)."""
+    series = np.full(len(out), None, dtype=object)
+    why = np.full(len(out), None, dtype=object)
+    raw = _raw_level(out)
+    is_level = ((out["kind"] == "target") & ~np.isnan(raw)).to_numpy()
+    for subject, rows in out.groupby("subject", sort=False).indices.items():
+        wanted = candidates(str(subject))
+        usable = [s for s in wanted if book.has(s)]
+        if not usable:
+            why[rows] = _no_prices(wanted, book)
+            continue
+        series[rows] = usable[0]
+        levels = rows[is_level[rows]]
+        if len(levels):
+            picked, note = _fit_scale(out, book, levels, raw[levels], usable, wanted)
+            series[levels] = picked
+            why[levels] = note
+    out["series"] = series
+    out["no_series"] = why
+
+
+def _fit_scale(
+    out: pd.DataFrame,
+    book: PriceBook,
+    rows: np.ndarray,
+    raw: np.ndarray,
+    usable: list[str],
+    wanted: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    published = out["published"].to_numpy()[rows]
+    picked = np.full(len(rows), None, dtype=object)
+    best = np.full(len(rows), np.log(SCALE_FIT))
+    entries: dict[str, np.ndarray] = {}
+    for symbol in usable:
+        arrays = book.arrays(symbol)
+        after = arrays.first_on_or_after(published)
+        near = np.where(after < len(arrays), after, len(arrays) - 1)
+        entries[symbol] = arrays.closes[near]
+        level = raw / split_factors(book, symbol, published)
+        distance = np.abs(np.log(level / entries[symbol]))
+        better = distance <= best
+        picked = np.where(better, symbol, picked)
+        best = np.where(better, distance, best)
+    note = np.full(len(rows), None, dtype=object)
+    for i in np.flatnonzero(pd.isna(picked)):
+        prices = ", ".join(f"{s} near {entries[s][i]:,.2f}" for s in usable)
+        absent = [s for s in wanted if s not in usable]
+        note[i] = (
+            f"The level {raw[i]:,.2f} fits none of the series with prices ({prices}): a level "
+            f"is checked only on a series within {SCALE_FIT:g}x of it"
+            + (f"; {how_to_supply(absent)}" if absent else "")
+            + "."
         )
-    up = claim.direction == "up"
-    if claim.kind == "direction":
-        ok = ret > 0 if up else ret < 0
-        reason = f"{window.series} returned {ret:+.2f}% from {window.start} to {base['end_date']}"
-    else:
-        if bench is None:
-            return Outcome(
-                status="no_data",
-                reason=f"No prices for the benchmark {claim.benchmark}; add {file_name(claim.benchmark or '^GSPC')}.",
-                **base,  # type: ignore[arg-type]
+    return picked, note
+
+
+def split_factors(book: PriceBook, symbol: str, stated: np.ndarray) -> np.ndarray:
+    """`PriceBook.split_factor` for many statement days (int64 day numbers) at once."""
+    through = book.arrays(symbol).days[-1]
+    factor = np.ones(len(stated))
+    for when, ratio in book.splits.get(symbol, []):
+        day = (when - EPOCH).days
+        if day <= through:
+            factor = np.where(stated < day, factor * ratio, factor)
+    return factor
+
+
+def _no_prices(wanted: list[str], book: PriceBook) -> str:
+    known = [f"{s}: {book.missing[s]}" for s in wanted if s in book.missing]
+    because = f" ({'; '.join(known)})" if known else ""
+    return f"No prices for {' or '.join(wanted)}{because}; {how_to_supply(wanted)}."
+
+
+# -- window numbers -----------------------------------------------------------------
+
+
+def _measure_windows(out: pd.DataFrame, book: PriceBook) -> None:
+    """Start/end closes, extremes, the level and its first crossing, per claim."""
+    n = len(out)
+    cols: dict[str, np.ndarray] = {
+        name: np.full(n, np.nan)
+        for name in ("start_price", "end_price", "high", "low", "level", "factor")
+    }
+    ints = {
+        name: np.full(n, -1, dtype=np.int64)
+        for name in ("start_day", "end_day", "hit_day", "series_end", "after_end")
+    }
+    digest = np.zeros(n, dtype=np.uint64)
+    window_start = np.maximum(out["horizon_start"].to_numpy(), out["published"].to_numpy())
+    window_last = np.minimum(out["horizon_end"].to_numpy(), out["as_of"].to_numpy())
+    eligible = (out["dated"] & out["series"].notna()).to_numpy()
+    for symbol, rows in out[eligible].groupby("series", sort=False).indices.items():
+        rows = np.flatnonzero(eligible)[rows]
+        arrays = book.arrays(str(symbol))
+        last_known = arrays.last_on_or_before(out["as_of"].to_numpy()[rows])
+        ints["series_end"][rows] = np.where(last_known >= 0, arrays.days[last_known], -1)
+        after = arrays.first_on_or_after(out["horizon_end"].to_numpy()[rows] + 1)
+        ints["after_end"][rows] = np.where(
+            after < len(arrays), arrays.days[np.minimum(after, len(arrays) - 1)], -1
+        )
+        lo = arrays.first_on_or_after(window_start[rows])
+        hi = arrays.last_on_or_before(window_last[rows])
+        inside = (lo <= hi) & (lo < len(arrays))
+        rows, lo, hi = rows[inside], lo[inside], hi[inside]
+        cols["start_price"][rows] = arrays.closes[lo]
+        cols["end_price"][rows] = arrays.closes[hi]
+        cols["high"][rows] = arrays.range_max(lo, hi)
+        cols["low"][rows] = arrays.range_min(lo, hi)
+        ints["start_day"][rows] = arrays.days[lo]
+        ints["end_day"][rows] = arrays.days[hi]
+        digest[rows] = arrays.digest(lo, hi)
+        level, factor = _levels(out, book, str(symbol), rows, cols["start_price"][rows])
+        cols["level"][rows], cols["factor"][rows] = level, factor
+        # The first close that makes the stated move: a hit, or a negated call's failure.
+        hit = arrays.first_reaching(lo, hi, level, out["up"].to_numpy()[rows])
+        ints["hit_day"][rows] = np.where(hit >= 0, arrays.days[np.maximum(hit, 0)], -1)
+    for name, values in {**cols, **ints}.items():
+        out[name] = values
+    out["digest"] = digest
+    out["window_start"] = window_start
+
+
+def _levels(
+    out: pd.DataFrame, book: PriceBook, symbol: str, rows: np.ndarray, start: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The price each level claim must reach on `symbol` (NaN for return claims), and the
+    split factor a stated target was divided by."""
+    kind = out["kind"].to_numpy()[rows]
+    up = out["up"].to_numpy()[rows]
+    move = out["move_pct"].to_numpy()[rows] / 100
+    factor = split_factors(book, symbol, out["published"].to_numpy()[rows])
+    target = _raw_level(out.iloc[rows]) / factor
+    moved = start * np.where(up, 1 + move, 1 - move)
+    level = np.where(kind == "move", moved, np.where(kind == "target", target, np.nan))
+    return level, factor
+
+
+def _measure_benchmarks(out: pd.DataFrame, book: PriceBook) -> None:
+    """The benchmark's return from the claim's first close to its last close."""
+    n = len(out)
+    bench_return = np.full(n, np.nan)
+    bench_series = np.full(n, None, dtype=object)
+    digest = np.zeros(n, dtype=np.uint64)
+    has_window = (out["start_day"] >= 0).to_numpy()
+    for symbol, rows in out.groupby("benchmark", sort=False).indices.items():
+        usable = [s for s in candidates(str(symbol)) if book.has(s)]
+        rows = rows[has_window[rows]]
+        if not usable or not len(rows):
+            continue
+        arrays = book.arrays(usable[0])
+        lo = arrays.first_on_or_after(out["start_day"].to_numpy()[rows])
+        hi = arrays.last_on_or_before(out["end_day"].to_numpy()[rows])
+        inside = (lo <= hi) & (lo < len(arrays))
+        rows, lo, hi = rows[inside], lo[inside], hi[inside]
+        bench_return[rows] = (arrays.closes[hi] / arrays.closes[lo] - 1) * 100
+        bench_series[rows] = usable[0]
+        digest[rows] = arrays.digest(lo, hi)
+    out["benchmark_return"] = bench_return
+    out["benchmark_series"] = bench_series
+    out["digest"] = out["digest"].to_numpy() + digest * np.uint64(3)
+
+
+# -- decisions ----------------------------------------------------------------------
+
+
+def _judge(out: pd.DataFrame, settings: Settings) -> None:
+    """Returns, drift, whether the window is closed, and the status of every claim."""
+    start, end = out["start_price"].to_numpy(), out["end_price"].to_numpy()
+    ret = (end / start - 1) * 100
+    years = (out["end_day"] - out["start_day"]).to_numpy() / DAYS_PER_YEAR
+    drift = ((1 + settings.drift_pct_per_year / 100) ** years - 1) * 100
+    bench = out["benchmark_return"].to_numpy()
+    ratio = out["ratio"].fillna(1.0).to_numpy()
+    up = out["up"].to_numpy()
+    negated = out["negated"].to_numpy()
+    needed = np.where(up, bench + (ratio - 1) * np.abs(bench), bench - (ratio - 1) * np.abs(bench))
+    has_ratio = out["ratio"].notna().to_numpy()
+    beat = np.where(has_ratio, ret >= needed, ret > needed)
+    lag = np.where(has_ratio, ret <= needed, ret < needed)
+    relative_ok = np.where(up, beat, lag)
+    direction_ok = np.where(up, ret > 0, ret < 0)
+    net_ok = np.where(up, ret - drift > 0, ret - drift < 0)
+    kind = out["kind"].to_numpy()
+    out["return_pct"], out["drift"], out["needed"] = ret, drift, needed
+    out["closed"] = _closed(out)
+    ok = np.where(kind == "relative", relative_ok, direction_ok) ^ negated
+    reached = (out["hit_day"] >= 0).to_numpy()
+    level_status = np.where(
+        reached,
+        np.where(negated, "miss", "hit"),
+        np.where(out["closed"], np.where(negated, "hit", "miss"), "pending"),
+    )
+    return_status = np.where(out["closed"], np.where(ok, "hit", "miss"), "pending")
+    no_bench = (kind == "relative") & np.isnan(bench) & out["closed"].to_numpy()
+    has_window = (out["start_day"] >= 0).to_numpy()
+    after_end = out["as_of"].to_numpy() >= out["horizon_end"].to_numpy()
+    conditions = [
+        ~out["dated"].to_numpy(),
+        out["excluded"].to_numpy(),
+        out["as_of"].to_numpy() < out["published"].to_numpy(),
+        out["series"].isna().to_numpy(),
+        ~has_window & after_end,
+        ~has_window,
+        np.isin(kind, LEVEL_KINDS),
+        no_bench,
+    ]
+    fixed = ["no_date", "excluded", "pending", "no_data", "no_data", "pending"]
+    choices = [np.full(len(out), name, dtype=object) for name in fixed]
+    choices += [level_status.astype(object), np.full(len(out), "no_data", dtype=object)]
+    out["status"] = np.select(conditions, choices, default=return_status.astype(object))
+    decided_direction = (kind == "direction") & np.isin(out["status"], ("hit", "miss"))
+    net_status = np.where(net_ok ^ negated, "hit", "miss").astype(object)
+    net_status[~decided_direction] = None
+    out["net_status"] = net_status
+
+
+def _closed(out: pd.DataFrame) -> np.ndarray:
+    """The window is over: as_of is on or after its end, and the prices show it (the last
+    close is on the end's last weekday, or a later close exists by as_of)."""
+    end = out["horizon_end"].to_numpy()
+    last_weekday = np.busday_offset(end.astype("datetime64[D]"), 0, roll="backward")
+    on_last = out["end_day"].to_numpy() >= day_numbers(last_weekday)
+    later = (out["after_end"] >= 0).to_numpy() & (out["after_end"] <= out["as_of"]).to_numpy()
+    return (out["as_of"].to_numpy() >= end) & (on_last | later)
+
+
+# -- outcomes -----------------------------------------------------------------------
+
+
+def outcomes_from_frame(graded: pd.DataFrame, book: PriceBook, as_of: date) -> list[Outcome]:
+    """One Outcome per graded row, with its numbers and the sentence that explains it."""
+    digests = [f"{int(d):016x}" for d in graded["digest"].to_numpy()]
+    providers: dict[tuple[str, str | None], str] = {}
+    outcomes = []
+    for row, digest in zip(graded.to_dict("records"), digests, strict=True):
+        has_window = row["start_day"] >= 0
+        numbers = _numbers(row) if has_window else {}
+        if has_window:
+            key = (str(row["series"]), _text(row["benchmark_series"]))
+            if key not in providers:
+                providers[key] = _provider(book, *key)
+            numbers |= {"provider": providers[key], "prices_digest": digest}
+        outcomes.append(
+            Outcome(
+                claim_id=row["claim_id"],
+                status=row["status"],
+                as_of=as_of,
+                reason=reason(row),
+                series=_text(row["series"]) if row["dated"] else None,
+                **numbers,
             )
-        needed = bench * claim.ratio if claim.ratio else bench
-        ok = ret >= needed if up else ret < needed
-        label = (
-            f"{claim.ratio:g}x the benchmark's {bench:+.2f}%"
-            if claim.ratio
-            else f"the benchmark's {bench:+.2f}%"
         )
-        reason = f"{window.series} returned {ret:+.2f}% against {label} ({claim.benchmark})"
-    if claim.negated:
-        ok = not ok
-    return Outcome(status="hit" if ok else "miss", reason=reason + ".", **base)  # type: ignore[arg-type]
+    return outcomes
+
+
+def _numbers(row: dict[str, Any]) -> dict[str, Any]:
+    fav_up = row["up"] ^ row["negated"]
+    bench = _maybe(row["benchmark_return"])
+    ret = round(row["return_pct"], 4)
+    numbers: dict[str, Any] = {
+        "start_date": _date(row["start_day"]),
+        "start_price": float(row["start_price"]),
+        "end_date": _date(row["end_day"]),
+        "end_price": float(row["end_price"]),
+        "return_pct": ret,
+        "benchmark_return_pct": None if bench is None else round(bench, 4),
+        "excess_return_pct": None if bench is None else round(ret - bench, 4),
+        "best_price": float(row["high"] if fav_up else row["low"]),
+        "worst_price": float(row["low"] if fav_up else row["high"]),
+        "level": _maybe(row["level"]),
+        "benchmark_series": _text(row["benchmark_series"]),
+        "drift_pct": round(row["drift"], 4),
+        "net_return_pct": round(row["return_pct"] - row["drift"], 4),
+        "net_status": _text(row["net_status"]),
+    }
+    if row["hit_day"] >= 0:
+        numbers["hit_date"] = _date(row["hit_day"])
+        numbers["days_to_hit"] = int(row["hit_day"] - row["start_day"])
+    return numbers
+
+
+def _provider(book: PriceBook, series: str, benchmark: str | None) -> str:
+    """The providers behind the closes a decision used, e.g. `csv` or `csv+stooq`."""
+    names: set[str] = set()
+    for symbol in (series, benchmark):
+        if symbol:
+            names.update(book.providers.get(symbol, "unknown").split("+"))
+    return "+".join(sorted(names))
+
+
+def reason(row: dict[str, Any]) -> str:
+    """The sentence that says why a graded row has its status."""
+    status, series = row["status"], _text(row["series"])
+    if status == "no_date":
+        return (
+            "The article has no published date, so the claim cannot be anchored; add "
+            "`published:` front matter or re-ingest the file with --published YYYY-MM-DD."
+        )
+    if status == "excluded":
+        return _excluded_reason(row)
+    if row["as_of"] < row["published"]:
+        return f"As of {_date(row['as_of'])} the article was not yet published."
+    if series is None:
+        return str(row["no_series"])
+    if row["start_day"] < 0:
+        return _empty_window_reason(row)
+    if row["kind"] in LEVEL_KINDS:
+        return _level_reason(row)
+    return _return_reason(row)
+
+
+def _excluded_reason(row: dict[str, Any]) -> str:
+    if row["conditional"]:
+        return (
+            "Conditional claim (if/would): it forecasts only once its condition holds, so it is "
+            "excluded from grading, as CXO's Guru Grades exclude conditional calls."
+        )
+    missing = "price level" if row["kind"] == "target" else "percentage"
+    return (
+        f"Vague claim: a {row['kind']} with no {missing} to check, so it is excluded from "
+        "grading, as CXO's Guru Grades exclude vague calls."
+    )
+
+
+def _empty_window_reason(row: dict[str, Any]) -> str:
+    opens = _date(row["window_start"])
+    if row["status"] == "pending":
+        return f"The window opens on {opens}; as of {_date(row['as_of'])} there are no prices inside it yet."
+    ends = _date(row["series_end"]) if row["series_end"] >= 0 else "before they start"
+    return (
+        f"No {row['series']} close between {opens} and {_date(row['horizon_end'])}: its prices "
+        f"end on {ends}; {how_to_supply([row['series']])}."
+    )
+
+
+def _level_reason(row: dict[str, Any]) -> str:
+    up, series, negated = bool(row["up"]), row["series"], row["negated"]
+    level = row["level"]
+    if row["kind"] == "move":
+        what = f"a {'rise' if up else 'fall'} of {row['move_pct']:g}% to {level:,.2f}"
+    else:
+        what = f"a close {'at or above' if up else 'at or below'} {level:,.2f}"
+        if row["factor"] != 1:
+            stated = level * row["factor"]
+            what += f" (stated as {stated:,.2f} before a {row['factor']:g}:1 split)"
+    if row["hit_day"] >= 0:
+        tail = ", so the negated call failed." if negated else ", inside the window."
+        return f"{series} reached {what} on {_date(row['hit_day'])}{tail}"
+    if row["status"] == "pending":
+        return f"{series} has not yet made {what}; " + _still_open(row)
+    best = row["high"] if up else row["low"]
+    tail = "; the negated call held." if negated else "."
+    return f"{series} did not make {what} by {_date(row['horizon_end'])} (best close {best:,.2f}){tail}"
+
+
+def _return_reason(row: dict[str, Any]) -> str:
+    series, ret = row["series"], row["return_pct"]
+    if row["status"] == "pending":
+        return f"{series} is {ret:+.2f}% so far; " + _still_open(row)
+    span = f"from {_date(row['start_day'])} to {_date(row['end_day'])}"
+    if row["kind"] == "direction":
+        net = ret - row["drift"]
+        return (
+            f"{series} returned {ret:+.2f}% {span}; net of the market's normal drift "
+            f"({row['drift']:+.2f}% over the window) {net:+.2f}%, a {row['net_status']} net of drift."
+        )
+    bench = row["benchmark_return"]
+    if np.isnan(bench):
+        return (
+            f"No prices for the benchmark {row['benchmark']}; {how_to_supply([row['benchmark']])}."
+        )
+    label = f"the benchmark's {bench:+.2f}%"
+    if not np.isnan(row["ratio"]):
+        label = f"{row['ratio']:g}x the benchmark's {bench:+.2f}% (needed {row['needed']:+.2f}%)"
+    return f"{series} returned {ret:+.2f}% {span} against {label} ({row['benchmark_series']})."
+
+
+def _still_open(row: dict[str, Any]) -> str:
+    if row["as_of"] < row["horizon_end"]:
+        return f"the window runs to {_date(row['horizon_end'])}."
+    return (
+        f"the window ended on {_date(row['horizon_end'])}, but {row['series']}'s prices end on "
+        f"{_date(row['series_end'])}; fetch newer prices ({file_name(row['series'])}) to decide."
+    )
+
+
+def _date(day: int) -> date:
+    return EPOCH + timedelta(days=int(day))
+
+
+def _num(value: float | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _text(value: object) -> str | None:
+    """Text cells as str; pandas may turn an empty object cell into NaN."""
+    return value if isinstance(value, str) else None
+
+
+def _maybe(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+# -- history ------------------------------------------------------------------------
+
+
+def reconcile_outcomes(
+    stored: dict[str, Outcome], fresh: Iterable[Outcome]
+) -> tuple[list[Outcome], list[Disagreement]]:
+    """Split fresh grades into those to store and those that contradict a stored decision.
+
+    A stored decision (hit, miss, excluded) is never rewritten. A fresh decision that
+    differs from it (another status, or another hit date) becomes a Disagreement, so a
+    change in the price data or the rules is visible instead of silent. A fresh grade that
+    is not a decision (pending, no_data) says nothing against a stored one.
+    """
+    to_save: list[Outcome] = []
+    disagreements: list[Disagreement] = []
+    for outcome in fresh:
+        old = stored.get(outcome.claim_id)
+        if old is None or old.status not in FINAL_STATUSES:
+            to_save.append(outcome)
+        elif outcome.status in FINAL_STATUSES and (outcome.status, outcome.hit_date) != (
+            old.status,
+            old.hit_date,
+        ):
+            disagreements.append(
+                Disagreement(
+                    claim_id=outcome.claim_id,
+                    stored_status=old.status,
+                    stored_as_of=old.as_of,
+                    stored_digest=old.prices_digest,
+                    regrade_status=outcome.status,
+                    regrade_as_of=outcome.as_of,
+                    regrade_digest=outcome.prices_digest,
+                    regrade_provider=outcome.provider,
+                    regrade_reason=outcome.reason,
+                )
+            )
+    return to_save, disagreements

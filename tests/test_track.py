@@ -28,7 +28,8 @@ def book(prices_dir: Path) -> PriceBook:
     provider = CsvFolderProvider(prices_dir)
     symbols = ["IWM", "^RUT", "SPY", "^GSPC", "NVDA", "QQQ", "^NDX"]
     return PriceBook(
-        closes={s: provider.fetch(s)["close"] for s in symbols}, splits=provider.splits()
+        closes={s: provider.fetch(s)["close"] for s in symbols},
+        splits={s: provider.splits(s) for s in symbols},
     )
 
 
