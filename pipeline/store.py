@@ -27,6 +27,11 @@ migrations = Migrations("thesis")
 
 TABLES = ("articles", "claims", "outcomes", "failures", "prices")
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
+M001_OUTCOME_FIELDS = (
+    "claim_id", "status", "as_of", "reason", "series", "start_date", "start_price",
+    "end_date", "end_price", "return_pct", "benchmark_return_pct", "excess_return_pct",
+    "best_price", "worst_price", "hit_date", "days_to_hit",
+)  # fmt: skip
 
 
 @migrations()
@@ -56,7 +61,9 @@ def m001_initial(db: Database) -> None:
         claim_columns[name] = int
     db["claims"].create(claim_columns, pk="claim_id")  # type: ignore[union-attr]
     db["claims"].create_index(["article_id"])  # type: ignore[union-attr]
-    outcome_columns: dict[str, Any] = {f.name: str for f in fields(Outcome)}
+    # The Outcome fields as of this migration, spelled out: later fields arrive by later
+    # migrations, with their own types (reading fields(Outcome) here gave them TEXT).
+    outcome_columns: dict[str, Any] = dict.fromkeys(M001_OUTCOME_FIELDS, str)
     for name in (
         "start_price",
         "end_price",
@@ -94,9 +101,6 @@ def m001_initial(db: Database) -> None:
 def m002_price_sources_and_outcome_history(db: Database) -> None:
     """Split events and fetch checks per symbol; provenance on outcomes; re-grade history."""
     outcomes = db["outcomes"]
-    # m001 builds `outcomes` from the Outcome fields of the running code, so a database
-    # created by this version already has these columns: add only the missing ones.
-    existing = set(outcomes.columns_dict)
     for name, kind in (
         ("level", float),
         ("benchmark_series", str),
@@ -106,8 +110,7 @@ def m002_price_sources_and_outcome_history(db: Database) -> None:
         ("provider", str),
         ("prices_digest", str),
     ):
-        if name not in existing:
-            outcomes.add_column(name, kind)  # type: ignore[union-attr]
+        outcomes.add_column(name, kind)  # type: ignore[union-attr]
     db["splits"].create(  # type: ignore[union-attr]
         {"symbol": str, "date": str, "ratio": float, "provider": str}, pk=("symbol", "date")
     )
@@ -115,9 +118,12 @@ def m002_price_sources_and_outcome_history(db: Database) -> None:
         {"symbol": str, "provider": str, "checked_on": str, "last_date": str},
         pk=("symbol", "provider"),
     )
-    history_columns: dict[str, Any] = {f.name: str for f in fields(Disagreement)}
-    history_columns.update(disagreement_id=str, recorded_at=str)
-    db["outcome_history"].create(history_columns, pk="disagreement_id")  # type: ignore[union-attr]
+    history = (
+        "disagreement_id", "claim_id", "stored_status", "stored_as_of", "stored_digest",
+        "regrade_status", "regrade_as_of", "regrade_digest", "regrade_provider",
+        "regrade_reason", "recorded_at",
+    )  # fmt: skip
+    db["outcome_history"].create(dict.fromkeys(history, str), pk="disagreement_id")  # type: ignore[union-attr]
 
 
 class Store:

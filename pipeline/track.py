@@ -30,6 +30,12 @@ EPOCH = date(1970, 1, 1)
 LEVEL_KINDS = ("target", "move")
 
 
+#: The working set: one array per column, one element per claim. pandas builds it from the
+#: claims and groups it; numpy does the arithmetic (pandas column inserts cost more than the
+#: arithmetic for small batches).
+Columns = dict[str, np.ndarray]
+
+
 def resolve_claims(
     claims: Iterable[Claim], book: PriceBook, as_of: date, settings: Settings | None = None
 ) -> list[Outcome]:
@@ -39,8 +45,8 @@ def resolve_claims(
         return []
     settings = settings or Settings()
     frame = claims_frame(claims, settings.default_benchmark)
-    graded = grade_frame(frame, book, as_of, settings)
-    return outcomes_from_frame(graded, book, as_of)
+    cols = _grade({name: frame[name].to_numpy() for name in frame.columns}, book, as_of, settings)
+    return _outcomes(cols, book, as_of)
 
 
 def resolve_claim(
@@ -61,9 +67,9 @@ def claims_frame(claims: list[Claim], default_benchmark: str) -> pd.DataFrame:
     ends = [c.horizon_end for c in claims]
     return pd.DataFrame(
         {
-            "claim_id": [c.claim_id for c in claims],
-            "subject": [c.subject for c in claims],
-            "kind": [c.kind for c in claims],
+            "claim_id": np.array([c.claim_id for c in claims], dtype=object),
+            "subject": np.array([c.subject for c in claims], dtype=object),
+            "kind": np.array([c.kind for c in claims], dtype=object),
             "up": np.array([c.direction == "up" for c in claims]),
             "negated": np.array([c.negated for c in claims]),
             "conditional": np.array([c.conditional for c in claims]),
@@ -71,7 +77,7 @@ def claims_frame(claims: list[Claim], default_benchmark: str) -> pd.DataFrame:
             "target_high": np.array([_num(c.target_high) for c in claims]),
             "move_pct": np.array([_num(c.move_pct) for c in claims]),
             "ratio": np.array([_num(c.ratio) for c in claims]),
-            "benchmark": [c.benchmark or default_benchmark for c in claims],
+            "benchmark": np.array([c.benchmark or default_benchmark for c in claims], dtype=object),
             "dated": np.array(
                 [
                     p is not None and s is not None and e is not None
@@ -88,15 +94,33 @@ def claims_frame(claims: list[Claim], default_benchmark: str) -> pd.DataFrame:
 def grade_frame(
     frame: pd.DataFrame, book: PriceBook, as_of: date, settings: Settings
 ) -> pd.DataFrame:
-    """Add the series, window numbers, benchmark and status columns to a claims frame."""
-    out = frame.copy()
-    out["as_of"] = (as_of - EPOCH).days
-    out["excluded"] = out["dated"] & (out["conditional"] | _vague(out))
-    _choose_series(out, book)
-    _measure_windows(out, book)
-    _measure_benchmarks(out, book)
-    _judge(out, settings)
-    return out
+    """A claims frame with the series, window numbers, benchmark and status columns added."""
+    cols = _grade({name: frame[name].to_numpy() for name in frame.columns}, book, as_of, settings)
+    return pd.DataFrame(cols, index=frame.index)
+
+
+def _grade(cols: Columns, book: PriceBook, as_of: date, settings: Settings) -> Columns:
+    n = len(cols["claim_id"])
+    cols["as_of"] = np.full(n, (as_of - EPOCH).days, dtype=np.int64)
+    cols["raw_level"] = _raw_level(cols)
+    cols["excluded"] = cols["dated"] & (cols["conditional"] | _vague(cols))
+    _choose_series(cols, book)
+    _measure_windows(cols, book)
+    _measure_benchmarks(cols, book)
+    _judge(cols, settings)
+    return cols
+
+
+def _keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`values` where `mask` holds, None elsewhere (so `_groups` leaves those rows out)."""
+    kept = values.astype(object)
+    kept[~mask] = None
+    return kept
+
+
+def _groups(values: np.ndarray) -> dict[Any, np.ndarray]:
+    """Positions of each distinct value (None left out), in order of first appearance."""
+    return pd.Series(values).groupby(values, sort=False).indices
 
 
 # -- which series -------------------------------------------------------------------
@@ -109,28 +133,28 @@ def candidates(subject: str) -> list[str]:
     return [subject, *[s for s in pair if s != subject]]
 
 
-def _vague(frame: pd.DataFrame) -> pd.Series:
-    no_level = frame["target_low"].isna() & frame["target_high"].isna()
-    return ((frame["kind"] == "target") & no_level) | (
-        (frame["kind"] == "move") & frame["move_pct"].isna()
-    )
+def _vague(cols: Columns) -> np.ndarray:
+    no_level = np.isnan(cols["target_low"]) & np.isnan(cols["target_high"])
+    kind = cols["kind"]
+    return ((kind == "target") & no_level) | ((kind == "move") & np.isnan(cols["move_pct"]))
 
 
-def _raw_level(frame: pd.DataFrame) -> np.ndarray:
+def _raw_level(cols: Columns) -> np.ndarray:
     """The stated level a target must reach: the nearer end of a range (low going up)."""
-    low, high = frame["target_low"].to_numpy(), frame["target_high"].to_numpy()
-    near = np.where(frame["up"], low, high)
+    low, high = cols["target_low"], cols["target_high"]
+    near = np.where(cols["up"], low, high)
     return np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
 
 
-def _choose_series(out: pd.DataFrame, book: PriceBook) -> None:
+def _choose_series(cols: Columns, book: PriceBook) -> None:
     """`series`: the subject's own prices, else its equivalent's; a level target goes to
     the series whose price scale its level fits (nearest in log terms, within SCALE_FIT)."""
-    series = np.full(len(out), None, dtype=object)
-    why = np.full(len(out), None, dtype=object)
-    raw = _raw_level(out)
-    is_level = ((out["kind"] == "target") & ~np.isnan(raw)).to_numpy()
-    for subject, rows in out.groupby("subject", sort=False).indices.items():
+    n = len(cols["subject"])
+    series = np.full(n, None, dtype=object)
+    why = np.full(n, None, dtype=object)
+    raw = cols["raw_level"]
+    is_level = (cols["kind"] == "target") & ~np.isnan(raw)
+    for subject, rows in _groups(cols["subject"]).items():
         wanted = candidates(str(subject))
         usable = [s for s in wanted if book.has(s)]
         if not usable:
@@ -139,30 +163,23 @@ def _choose_series(out: pd.DataFrame, book: PriceBook) -> None:
         series[rows] = usable[0]
         levels = rows[is_level[rows]]
         if len(levels):
-            picked, note = _fit_scale(out, book, levels, raw[levels], usable, wanted)
+            picked, note = _fit_scale(cols, book, levels, usable, wanted)
             series[levels] = picked
             why[levels] = note
-    out["series"] = series
-    out["no_series"] = why
+    cols["series"], cols["no_series"] = series, why
 
 
 def _fit_scale(
-    out: pd.DataFrame,
-    book: PriceBook,
-    rows: np.ndarray,
-    raw: np.ndarray,
-    usable: list[str],
-    wanted: list[str],
+    cols: Columns, book: PriceBook, rows: np.ndarray, usable: list[str], wanted: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    published = out["published"].to_numpy()[rows]
+    published, raw = cols["published"][rows], cols["raw_level"][rows]
     picked = np.full(len(rows), None, dtype=object)
     best = np.full(len(rows), np.log(SCALE_FIT))
     entries: dict[str, np.ndarray] = {}
     for symbol in usable:
         arrays = book.arrays(symbol)
         after = arrays.first_on_or_after(published)
-        near = np.where(after < len(arrays), after, len(arrays) - 1)
-        entries[symbol] = arrays.closes[near]
+        entries[symbol] = arrays.closes[np.minimum(after, len(arrays) - 1)]
         level = raw / split_factors(book, symbol, published)
         distance = np.abs(np.log(level / entries[symbol]))
         better = distance <= best
@@ -201,31 +218,25 @@ def _no_prices(wanted: list[str], book: PriceBook) -> str:
 # -- window numbers -----------------------------------------------------------------
 
 
-def _measure_windows(out: pd.DataFrame, book: PriceBook) -> None:
+def _measure_windows(cols: Columns, book: PriceBook) -> None:
     """Start/end closes, extremes, the level and its first crossing, per claim."""
-    n = len(out)
-    cols: dict[str, np.ndarray] = {
-        name: np.full(n, np.nan)
-        for name in ("start_price", "end_price", "high", "low", "level", "factor")
-    }
-    ints = {
-        name: np.full(n, -1, dtype=np.int64)
-        for name in ("start_day", "end_day", "hit_day", "series_end", "after_end")
-    }
-    digest = np.zeros(n, dtype=np.uint64)
-    window_start = np.maximum(out["horizon_start"].to_numpy(), out["published"].to_numpy())
-    window_last = np.minimum(out["horizon_end"].to_numpy(), out["as_of"].to_numpy())
-    eligible = (out["dated"] & out["series"].notna()).to_numpy()
-    for symbol, rows in out[eligible].groupby("series", sort=False).indices.items():
-        rows = np.flatnonzero(eligible)[rows]
+    n = len(cols["subject"])
+    for name in ("start_price", "end_price", "high", "low", "level", "factor"):
+        cols[name] = np.full(n, np.nan)
+    for name in ("start_day", "end_day", "hit_day", "series_end", "after_end"):
+        cols[name] = np.full(n, -1, dtype=np.int64)
+    cols["digest"] = np.zeros(n, dtype=np.uint64)
+    cols["window_start"] = np.maximum(cols["horizon_start"], cols["published"])
+    window_last = np.minimum(cols["horizon_end"], cols["as_of"])
+    eligible = cols["dated"] & ~pd.isna(cols["series"])
+    for symbol, rows in _groups(_keep(cols["series"], eligible)).items():
         arrays = book.arrays(str(symbol))
-        last_known = arrays.last_on_or_before(out["as_of"].to_numpy()[rows])
-        ints["series_end"][rows] = np.where(last_known >= 0, arrays.days[last_known], -1)
-        after = arrays.first_on_or_after(out["horizon_end"].to_numpy()[rows] + 1)
-        ints["after_end"][rows] = np.where(
-            after < len(arrays), arrays.days[np.minimum(after, len(arrays) - 1)], -1
-        )
-        lo = arrays.first_on_or_after(window_start[rows])
+        known = arrays.last_on_or_before(cols["as_of"][rows])
+        cols["series_end"][rows] = np.where(known >= 0, arrays.days[known], -1)
+        after = arrays.first_on_or_after(cols["horizon_end"][rows] + 1)
+        later = arrays.days[np.minimum(after, len(arrays) - 1)]
+        cols["after_end"][rows] = np.where(after < len(arrays), later, -1)
+        lo = arrays.first_on_or_after(cols["window_start"][rows])
         hi = arrays.last_on_or_before(window_last[rows])
         inside = (lo <= hi) & (lo < len(arrays))
         rows, lo, hi = rows[inside], lo[inside], hi[inside]
@@ -233,140 +244,127 @@ def _measure_windows(out: pd.DataFrame, book: PriceBook) -> None:
         cols["end_price"][rows] = arrays.closes[hi]
         cols["high"][rows] = arrays.range_max(lo, hi)
         cols["low"][rows] = arrays.range_min(lo, hi)
-        ints["start_day"][rows] = arrays.days[lo]
-        ints["end_day"][rows] = arrays.days[hi]
-        digest[rows] = arrays.digest(lo, hi)
-        level, factor = _levels(out, book, str(symbol), rows, cols["start_price"][rows])
+        cols["start_day"][rows] = arrays.days[lo]
+        cols["end_day"][rows] = arrays.days[hi]
+        cols["digest"][rows] = arrays.digest(lo, hi)
+        level, factor = _levels(cols, book, str(symbol), rows)
         cols["level"][rows], cols["factor"][rows] = level, factor
         # The first close that makes the stated move: a hit, or a negated call's failure.
-        hit = arrays.first_reaching(lo, hi, level, out["up"].to_numpy()[rows])
-        ints["hit_day"][rows] = np.where(hit >= 0, arrays.days[np.maximum(hit, 0)], -1)
-    for name, values in {**cols, **ints}.items():
-        out[name] = values
-    out["digest"] = digest
-    out["window_start"] = window_start
+        hit = arrays.first_reaching(lo, hi, level, cols["up"][rows])
+        cols["hit_day"][rows] = np.where(hit >= 0, arrays.days[np.maximum(hit, 0)], -1)
 
 
 def _levels(
-    out: pd.DataFrame, book: PriceBook, symbol: str, rows: np.ndarray, start: np.ndarray
+    cols: Columns, book: PriceBook, symbol: str, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The price each level claim must reach on `symbol` (NaN for return claims), and the
     split factor a stated target was divided by."""
-    kind = out["kind"].to_numpy()[rows]
-    up = out["up"].to_numpy()[rows]
-    move = out["move_pct"].to_numpy()[rows] / 100
-    factor = split_factors(book, symbol, out["published"].to_numpy()[rows])
-    target = _raw_level(out.iloc[rows]) / factor
-    moved = start * np.where(up, 1 + move, 1 - move)
+    kind, up = cols["kind"][rows], cols["up"][rows]
+    move = cols["move_pct"][rows] / 100
+    factor = split_factors(book, symbol, cols["published"][rows])
+    moved = cols["start_price"][rows] * np.where(up, 1 + move, 1 - move)
+    target = cols["raw_level"][rows] / factor
     level = np.where(kind == "move", moved, np.where(kind == "target", target, np.nan))
     return level, factor
 
 
-def _measure_benchmarks(out: pd.DataFrame, book: PriceBook) -> None:
+def _measure_benchmarks(cols: Columns, book: PriceBook) -> None:
     """The benchmark's return from the claim's first close to its last close."""
-    n = len(out)
-    bench_return = np.full(n, np.nan)
-    bench_series = np.full(n, None, dtype=object)
-    digest = np.zeros(n, dtype=np.uint64)
-    has_window = (out["start_day"] >= 0).to_numpy()
-    for symbol, rows in out.groupby("benchmark", sort=False).indices.items():
+    n = len(cols["subject"])
+    cols["benchmark_return"] = np.full(n, np.nan)
+    cols["benchmark_series"] = np.full(n, None, dtype=object)
+    has_window = cols["start_day"] >= 0
+    for symbol, rows in _groups(_keep(cols["benchmark"], has_window)).items():
         usable = [s for s in candidates(str(symbol)) if book.has(s)]
-        rows = rows[has_window[rows]]
-        if not usable or not len(rows):
+        if not usable:
             continue
         arrays = book.arrays(usable[0])
-        lo = arrays.first_on_or_after(out["start_day"].to_numpy()[rows])
-        hi = arrays.last_on_or_before(out["end_day"].to_numpy()[rows])
+        lo = arrays.first_on_or_after(cols["start_day"][rows])
+        hi = arrays.last_on_or_before(cols["end_day"][rows])
         inside = (lo <= hi) & (lo < len(arrays))
         rows, lo, hi = rows[inside], lo[inside], hi[inside]
-        bench_return[rows] = (arrays.closes[hi] / arrays.closes[lo] - 1) * 100
-        bench_series[rows] = usable[0]
-        digest[rows] = arrays.digest(lo, hi)
-    out["benchmark_return"] = bench_return
-    out["benchmark_series"] = bench_series
-    out["digest"] = out["digest"].to_numpy() + digest * np.uint64(3)
+        cols["benchmark_return"][rows] = (arrays.closes[hi] / arrays.closes[lo] - 1) * 100
+        cols["benchmark_series"][rows] = usable[0]
+        cols["digest"][rows] += arrays.digest(lo, hi) * np.uint64(3)
 
 
 # -- decisions ----------------------------------------------------------------------
 
 
-def _judge(out: pd.DataFrame, settings: Settings) -> None:
+def _judge(cols: Columns, settings: Settings) -> None:
     """Returns, drift, whether the window is closed, and the status of every claim."""
-    start, end = out["start_price"].to_numpy(), out["end_price"].to_numpy()
-    ret = (end / start - 1) * 100
-    years = (out["end_day"] - out["start_day"]).to_numpy() / DAYS_PER_YEAR
+    ret = (cols["end_price"] / cols["start_price"] - 1) * 100
+    years = (cols["end_day"] - cols["start_day"]) / DAYS_PER_YEAR
     drift = ((1 + settings.drift_pct_per_year / 100) ** years - 1) * 100
-    bench = out["benchmark_return"].to_numpy()
-    ratio = out["ratio"].fillna(1.0).to_numpy()
-    up = out["up"].to_numpy()
-    negated = out["negated"].to_numpy()
-    needed = np.where(up, bench + (ratio - 1) * np.abs(bench), bench - (ratio - 1) * np.abs(bench))
-    has_ratio = out["ratio"].notna().to_numpy()
+    bench, up, negated, kind = cols["benchmark_return"], cols["up"], cols["negated"], cols["kind"]
+    has_ratio = ~np.isnan(cols["ratio"])
+    margin = (np.where(has_ratio, cols["ratio"], 1.0) - 1) * np.abs(bench)
+    needed = np.where(up, bench + margin, bench - margin)
     beat = np.where(has_ratio, ret >= needed, ret > needed)
     lag = np.where(has_ratio, ret <= needed, ret < needed)
     relative_ok = np.where(up, beat, lag)
     direction_ok = np.where(up, ret > 0, ret < 0)
     net_ok = np.where(up, ret - drift > 0, ret - drift < 0)
-    kind = out["kind"].to_numpy()
-    out["return_pct"], out["drift"], out["needed"] = ret, drift, needed
-    out["closed"] = _closed(out)
+    closed = _closed(cols)
+    cols["return_pct"], cols["drift"], cols["needed"], cols["closed"] = ret, drift, needed, closed
     ok = np.where(kind == "relative", relative_ok, direction_ok) ^ negated
-    reached = (out["hit_day"] >= 0).to_numpy()
     level_status = np.where(
-        reached,
+        cols["hit_day"] >= 0,
         np.where(negated, "miss", "hit"),
-        np.where(out["closed"], np.where(negated, "hit", "miss"), "pending"),
+        np.where(closed, np.where(negated, "hit", "miss"), "pending"),
     )
-    return_status = np.where(out["closed"], np.where(ok, "hit", "miss"), "pending")
-    no_bench = (kind == "relative") & np.isnan(bench) & out["closed"].to_numpy()
-    has_window = (out["start_day"] >= 0).to_numpy()
-    after_end = out["as_of"].to_numpy() >= out["horizon_end"].to_numpy()
+    return_status = np.where(closed, np.where(ok, "hit", "miss"), "pending")
+    has_window = cols["start_day"] >= 0
     conditions = [
-        ~out["dated"].to_numpy(),
-        out["excluded"].to_numpy(),
-        out["as_of"].to_numpy() < out["published"].to_numpy(),
-        out["series"].isna().to_numpy(),
-        ~has_window & after_end,
+        ~cols["dated"],
+        cols["excluded"],
+        cols["as_of"] < cols["published"],
+        pd.isna(cols["series"]),
+        ~has_window & (cols["as_of"] >= cols["horizon_end"]),
         ~has_window,
         np.isin(kind, LEVEL_KINDS),
-        no_bench,
+        (kind == "relative") & np.isnan(bench) & closed,
     ]
     fixed = ["no_date", "excluded", "pending", "no_data", "no_data", "pending"]
-    choices = [np.full(len(out), name, dtype=object) for name in fixed]
-    choices += [level_status.astype(object), np.full(len(out), "no_data", dtype=object)]
-    out["status"] = np.select(conditions, choices, default=return_status.astype(object))
-    decided_direction = (kind == "direction") & np.isin(out["status"], ("hit", "miss"))
+    n = len(kind)
+    choices = [np.full(n, name, dtype=object) for name in fixed]
+    choices += [level_status.astype(object), np.full(n, "no_data", dtype=object)]
+    cols["status"] = np.select(conditions, choices, default=return_status.astype(object))
+    decided_direction = (kind == "direction") & np.isin(cols["status"], ("hit", "miss"))
     net_status = np.where(net_ok ^ negated, "hit", "miss").astype(object)
     net_status[~decided_direction] = None
-    out["net_status"] = net_status
+    cols["net_status"] = net_status
 
 
-def _closed(out: pd.DataFrame) -> np.ndarray:
+def _closed(cols: Columns) -> np.ndarray:
     """The window is over: as_of is on or after its end, and the prices show it (the last
     close is on the end's last weekday, or a later close exists by as_of)."""
-    end = out["horizon_end"].to_numpy()
+    end = cols["horizon_end"]
     last_weekday = np.busday_offset(end.astype("datetime64[D]"), 0, roll="backward")
-    on_last = out["end_day"].to_numpy() >= day_numbers(last_weekday)
-    later = (out["after_end"] >= 0).to_numpy() & (out["after_end"] <= out["as_of"]).to_numpy()
-    return (out["as_of"].to_numpy() >= end) & (on_last | later)
+    on_last = cols["end_day"] >= day_numbers(last_weekday)
+    later = (cols["after_end"] >= 0) & (cols["after_end"] <= cols["as_of"])
+    return (cols["as_of"] >= end) & (on_last | later)
 
 
 # -- outcomes -----------------------------------------------------------------------
 
 
-def outcomes_from_frame(graded: pd.DataFrame, book: PriceBook, as_of: date) -> list[Outcome]:
-    """One Outcome per graded row, with its numbers and the sentence that explains it."""
-    digests = [f"{int(d):016x}" for d in graded["digest"].to_numpy()]
+def _outcomes(cols: Columns, book: PriceBook, as_of: date) -> list[Outcome]:
+    """One Outcome per claim, with its numbers and the sentence that explains it."""
+    names = list(cols)
+    digests = [f"{int(d):016x}" for d in cols["digest"].tolist()]
     providers: dict[tuple[str, str | None], str] = {}
     outcomes = []
-    for row, digest in zip(graded.to_dict("records"), digests, strict=True):
-        has_window = row["start_day"] >= 0
-        numbers = _numbers(row) if has_window else {}
-        if has_window:
+    for values, digest in zip(
+        zip(*(cols[k].tolist() for k in names), strict=True), digests, strict=True
+    ):
+        row = dict(zip(names, values, strict=True))
+        numbers: dict[str, Any] = {}
+        if row["start_day"] >= 0:
             key = (str(row["series"]), _text(row["benchmark_series"]))
             if key not in providers:
                 providers[key] = _provider(book, *key)
-            numbers |= {"provider": providers[key], "prices_digest": digest}
+            numbers = _numbers(row) | {"provider": providers[key], "prices_digest": digest}
         outcomes.append(
             Outcome(
                 claim_id=row["claim_id"],

@@ -29,6 +29,13 @@ def test_store_round_trips_article_claim_outcome(store: Store) -> None:
         start_price=180.0,
         hit_date=date(2023, 12, 14),
         days_to_hit=16,
+        level=195.5,
+        benchmark_series="^GSPC",
+        drift_pct=0.6341,
+        net_return_pct=13.9694,
+        net_status="hit",
+        provider="csv+stooq",
+        prices_digest="0123456789abcdef",
     )
     assert store.save_articles([article]) == 1
     store.save_extraction([(article.article_id, [claim])], "v1")
