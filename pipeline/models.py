@@ -173,7 +173,8 @@ class Disagreement:
     def line(self) -> str:
         """One line for the CLI: what is stored, and what the re-grade says."""
         return (
-            f"{self.claim_id}: stored {self.stored_status} (as of {self.stored_as_of}), "
+            f"{self.claim_id}: stored {self.stored_status} (as of {self.stored_as_of}, "
+            f"prices {self.stored_digest or '-'}), "
             f"re-grade {self.regrade_status} (as of {self.regrade_as_of}, "
             f"{self.regrade_provider or 'no'} prices {self.regrade_digest or '-'}): "
             f"{self.regrade_reason}"
