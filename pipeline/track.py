@@ -10,8 +10,10 @@ README.md ("How claims are resolved").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,16 @@ SCALE_FIT = 4.0
 DAYS_PER_YEAR = 365.25
 EPOCH = date(1970, 1, 1)
 LEVEL_KINDS = ("target", "move")
+TEXT_COLUMNS = ("claim_id", "subject", "kind")
+NUMBER_COLUMNS = ("target_low", "target_high", "move_pct", "ratio")
+DATE_COLUMNS = ("published", "horizon_start", "horizon_end")
+#: The cells a reason sentence may read.
+REASON_KEYS = (
+    "status", "series", "no_series", "kind", "up", "negated", "conditional", "as_of",
+    "published", "window_start", "horizon_end", "series_end", "start_day", "end_day",
+    "hit_day", "level", "factor", "move_pct", "high", "low", "return_pct", "drift",
+    "net_status", "benchmark", "benchmark_return", "benchmark_series", "ratio", "needed",
+)  # fmt: skip
 
 
 #: The working set: one array per column, one element per claim. pandas builds it from the
@@ -44,8 +56,7 @@ def resolve_claims(
     if not claims:
         return []
     settings = settings or Settings()
-    frame = claims_frame(claims, settings.default_benchmark)
-    cols = _grade({name: frame[name].to_numpy() for name in frame.columns}, book, as_of, settings)
+    cols = _grade(claim_columns(claims, settings.default_benchmark), book, as_of, settings)
     return _outcomes(cols, book, as_of)
 
 
@@ -58,37 +69,30 @@ def resolve_claim(
 
 def claims_frame(claims: list[Claim], default_benchmark: str) -> pd.DataFrame:
     """One row per claim with the fields grading reads; dates as int64 day numbers."""
+    return pd.DataFrame(claim_columns(claims, default_benchmark))
 
-    def days(values: list[date | None]) -> np.ndarray:
-        return np.array([(v - EPOCH).days if v else 0 for v in values], dtype=np.int64)
 
-    published = [c.published for c in claims]
-    starts = [c.horizon_start for c in claims]
-    ends = [c.horizon_end for c in claims]
-    return pd.DataFrame(
-        {
-            "claim_id": np.array([c.claim_id for c in claims], dtype=object),
-            "subject": np.array([c.subject for c in claims], dtype=object),
-            "kind": np.array([c.kind for c in claims], dtype=object),
-            "up": np.array([c.direction == "up" for c in claims]),
-            "negated": np.array([c.negated for c in claims]),
-            "conditional": np.array([c.conditional for c in claims]),
-            "target_low": np.array([_num(c.target_low) for c in claims]),
-            "target_high": np.array([_num(c.target_high) for c in claims]),
-            "move_pct": np.array([_num(c.move_pct) for c in claims]),
-            "ratio": np.array([_num(c.ratio) for c in claims]),
-            "benchmark": np.array([c.benchmark or default_benchmark for c in claims], dtype=object),
-            "dated": np.array(
-                [
-                    p is not None and s is not None and e is not None
-                    for p, s, e in zip(published, starts, ends, strict=True)
-                ]
-            ),
-            "published": days(published),
-            "horizon_start": days(starts),
-            "horizon_end": days(ends),
-        }
-    )
+def claim_columns(claims: list[Claim], default_benchmark: str) -> Columns:
+    """The fields grading reads, one array per field (see `claims_frame`)."""
+
+    def column(name: str) -> np.ndarray:
+        return np.array(list(map(attrgetter(name), claims)), dtype=object)
+
+    cols: Columns = {name: column(name) for name in TEXT_COLUMNS}
+    cols["up"] = column("direction") == "up"
+    for name in ("negated", "conditional"):
+        cols[name] = column(name).astype(bool)
+    for name in NUMBER_COLUMNS:
+        cols[name] = column(name).astype(float)  # None -> NaN
+    benchmark = column("benchmark")
+    cols["benchmark"] = np.where(pd.isna(benchmark), default_benchmark, benchmark)
+    dated = np.ones(len(claims), dtype=bool)
+    for name in DATE_COLUMNS:
+        ordinals = np.array([d.toordinal() if d else 0 for d in map(attrgetter(name), claims)])
+        dated &= ordinals > 0
+        cols[name] = np.where(ordinals > 0, ordinals - EPOCH.toordinal(), 0)
+    cols["dated"] = dated
+    return cols
 
 
 def grade_frame(
@@ -350,58 +354,68 @@ def _closed(cols: Columns) -> np.ndarray:
 
 
 def _outcomes(cols: Columns, book: PriceBook, as_of: date) -> list[Outcome]:
-    """One Outcome per claim, with its numbers and the sentence that explains it."""
-    names = list(cols)
-    digests = [f"{int(d):016x}" for d in cols["digest"].tolist()]
-    providers: dict[tuple[str, str | None], str] = {}
-    outcomes = []
-    for values, digest in zip(
-        zip(*(cols[k].tolist() for k in names), strict=True), digests, strict=True
-    ):
-        row = dict(zip(names, values, strict=True))
-        numbers: dict[str, Any] = {}
-        if row["start_day"] >= 0:
-            key = (str(row["series"]), _text(row["benchmark_series"]))
-            if key not in providers:
-                providers[key] = _provider(book, *key)
-            numbers = _numbers(row) | {"provider": providers[key], "prices_digest": digest}
-        outcomes.append(
-            Outcome(
-                claim_id=row["claim_id"],
-                status=row["status"],
-                as_of=as_of,
-                reason=reason(row),
-                series=_text(row["series"]) if row["dated"] else None,
-                **numbers,
-            )
-        )
-    return outcomes
+    """One Outcome per claim, with its numbers and the sentence that explains it.
+
+    Every field is converted as a whole column (dates, rounding, None where a number does
+    not apply); only the reason is written claim by claim.
+    """
+    values = _outcome_fields(cols, book, as_of)
+    cells = zip(*(cols[k].tolist() for k in REASON_KEYS), strict=True)
+    values["reason"] = [reason(dict(zip(REASON_KEYS, row, strict=True))) for row in cells]
+    names = [f.name for f in fields(Outcome)]
+    return [Outcome(*record) for record in zip(*(values[n] for n in names), strict=True)]
 
 
-def _numbers(row: dict[str, Any]) -> dict[str, Any]:
-    fav_up = row["up"] ^ row["negated"]
-    bench = _maybe(row["benchmark_return"])
-    ret = round(row["return_pct"], 4)
-    numbers: dict[str, Any] = {
-        "start_date": _date(row["start_day"]),
-        "start_price": float(row["start_price"]),
-        "end_date": _date(row["end_day"]),
-        "end_price": float(row["end_price"]),
-        "return_pct": ret,
-        "benchmark_return_pct": None if bench is None else round(bench, 4),
-        "excess_return_pct": None if bench is None else round(ret - bench, 4),
-        "best_price": float(row["high"] if fav_up else row["low"]),
-        "worst_price": float(row["low"] if fav_up else row["high"]),
-        "level": _maybe(row["level"]),
-        "benchmark_series": _text(row["benchmark_series"]),
-        "drift_pct": round(row["drift"], 4),
-        "net_return_pct": round(row["return_pct"] - row["drift"], 4),
-        "net_status": _text(row["net_status"]),
+def _outcome_fields(cols: Columns, book: PriceBook, as_of: date) -> dict[str, list[Any]]:
+    n = len(cols["claim_id"])
+    shown = cols["start_day"] >= 0  # the window has prices: its numbers mean something
+    hit = cols["hit_day"] >= 0
+    up = cols["up"] ^ cols["negated"]  # higher prices favour the forecaster
+    ret = np.round(cols["return_pct"], 4)
+    bench = cols["benchmark_return"]
+    keys = [
+        f"{s}|{b}"
+        for s, b in zip(cols["series"].tolist(), cols["benchmark_series"].tolist(), strict=True)
+    ]
+    providers = {k: _provider(book, *k.split("|")) for k in set(keys)}
+    return {
+        "claim_id": cols["claim_id"].tolist(),
+        "status": cols["status"].tolist(),
+        "as_of": [as_of] * n,
+        "series": _only(cols["series"], cols["dated"]),
+        "start_date": _days_as_dates(cols["start_day"], shown),
+        "start_price": _only(cols["start_price"], shown),
+        "end_date": _days_as_dates(cols["end_day"], shown),
+        "end_price": _only(cols["end_price"], shown),
+        "return_pct": _only(ret, shown),
+        "benchmark_return_pct": _only(np.round(bench, 4), shown),
+        "excess_return_pct": _only(np.round(ret - bench, 4), shown),
+        "best_price": _only(np.where(up, cols["high"], cols["low"]), shown),
+        "worst_price": _only(np.where(up, cols["low"], cols["high"]), shown),
+        "hit_date": _days_as_dates(cols["hit_day"], shown & hit),
+        "days_to_hit": _only(cols["hit_day"] - cols["start_day"], shown & hit),
+        "level": _only(cols["level"], shown),
+        "benchmark_series": _only(cols["benchmark_series"], shown),
+        "drift_pct": _only(np.round(cols["drift"], 4), shown),
+        "net_return_pct": _only(np.round(cols["return_pct"] - cols["drift"], 4), shown),
+        "net_status": _only(cols["net_status"], shown),
+        "provider": _only(np.array([providers[k] for k in keys], dtype=object), shown),
+        "prices_digest": _only(np.array([f"{d:016x}" for d in cols["digest"].tolist()]), shown),
     }
-    if row["hit_day"] >= 0:
-        numbers["hit_date"] = _date(row["hit_day"])
-        numbers["days_to_hit"] = int(row["hit_day"] - row["start_day"])
-    return numbers
+
+
+def _only(values: np.ndarray, mask: np.ndarray) -> list[Any]:
+    """The column as Python values, None where `mask` is off or the value is missing."""
+    out = values.astype(object)
+    missing = ~mask
+    if values.dtype.kind == "f":
+        missing |= np.isnan(values)
+    out[missing | pd.isna(out)] = None
+    return out.tolist()
+
+
+def _days_as_dates(days: np.ndarray, mask: np.ndarray) -> list[Any]:
+    return _only(days.astype("datetime64[D]").astype(object), mask)
 
 
 def _provider(book: PriceBook, series: str, benchmark: str | None) -> str:
@@ -413,7 +427,7 @@ def _provider(book: PriceBook, series: str, benchmark: str | None) -> str:
     return "+".join(sorted(names))
 
 
-def reason(row: dict[str, Any]) -> str:
+def reason(row: Mapping[str, Any]) -> str:
     """The sentence that says why a graded row has its status."""
     status, series = row["status"], _text(row["series"])
     if status == "no_date":
@@ -434,7 +448,7 @@ def reason(row: dict[str, Any]) -> str:
     return _return_reason(row)
 
 
-def _excluded_reason(row: dict[str, Any]) -> str:
+def _excluded_reason(row: Mapping[str, Any]) -> str:
     if row["conditional"]:
         return (
             "Conditional claim (if/would): it forecasts only once its condition holds, so it is "
@@ -447,7 +461,7 @@ def _excluded_reason(row: dict[str, Any]) -> str:
     )
 
 
-def _empty_window_reason(row: dict[str, Any]) -> str:
+def _empty_window_reason(row: Mapping[str, Any]) -> str:
     opens = _date(row["window_start"])
     if row["status"] == "pending":
         return f"The window opens on {opens}; as of {_date(row['as_of'])} there are no prices inside it yet."
@@ -458,7 +472,7 @@ def _empty_window_reason(row: dict[str, Any]) -> str:
     )
 
 
-def _level_reason(row: dict[str, Any]) -> str:
+def _level_reason(row: Mapping[str, Any]) -> str:
     up, series, negated = bool(row["up"]), row["series"], row["negated"]
     level = row["level"]
     if row["kind"] == "move":
@@ -478,7 +492,7 @@ def _level_reason(row: dict[str, Any]) -> str:
     return f"{series} did not make {what} by {_date(row['horizon_end'])} (best close {best:,.2f}){tail}"
 
 
-def _return_reason(row: dict[str, Any]) -> str:
+def _return_reason(row: Mapping[str, Any]) -> str:
     series, ret = row["series"], row["return_pct"]
     if row["status"] == "pending":
         return f"{series} is {ret:+.2f}% so far; " + _still_open(row)
@@ -500,7 +514,7 @@ def _return_reason(row: dict[str, Any]) -> str:
     return f"{series} returned {ret:+.2f}% {span} against {label} ({row['benchmark_series']})."
 
 
-def _still_open(row: dict[str, Any]) -> str:
+def _still_open(row: Mapping[str, Any]) -> str:
     if row["as_of"] < row["horizon_end"]:
         return f"the window runs to {_date(row['horizon_end'])}."
     return (
@@ -513,17 +527,9 @@ def _date(day: int) -> date:
     return EPOCH + timedelta(days=int(day))
 
 
-def _num(value: float | None) -> float:
-    return np.nan if value is None else float(value)
-
-
 def _text(value: object) -> str | None:
     """Text cells as str; pandas may turn an empty object cell into NaN."""
     return value if isinstance(value, str) else None
-
-
-def _maybe(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
 
 
 # -- history ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ says what the data shows, not only that two computations agree.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import replace
 from datetime import date, timedelta
@@ -535,3 +536,17 @@ def test_track_property_numbers_match_a_plain_window_slice(
                 if c.direction == "up"
                 else (window.min() > outcome.level)
             )
+
+
+def test_track_benchmark_script_runs(capsys: pytest.CaptureFixture[str], root: Path) -> None:
+    """benchmarks/bench_track.py on a small sample: it prints both rates and the ratio."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_track", root / "benchmarks" / "bench_track.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--claims", "300", "--sample", "30", "--repeat", "1", "--symbols", "4"])
+    printed = capsys.readouterr().out
+    assert "vectorised resolve_claims: 300 claims" in printed and "claims/s" in printed
+    assert "extrapolated to 300 claims" in printed and "speed-up:" in printed
