@@ -121,6 +121,8 @@ class StooqProvider:
                 last = attempt == self.policy.retries
                 try:
                     response = client.get(self.base_url, params=params)
+                except httpx.ConnectTimeout as exc:  # nothing answers: do not wait again
+                    raise self._unreachable(f"cannot reach {self.host} (timed out)") from exc
                 except httpx.TimeoutException as exc:
                     if last:
                         raise self._unreachable(f"{self.host} did not answer in time") from exc

@@ -10,42 +10,26 @@ README.md ("How claims are resolved").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .instruments import EQUIVALENTS, canonical
 from .models import FINAL_STATUSES, Claim, Disagreement, Outcome
-from .prices import PriceBook, file_name, how_to_supply
+from .prices import PriceBook
+from .reasons import LEVEL_KINDS, REASON_KEYS, reason
+from .series import Columns, candidates, choose_series, groups, keep, split_factors
 from .settings import Settings
-from .windows import day_numbers
+from .windows import EPOCH, day_numbers
 
-#: A level fits a series when it lies within this factor of the series' entry price.
-SCALE_FIT = 4.0
 DAYS_PER_YEAR = 365.25
-EPOCH = date(1970, 1, 1)
-LEVEL_KINDS = ("target", "move")
 TEXT_COLUMNS = ("claim_id", "subject", "kind")
 NUMBER_COLUMNS = ("target_low", "target_high", "move_pct", "ratio")
 DATE_COLUMNS = ("published", "horizon_start", "horizon_end")
-#: The cells a reason sentence may read.
-REASON_KEYS = (
-    "status", "series", "no_series", "kind", "up", "negated", "conditional", "as_of",
-    "published", "window_start", "horizon_end", "series_end", "start_day", "end_day",
-    "hit_day", "level", "factor", "move_pct", "high", "low", "return_pct", "drift",
-    "net_status", "benchmark", "benchmark_return", "benchmark_series", "ratio", "needed",
-)  # fmt: skip
-
-
-#: The working set: one array per column, one element per claim. pandas builds it from the
-#: claims and groups it; numpy does the arithmetic (pandas column inserts cost more than the
-#: arithmetic for small batches).
-Columns = dict[str, np.ndarray]
 
 
 def resolve_claims(
@@ -108,33 +92,14 @@ def _grade(cols: Columns, book: PriceBook, as_of: date, settings: Settings) -> C
     cols["as_of"] = np.full(n, (as_of - EPOCH).days, dtype=np.int64)
     cols["raw_level"] = _raw_level(cols)
     cols["excluded"] = cols["dated"] & (cols["conditional"] | _vague(cols))
-    _choose_series(cols, book)
+    choose_series(cols, book)
     _measure_windows(cols, book)
     _measure_benchmarks(cols, book)
     _judge(cols, settings)
     return cols
 
 
-def _keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """`values` where `mask` holds, None elsewhere (so `_groups` leaves those rows out)."""
-    kept = values.astype(object)
-    kept[~mask] = None
-    return kept
-
-
-def _groups(values: np.ndarray) -> dict[Any, np.ndarray]:
-    """Positions of each distinct value (None left out), in order of first appearance."""
-    return pd.Series(values).groupby(values, sort=False).indices
-
-
-# -- which series -------------------------------------------------------------------
-
-
-def candidates(subject: str) -> list[str]:
-    """The subject, then its index/ETF equivalents: the series a claim may be graded on."""
-    index = canonical(subject)
-    pair = [index, EQUIVALENTS[index]] if index in EQUIVALENTS else [index]
-    return [subject, *[s for s in pair if s != subject]]
+# -- claims ------------------------------------------------------------------------
 
 
 def _vague(cols: Columns) -> np.ndarray:
@@ -148,75 +113,6 @@ def _raw_level(cols: Columns) -> np.ndarray:
     low, high = cols["target_low"], cols["target_high"]
     near = np.where(cols["up"], low, high)
     return np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
-
-
-def _choose_series(cols: Columns, book: PriceBook) -> None:
-    """`series`: the subject's own prices, else its equivalent's; a level target goes to
-    the series whose price scale its level fits (nearest in log terms, within SCALE_FIT)."""
-    n = len(cols["subject"])
-    series = np.full(n, None, dtype=object)
-    why = np.full(n, None, dtype=object)
-    raw = cols["raw_level"]
-    is_level = (cols["kind"] == "target") & ~np.isnan(raw)
-    for subject, rows in _groups(cols["subject"]).items():
-        wanted = candidates(str(subject))
-        usable = [s for s in wanted if book.has(s)]
-        if not usable:
-            why[rows] = _no_prices(wanted, book)
-            continue
-        series[rows] = usable[0]
-        levels = rows[is_level[rows]]
-        if len(levels):
-            picked, note = _fit_scale(cols, book, levels, usable, wanted)
-            series[levels] = picked
-            why[levels] = note
-    cols["series"], cols["no_series"] = series, why
-
-
-def _fit_scale(
-    cols: Columns, book: PriceBook, rows: np.ndarray, usable: list[str], wanted: list[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    published, raw = cols["published"][rows], cols["raw_level"][rows]
-    picked = np.full(len(rows), None, dtype=object)
-    best = np.full(len(rows), np.log(SCALE_FIT))
-    entries: dict[str, np.ndarray] = {}
-    for symbol in usable:
-        arrays = book.arrays(symbol)
-        after = arrays.first_on_or_after(published)
-        entries[symbol] = arrays.closes[np.minimum(after, len(arrays) - 1)]
-        level = raw / split_factors(book, symbol, published)
-        distance = np.abs(np.log(level / entries[symbol]))
-        better = distance <= best
-        picked = np.where(better, symbol, picked)
-        best = np.where(better, distance, best)
-    note = np.full(len(rows), None, dtype=object)
-    for i in np.flatnonzero(pd.isna(picked)):
-        prices = ", ".join(f"{s} near {entries[s][i]:,.2f}" for s in usable)
-        absent = [s for s in wanted if s not in usable]
-        note[i] = (
-            f"The level {raw[i]:,.2f} fits none of the series with prices ({prices}): a level "
-            f"is checked only on a series within {SCALE_FIT:g}x of it"
-            + (f"; {how_to_supply(absent)}" if absent else "")
-            + "."
-        )
-    return picked, note
-
-
-def split_factors(book: PriceBook, symbol: str, stated: np.ndarray) -> np.ndarray:
-    """`PriceBook.split_factor` for many statement days (int64 day numbers) at once."""
-    through = book.arrays(symbol).days[-1]
-    factor = np.ones(len(stated))
-    for when, ratio in book.splits.get(symbol, []):
-        day = (when - EPOCH).days
-        if day <= through:
-            factor = np.where(stated < day, factor * ratio, factor)
-    return factor
-
-
-def _no_prices(wanted: list[str], book: PriceBook) -> str:
-    known = [f"{s}: {book.missing[s]}" for s in wanted if s in book.missing]
-    because = f" ({'; '.join(known)})" if known else ""
-    return f"No prices for {' or '.join(wanted)}{because}; {how_to_supply(wanted)}."
 
 
 # -- window numbers -----------------------------------------------------------------
@@ -233,7 +129,7 @@ def _measure_windows(cols: Columns, book: PriceBook) -> None:
     cols["window_start"] = np.maximum(cols["horizon_start"], cols["published"])
     window_last = np.minimum(cols["horizon_end"], cols["as_of"])
     eligible = cols["dated"] & ~pd.isna(cols["series"])
-    for symbol, rows in _groups(_keep(cols["series"], eligible)).items():
+    for symbol, rows in groups(keep(cols["series"], eligible)).items():
         arrays = book.arrays(str(symbol))
         known = arrays.last_on_or_before(cols["as_of"][rows])
         cols["series_end"][rows] = np.where(known >= 0, arrays.days[known], -1)
@@ -278,7 +174,7 @@ def _measure_benchmarks(cols: Columns, book: PriceBook) -> None:
     cols["benchmark_return"] = np.full(n, np.nan)
     cols["benchmark_series"] = np.full(n, None, dtype=object)
     has_window = cols["start_day"] >= 0
-    for symbol, rows in _groups(_keep(cols["benchmark"], has_window)).items():
+    for symbol, rows in groups(keep(cols["benchmark"], has_window)).items():
         usable = [s for s in candidates(str(symbol)) if book.has(s)]
         if not usable:
             continue
@@ -425,111 +321,6 @@ def _provider(book: PriceBook, series: str, benchmark: str | None) -> str:
         if symbol:
             names.update(book.providers.get(symbol, "unknown").split("+"))
     return "+".join(sorted(names))
-
-
-def reason(row: Mapping[str, Any]) -> str:
-    """The sentence that says why a graded row has its status."""
-    status, series = row["status"], _text(row["series"])
-    if status == "no_date":
-        return (
-            "The article has no published date, so the claim cannot be anchored; add "
-            "`published:` front matter or re-ingest the file with --published YYYY-MM-DD."
-        )
-    if status == "excluded":
-        return _excluded_reason(row)
-    if row["as_of"] < row["published"]:
-        return f"As of {_date(row['as_of'])} the article was not yet published."
-    if series is None:
-        return str(row["no_series"])
-    if row["start_day"] < 0:
-        return _empty_window_reason(row)
-    if row["kind"] in LEVEL_KINDS:
-        return _level_reason(row)
-    return _return_reason(row)
-
-
-def _excluded_reason(row: Mapping[str, Any]) -> str:
-    if row["conditional"]:
-        return (
-            "Conditional claim (if/would): it forecasts only once its condition holds, so it is "
-            "excluded from grading, as CXO's Guru Grades exclude conditional calls."
-        )
-    missing = "price level" if row["kind"] == "target" else "percentage"
-    return (
-        f"Vague claim: a {row['kind']} with no {missing} to check, so it is excluded from "
-        "grading, as CXO's Guru Grades exclude vague calls."
-    )
-
-
-def _empty_window_reason(row: Mapping[str, Any]) -> str:
-    opens = _date(row["window_start"])
-    if row["status"] == "pending":
-        return f"The window opens on {opens}; as of {_date(row['as_of'])} there are no prices inside it yet."
-    ends = _date(row["series_end"]) if row["series_end"] >= 0 else "before they start"
-    return (
-        f"No {row['series']} close between {opens} and {_date(row['horizon_end'])}: its prices "
-        f"end on {ends}; {how_to_supply([row['series']])}."
-    )
-
-
-def _level_reason(row: Mapping[str, Any]) -> str:
-    up, series, negated = bool(row["up"]), row["series"], row["negated"]
-    level = row["level"]
-    if row["kind"] == "move":
-        what = f"a {'rise' if up else 'fall'} of {row['move_pct']:g}% to {level:,.2f}"
-    else:
-        what = f"a close {'at or above' if up else 'at or below'} {level:,.2f}"
-        if row["factor"] != 1:
-            stated = level * row["factor"]
-            what += f" (stated as {stated:,.2f} before a {row['factor']:g}:1 split)"
-    if row["hit_day"] >= 0:
-        tail = ", so the negated call failed." if negated else ", inside the window."
-        return f"{series} reached {what} on {_date(row['hit_day'])}{tail}"
-    if row["status"] == "pending":
-        return f"{series} has not yet made {what}; " + _still_open(row)
-    best = row["high"] if up else row["low"]
-    tail = "; the negated call held." if negated else "."
-    return f"{series} did not make {what} by {_date(row['horizon_end'])} (best close {best:,.2f}){tail}"
-
-
-def _return_reason(row: Mapping[str, Any]) -> str:
-    series, ret = row["series"], row["return_pct"]
-    if row["status"] == "pending":
-        return f"{series} is {ret:+.2f}% so far; " + _still_open(row)
-    span = f"from {_date(row['start_day'])} to {_date(row['end_day'])}"
-    if row["kind"] == "direction":
-        net = ret - row["drift"]
-        return (
-            f"{series} returned {ret:+.2f}% {span}; net of the market's normal drift "
-            f"({row['drift']:+.2f}% over the window) {net:+.2f}%, a {row['net_status']} net of drift."
-        )
-    bench = row["benchmark_return"]
-    if np.isnan(bench):
-        return (
-            f"No prices for the benchmark {row['benchmark']}; {how_to_supply([row['benchmark']])}."
-        )
-    label = f"the benchmark's {bench:+.2f}%"
-    if not np.isnan(row["ratio"]):
-        label = f"{row['ratio']:g}x the benchmark's {bench:+.2f}% (needed {row['needed']:+.2f}%)"
-    return f"{series} returned {ret:+.2f}% {span} against {label} ({row['benchmark_series']})."
-
-
-def _still_open(row: Mapping[str, Any]) -> str:
-    if row["as_of"] < row["horizon_end"]:
-        return f"the window runs to {_date(row['horizon_end'])}."
-    return (
-        f"the window ended on {_date(row['horizon_end'])}, but {row['series']}'s prices end on "
-        f"{_date(row['series_end'])}; fetch newer prices ({file_name(row['series'])}) to decide."
-    )
-
-
-def _date(day: int) -> date:
-    return EPOCH + timedelta(days=int(day))
-
-
-def _text(value: object) -> str | None:
-    """Text cells as str; pandas may turn an empty object cell into NaN."""
-    return value if isinstance(value, str) else None
 
 
 # -- history ------------------------------------------------------------------------

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+#: Day numbers count days from here, as numpy's datetime64[D] does.
+EPOCH = date(1970, 1, 1)
 #: splitmix64 constants (Steele, Lea and Flood, 2014): a fast 64-bit mixer for the digest.
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
