@@ -29,7 +29,8 @@ def make_provider(settings: Settings) -> PriceProvider | None:
     (stooq, yfinance, or cache for no fetching at all).
 
     Raises:
-        ThesisError: an unknown provider name, or a missing prices folder.
+        ThesisError: an unknown provider name, a missing prices folder, or yfinance asked
+            for without the optional extra.
     """
     if settings.prices_dir is not None:
         return CsvFolderProvider(settings.prices_dir)
@@ -38,6 +39,7 @@ def make_provider(settings: Settings) -> PriceProvider | None:
         policy = HttpPolicy(timeout=settings.http_timeout, retries=settings.http_retries)
         return StooqProvider(base_url=settings.stooq_url, policy=policy)
     if name == "yfinance":
+        _yfinance()  # fail once, here, when the optional extra is not installed
         return YFinanceProvider()
     if name == "cache":
         return None

@@ -27,7 +27,6 @@ def test_providers_make_provider_follows_settings(prices_dir: Path) -> None:
     stooq = make_provider(Settings(stooq_url="http://127.0.0.1:1/x", http_retries=1))
     assert isinstance(stooq, StooqProvider) and stooq.base_url == "http://127.0.0.1:1/x"
     assert stooq.policy.retries == 1
-    assert isinstance(make_provider(Settings(price_provider="yfinance")), YFinanceProvider)
     assert make_provider(Settings(price_provider="cache")) is None
     with pytest.raises(
         ThesisError, match="unknown price provider 'bloomberg'; choose one of stooq"
@@ -78,6 +77,7 @@ def fake_yfinance(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("fake_yfinance")
 def test_providers_yfinance_bars_are_split_adjusted_closes_on_plain_dates() -> None:
+    assert isinstance(make_provider(Settings(price_provider="yfinance")), YFinanceProvider)
     bars = YFinanceProvider().fetch("NVDA", date(2024, 6, 7))
     assert list(bars.columns) == ["open", "high", "low", "close", "adj_close", "volume"]
     assert list(bars.index) == [pd.Timestamp("2024-06-07"), pd.Timestamp("2024-06-10")]
@@ -105,3 +105,5 @@ def test_providers_yfinance_missing_says_how_to_install(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "yfinance", None)  # makes `import yfinance` fail
     with pytest.raises(PriceDataError, match=r'pip install "thesis-tracker\[yfinance\]"'):
         YFinanceProvider().fetch("IWM")
+    with pytest.raises(PriceDataError, match="needs the optional extra"):
+        make_provider(Settings(price_provider="yfinance"))
