@@ -244,7 +244,7 @@ def _refresh(store: Store, provider: PriceProvider, symbol: str, today: date) ->
         fresh = provider.fetch(symbol, last.date())
         if _continues(cached["close"], last, fresh):
             store.save_prices(symbol, fresh[fresh.index > last], provider.name)
-        elif not fresh.empty:
+        else:  # another basis: the cached history no longer matches, so replace it whole
             store.replace_prices(symbol, provider.fetch(symbol), provider.name)
     store.save_splits(symbol, provider.splits(symbol), provider.name)
     end = store.prices(symbol).index.max()
