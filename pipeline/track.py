@@ -265,7 +265,7 @@ def _outcomes(cols: Columns, book: PriceBook, as_of: date) -> list[Outcome]:
 def _outcome_fields(cols: Columns, book: PriceBook, as_of: date) -> dict[str, list[Any]]:
     n = len(cols["claim_id"])
     shown = cols["start_day"] >= 0  # the window has prices: its numbers mean something
-    hit = cols["hit_day"] >= 0
+    hit = (cols["hit_day"] >= 0) & ~cols["excluded"]  # no hit date beside "excluded"
     up = cols["up"] ^ cols["negated"]  # higher prices favour the forecaster
     ret = np.round(cols["return_pct"], 4)
     bench = cols["benchmark_return"]
@@ -342,10 +342,7 @@ def reconcile_outcomes(
         old = stored.get(outcome.claim_id)
         if old is None or old.status not in FINAL_STATUSES:
             to_save.append(outcome)
-        elif outcome.status in FINAL_STATUSES and (outcome.status, outcome.hit_date) != (
-            old.status,
-            old.hit_date,
-        ):
+        elif outcome.status in FINAL_STATUSES and _decision(outcome) != _decision(old):
             disagreements.append(
                 Disagreement(
                     claim_id=outcome.claim_id,
@@ -360,3 +357,9 @@ def reconcile_outcomes(
                 )
             )
     return to_save, disagreements
+
+
+def _decision(outcome: Outcome) -> tuple[str, date | None]:
+    """What a decision says: its status, and for a hit or miss the day the level was hit."""
+    graded = outcome.status in ("hit", "miss")
+    return outcome.status, outcome.hit_date if graded else None

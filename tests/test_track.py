@@ -335,6 +335,7 @@ def test_track_conditional_vague_undated_and_unpriced(book: PriceBook) -> None:
     conditional = resolve_claim(claim(conditional=True), book, AS_OF)
     assert conditional.status == "excluded" and "Conditional" in conditional.reason
     assert conditional.start_price == 178.04  # the numbers are still shown, for information
+    assert conditional.hit_date is None  # but no hit date beside "excluded"
     vague = resolve_claim(claim(move_pct=None), book, AS_OF)
     assert vague.status == "excluded" and "Vague claim: a move with no percentage" in vague.reason
     undated = resolve_claim(
@@ -445,7 +446,7 @@ def test_track_reconcile_keeps_decisions_and_records_disagreements() -> None:
         Outcome("a", "hit", AS_OF, "r2", hit_date=date(2024, 5, 2), prices_digest="2" * 16),
         Outcome("b", "hit", AS_OF, "now decided"),
         Outcome("c", "pending", AS_OF, "an earlier as_of says nothing against it"),
-        Outcome("d", "excluded", AS_OF, "same"),
+        Outcome("d", "excluded", AS_OF, "same", hit_date=date(2024, 7, 16)),
         Outcome("e", "miss", AS_OF, "new claim"),
     ]
     to_save, disagreements = reconcile_outcomes(stored, fresh)
