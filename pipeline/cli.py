@@ -20,6 +20,7 @@ from .errors import ThesisError
 from .evaluate import evaluate_gold
 from .export import FORMATS, TABLES, export_table
 from .ingest import Overrides
+from .providers import PROVIDERS
 from .serve import serve_database
 from .settings import Settings, load_settings
 from .store import Store
@@ -76,6 +77,12 @@ prices_option = click.option(
     "prices_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of <SYMBOL>.csv price files.",
+)
+provider_option = click.option(
+    "--provider",
+    "price_provider",
+    type=click.Choice(PROVIDERS),
+    help="Online price source when --prices is not given (default stooq; cache: no fetching).",
 )
 as_of_option = click.option(
     "--as-of", "as_of", type=IsoDate(), help="Resolve claims as if today were this date."
@@ -177,16 +184,18 @@ def extract(ctx: click.Context) -> None:
 
 @main.command()
 @prices_option
+@provider_option
 @click.pass_context
 @expected_errors
-def prices(ctx: click.Context, prices_dir: Path | None) -> None:
+def prices(ctx: click.Context, prices_dir: Path | None, price_provider: str | None) -> None:
     """Load daily prices for every symbol the claims need into the cache.
 
     \b
     Example:
         thesis prices --prices ../shared/prices
+        thesis prices --provider yfinance
     """
-    settings = _settings(ctx, prices_dir=prices_dir)
+    settings = _settings(ctx, prices_dir=prices_dir, price_provider=price_provider)
     book, failures = stages.load_prices(_store(settings), settings)
     for symbol in sorted(book.closes):
         series = book.closes[symbol]
@@ -199,23 +208,27 @@ def prices(ctx: click.Context, prices_dir: Path | None) -> None:
 
 @main.command()
 @prices_option
+@provider_option
 @as_of_option
 @click.pass_context
 @expected_errors
-def track(ctx: click.Context, prices_dir: Path | None, as_of: date | None) -> None:
+def track(
+    ctx: click.Context, prices_dir: Path | None, price_provider: str | None, as_of: date | None
+) -> None:
     """Grade claims against prices: hit, miss, pending, no_data, no_date or excluded.
 
     \b
     Example:
         thesis track --prices ../shared/prices --as-of 2024-12-31
     """
-    settings = _settings(ctx, prices_dir=prices_dir, as_of=as_of)
+    settings = _settings(ctx, prices_dir=prices_dir, price_provider=price_provider, as_of=as_of)
     _finish(stages.track(_store(settings), settings))
 
 
 @main.command()
 @out_option
 @prices_option
+@provider_option
 @as_of_option
 @click.option(
     "--format",
@@ -228,23 +241,31 @@ def track(ctx: click.Context, prices_dir: Path | None, as_of: date | None) -> No
 @click.pass_context
 @expected_errors
 def report(
-    ctx: click.Context, out_dir: Path | None, prices_dir: Path | None, as_of: date | None, fmt: str
+    ctx: click.Context,
+    out_dir: Path | None,
+    prices_dir: Path | None,
+    price_provider: str | None,
+    as_of: date | None,
+    fmt: str,
 ) -> None:
     """Write the claims-versus-outcomes report and forecaster scorecards.
 
-    With --prices or --as-of, claims are graded again first.
+    With --prices or --provider, claims are graded (and stored) first. With --as-of they
+    are graded in memory as of that date for this report only: stored decisions are history.
 
     \b
     Example:
         thesis report --out reports/
         thesis report --format md
     """
-    settings = _settings(ctx, out_dir=out_dir, prices_dir=prices_dir, as_of=as_of)
+    settings = _settings(
+        ctx, out_dir=out_dir, prices_dir=prices_dir, price_provider=price_provider, as_of=as_of
+    )
     store = _store(settings)
-    if prices_dir or as_of:
+    if (prices_dir or price_provider) and not as_of:
         stages.track(store, settings)
     formats = ("html", "md") if fmt == "all" else (fmt,)
-    summary = stages.report(store, settings, formats=formats)
+    summary = stages.report(store, settings, as_of, formats=formats)
     if fmt == "md":
         click.echo((settings.out_dir / "summary.md").read_text(encoding="utf-8"))
     _finish(summary)
@@ -270,6 +291,7 @@ def audit(ctx: click.Context, name: str) -> None:
 @sources_argument
 @out_option
 @prices_option
+@provider_option
 @as_of_option
 @override_options
 @click.pass_context
@@ -279,6 +301,7 @@ def run_command(
     sources: tuple[Path, ...],
     out_dir: Path | None,
     prices_dir: Path | None,
+    price_provider: str | None,
     as_of: date | None,
     published: date | None,
     author: str | None,
@@ -290,7 +313,9 @@ def run_command(
     Example:
         thesis run corpus/ --prices ../shared/prices
     """
-    settings = _settings(ctx, out_dir=out_dir, prices_dir=prices_dir, as_of=as_of)
+    settings = _settings(
+        ctx, out_dir=out_dir, prices_dir=prices_dir, price_provider=price_provider, as_of=as_of
+    )
     overrides = Overrides(published, author, source_name)
     _finish(stages.run_all(_store(settings), list(sources), settings, overrides or None))
 

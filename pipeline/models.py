@@ -116,7 +116,12 @@ class Claim:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a claim fared against prices, decided as of `as_of`."""
+    """How a claim fared against prices, decided as of `as_of`.
+
+    `level` is the price the claim had to reach on `series` (split-adjusted), `drift_pct` the
+    market's normal drift over the window and `net_status` a direction call graded net of it;
+    `provider` and `prices_digest` name the price data the decision was made on.
+    """
 
     claim_id: str
     status: Status
@@ -134,10 +139,46 @@ class Outcome:
     worst_price: float | None = None
     hit_date: date | None = None
     days_to_hit: int | None = None
+    level: float | None = None
+    benchmark_series: str | None = None
+    drift_pct: float | None = None
+    net_return_pct: float | None = None
+    net_status: str | None = None
+    provider: str | None = None
+    prices_digest: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict in the export contract (dates as ISO strings)."""
         return _record(self)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A re-grade that differs from a stored decision. The stored decision is kept."""
+
+    claim_id: str
+    stored_status: str
+    stored_as_of: date
+    stored_digest: str | None
+    regrade_status: str
+    regrade_as_of: date
+    regrade_digest: str | None
+    regrade_provider: str | None
+    regrade_reason: str
+
+    @property
+    def disagreement_id(self) -> str:
+        return stable_id("regrade", self.claim_id, self.regrade_status, self.regrade_digest)
+
+    def line(self) -> str:
+        """One line for the CLI: what is stored, and what the re-grade says."""
+        return (
+            f"{self.claim_id}: stored {self.stored_status} (as of {self.stored_as_of}, "
+            f"prices {self.stored_digest or '-'}), "
+            f"re-grade {self.regrade_status} (as of {self.regrade_as_of}, "
+            f"{self.regrade_provider or 'no'} prices {self.regrade_digest or '-'}): "
+            f"{self.regrade_reason}"
+        )
 
 
 @dataclass(frozen=True)

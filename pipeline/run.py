@@ -16,12 +16,13 @@ from tqdm import tqdm
 
 from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
 from .ingest import Overrides, find_documents, ingest_paths
-from .models import FINAL_STATUSES, Article, Failure, Outcome
-from .prices import CsvFolderProvider, PriceBook, PriceProvider, symbols_for, update_prices
+from .models import Article, Disagreement, Failure, Outcome
+from .prices import PriceBook, symbols_for, update_prices
+from .providers import make_provider
 from .report import ReportInput, render_report
 from .settings import Settings
 from .store import Store
-from .track import resolve_claims
+from .track import reconcile_outcomes, resolve_claims
 
 T = TypeVar("T")
 BATCH = 50
@@ -40,6 +41,8 @@ class Summary:
     written: list[Path] = field(default_factory=list)
     pages: int = 0
     counts: bool = True  # print the article and claim counts (not for report-only runs)
+    net_of_drift: dict[str, int] = field(default_factory=dict)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -51,6 +54,15 @@ class Summary:
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
+        if self.net_of_drift:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(self.net_of_drift.items()))
+            out.append(f"direction calls net of the market's drift: {counts}")
+        if self.disagreements:
+            out.append(
+                f"history: {len(self.disagreements)} re-grade(s) differ from stored decisions "
+                "(stored kept; see the outcome_history table)"
+            )
+            out += [f"  {d.line()}" for d in self.disagreements]
         out += [f"wrote {p}" for p in self.written]
         if self.pages > len(self.written):
             out.append(
@@ -112,33 +124,31 @@ def extract(store: Store, settings: Settings) -> Summary:
 
 
 def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failure]]:
-    """Prices for every symbol the stored claims need, from --prices or the cache."""
-    provider: PriceProvider | None = (
-        CsvFolderProvider(settings.prices_dir) if settings.prices_dir else None
-    )
+    """Prices for every symbol the stored claims need: from --prices, else the online
+    provider, on top of the cache."""
     book, failures = update_prices(
-        store, provider, symbols_for(store.claims(), settings.default_benchmark)
+        store, make_provider(settings), symbols_for(store.claims(), settings.default_benchmark)
     )
     store.save_failures(failures)
     return book, failures
 
 
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
-    """Grade every claim that is not already decided; decided outcomes are never rewritten."""
+    """Grade every claim. Decided outcomes are never rewritten: a re-grade that differs from
+    one is recorded in the outcome history and listed in the summary."""
     summary = Summary(counts=False)
     if book is None:
         book, summary.failures = load_prices(store, settings)
     as_of = settings.as_of or book.last_date() or date.today()
     known = store.outcomes()
-    open_claims = [
-        c
-        for c in store.claims()
-        if c.claim_id not in known or known[c.claim_id].status not in FINAL_STATUSES
-    ]
-    fresh = resolve_claims(open_claims, book, as_of, settings.default_benchmark)
-    store.save_outcomes(fresh)
+    fresh = resolve_claims(store.claims(), book, as_of, settings)
+    to_save, summary.disagreements = reconcile_outcomes(known, fresh)
+    store.save_outcomes(to_save)
+    store.save_disagreements(summary.disagreements)
+    current = {**known, **{o.claim_id: o for o in to_save}}
     summary.as_of = as_of
-    summary.outcomes = _count({**known, **{o.claim_id: o for o in fresh}}.values())
+    summary.outcomes = _count(current.values())
+    summary.net_of_drift = _count_net(current.values())
     return summary
 
 
@@ -158,9 +168,17 @@ def report(
 
 
 def report_input(store: Store, settings: Settings, as_of: date | None = None) -> ReportInput:
-    """Claims, outcomes, article texts and the price series the charts need."""
-    outcomes = store.outcomes()
+    """Claims, outcomes, article texts and the price series the charts need.
+
+    With an explicit `as_of`, claims are graded again in memory as of that date (stored
+    decisions are history and are not rewritten); otherwise the stored outcomes are shown.
+    """
     claims = store.claims()
+    if as_of is not None:
+        book, _ = load_prices(store, settings)
+        outcomes = {o.claim_id: o for o in resolve_claims(claims, book, as_of, settings)}
+    else:
+        outcomes = store.outcomes()
     cached = store.price_symbols()
     wanted = {o.series for o in outcomes.values() if o.series} | {
         c.benchmark for c in claims if c.benchmark
@@ -185,9 +203,18 @@ def run_all(
     tracked = track(store, settings)
     summary.failures += tracked.failures
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of
-    reported = report(store, settings, tracked.as_of)
+    summary.net_of_drift, summary.disagreements = tracked.net_of_drift, tracked.disagreements
+    reported = report(store, settings)
     summary.written, summary.pages = reported.written, reported.pages
     return summary
+
+
+def _count_net(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        if o.net_status:
+            counts[o.net_status] = counts.get(o.net_status, 0) + 1
+    return counts
 
 
 def _count(outcomes: Iterable[Outcome]) -> dict[str, int]:

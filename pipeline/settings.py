@@ -31,6 +31,14 @@ class Settings:
     progress: bool = True
     lexicon: tuple[Path, ...] = ()
     model_dir: Path = MODELS_DIR
+    # Prices and grading: the online provider used without --prices (stooq, yfinance, or
+    # cache for no fetching), its HTTP patience, and the market's normal drift that
+    # direction calls are also graded net of (README, "How claims are resolved").
+    price_provider: str = "stooq"
+    stooq_url: str = "https://stooq.com/q/d/l/"
+    http_timeout: float = 10.0
+    http_retries: int = 3
+    drift_pct_per_year: float = 8.0
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every override that is not None applied."""

@@ -21,12 +21,17 @@ from sqlite_utils.db import Table
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import Article, Claim, Failure, Outcome, Tag
+from .models import Article, Claim, Disagreement, Failure, Outcome, Tag
 
 migrations = Migrations("thesis")
 
 TABLES = ("articles", "claims", "outcomes", "failures", "prices")
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
+M001_OUTCOME_FIELDS = (
+    "claim_id", "status", "as_of", "reason", "series", "start_date", "start_price",
+    "end_date", "end_price", "return_pct", "benchmark_return_pct", "excess_return_pct",
+    "best_price", "worst_price", "hit_date", "days_to_hit",
+)  # fmt: skip
 
 
 @migrations()
@@ -56,7 +61,9 @@ def m001_initial(db: Database) -> None:
         claim_columns[name] = int
     db["claims"].create(claim_columns, pk="claim_id")  # type: ignore[union-attr]
     db["claims"].create_index(["article_id"])  # type: ignore[union-attr]
-    outcome_columns: dict[str, Any] = {f.name: str for f in fields(Outcome)}
+    # The Outcome fields as of this migration, spelled out: later fields arrive by later
+    # migrations, with their own types (reading fields(Outcome) here gave them TEXT).
+    outcome_columns: dict[str, Any] = dict.fromkeys(M001_OUTCOME_FIELDS, str)
     for name in (
         "start_price",
         "end_price",
@@ -88,6 +95,35 @@ def m001_initial(db: Database) -> None:
         },
         pk=("symbol", "date"),
     )
+
+
+@migrations()
+def m002_price_sources_and_outcome_history(db: Database) -> None:
+    """Split events and fetch checks per symbol; provenance on outcomes; re-grade history."""
+    outcomes = db["outcomes"]
+    for name, kind in (
+        ("level", float),
+        ("benchmark_series", str),
+        ("drift_pct", float),
+        ("net_return_pct", float),
+        ("net_status", str),
+        ("provider", str),
+        ("prices_digest", str),
+    ):
+        outcomes.add_column(name, kind)  # type: ignore[union-attr]
+    db["splits"].create(  # type: ignore[union-attr]
+        {"symbol": str, "date": str, "ratio": float, "provider": str}, pk=("symbol", "date")
+    )
+    db["price_checks"].create(  # type: ignore[union-attr]
+        {"symbol": str, "provider": str, "checked_on": str, "last_date": str},
+        pk=("symbol", "provider"),
+    )
+    history = (
+        "disagreement_id", "claim_id", "stored_status", "stored_as_of", "stored_digest",
+        "regrade_status", "regrade_as_of", "regrade_digest", "regrade_provider",
+        "regrade_reason", "recorded_at",
+    )  # fmt: skip
+    db["outcome_history"].create(dict.fromkeys(history, str), pk="disagreement_id")  # type: ignore[union-attr]
 
 
 class Store:
@@ -261,6 +297,86 @@ class Store:
             "select symbol, min(date), max(date), max(provider) from prices group by symbol"
         ).fetchall()
         return {r[0]: (date.fromisoformat(r[1]), date.fromisoformat(r[2]), r[3]) for r in rows}
+
+    def replace_prices(self, symbol: str, frame: pd.DataFrame, provider: str) -> int:
+        """Drop every cached bar of `symbol` and store `frame` instead, in one transaction."""
+        with self.db.atomic():
+            self._table("prices").delete_where("symbol = ?", [symbol])
+            return self.save_prices(symbol, frame, provider)
+
+    def price_providers(self, symbol: str) -> list[str]:
+        """The providers whose bars make up the cached series of `symbol`."""
+        rows = self.db.execute(
+            "select distinct provider from prices where symbol = ? order by provider", [symbol]
+        )
+        return [r[0] for r in rows]
+
+    def save_splits(self, symbol: str, events: Iterable[tuple[date, float]], provider: str) -> int:
+        """Upsert split events (effective date, ratio) reported for `symbol`."""
+        rows = [
+            {"symbol": symbol, "date": day.isoformat(), "ratio": ratio, "provider": provider}
+            for day, ratio in events
+        ]
+        with self.db.atomic():
+            self._table("splits").upsert_all(rows, pk=("symbol", "date"))
+        return len(rows)
+
+    def splits(self) -> dict[str, list[tuple[date, float]]]:
+        """Stored split events per symbol, oldest first."""
+        out: dict[str, list[tuple[date, float]]] = {}
+        for row in self._table("splits").rows_where(order_by="symbol, date"):
+            out.setdefault(row["symbol"], []).append(
+                (date.fromisoformat(row["date"]), row["ratio"])
+            )
+        return out
+
+    def mark_price_check(self, symbol: str, provider: str, on: date, last: date | None) -> None:
+        """Remember that `provider` was asked for `symbol` on `on` (its series then ended `last`)."""
+        row = {
+            "symbol": symbol,
+            "provider": provider,
+            "checked_on": on.isoformat(),
+            "last_date": last.isoformat() if last else None,
+        }
+        with self.db.atomic():
+            self._table("price_checks").upsert(row, pk=("symbol", "provider"))
+
+    def price_checked_on(self, symbol: str, provider: str) -> date | None:
+        """The day `provider` was last asked for `symbol`, if ever."""
+        rows = list(
+            self._table("price_checks").rows_where(
+                "symbol = ? and provider = ?", [symbol, provider]
+            )
+        )
+        return _to_date(rows[0]["checked_on"]) if rows else None
+
+    # -- outcome history ---------------------------------------------------------
+
+    def save_disagreements(self, disagreements: Sequence[Disagreement]) -> int:
+        """Record re-grades that differ from stored decisions; one row per distinct re-grade."""
+        now = _now()
+        known = self._existing_ids(
+            "outcome_history", "disagreement_id", [d.disagreement_id for d in disagreements]
+        )
+        rows = [
+            {**_row(d), "disagreement_id": d.disagreement_id, "recorded_at": now}
+            for d in disagreements
+            if d.disagreement_id not in known
+        ]
+        with self.db.atomic():
+            self._table("outcome_history").insert_all(rows, pk="disagreement_id", ignore=True)
+        return len(rows)
+
+    def disagreements(self) -> list[Disagreement]:
+        """Every recorded disagreement, oldest first."""
+        names = {f.name for f in fields(Disagreement)}
+        out = []
+        for row in self._table("outcome_history").rows_where(order_by="recorded_at, claim_id"):
+            values = {k: v for k, v in row.items() if k in names}
+            values["stored_as_of"] = _to_date(values["stored_as_of"])
+            values["regrade_as_of"] = _to_date(values["regrade_as_of"])
+            out.append(Disagreement(**values))
+        return out
 
     # -- reading for exports and reports ---------------------------------------
 

@@ -91,7 +91,10 @@ def db(tmp_path: Path) -> Path:
             ["export", "claims", "--format", "parquet"],
             "Error: Parquet is binary: pass -o FILE.parquet",
         ),
-        (["export", "tweets"], "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards'"),
+        (
+            ["export", "tweets"],
+            "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards'",
+        ),
         (["eval", "nowhere"], "Error: nowhere: no gold files (*.json) found"),
     ],
 )
@@ -197,3 +200,66 @@ def test_cli_python_dash_m_runs(tmp_path: Path) -> None:
         [sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and "Thesis Tracker" in result.stdout
+
+
+@pytest.fixture
+def one_article(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        "---\npublished: 2023-11-28\nauthor: Jane Doe\n---\nIWM could rally 10% in the coming month.\n"
+    )
+    return folder
+
+
+def test_cli_track_keeps_decisions_and_lists_disagreements(
+    thesis: Callable[..., tuple[int, str]],
+    db: Path,
+    one_article: Path,
+    prices_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """IWM rose from 178.04 to 204.04 in the month: a hit. Halving the cached December
+    closes (a provider revising its data) makes a re-grade a miss: the stored hit stays,
+    the disagreement is recorded once and listed on every run."""
+    code, output = thesis(
+        db, "run", str(one_article), "--prices", str(prices_dir), "--out", str(tmp_path / "r")
+    )
+    assert code == 0 and "hit 1" in output
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "update prices set close = close * 0.5 where symbol = 'IWM' "
+            "and date > '2023-11-28' and date <= '2023-12-31'"
+        )
+    for _ in range(2):
+        code, output = thesis(db, "track", "--provider", "cache")
+        assert code == 0 and "outcomes as of 2025-12-31: hit 1" in output
+        assert "history: 1 re-grade(s) differ from stored decisions (stored kept" in output
+        assert "stored hit (as of 2025-12-31, prices " in output and "re-grade miss" in output
+    assert conn.execute("select status from outcomes").fetchall() == [("hit",)]
+    assert conn.execute("select regrade_status from outcome_history").fetchall() == [("miss",)]
+
+
+def test_cli_run_offline_grades_no_data_and_says_how_to_add_a_csv(
+    thesis: Callable[..., tuple[int, str]], db: Path, one_article: Path, tmp_path: Path
+) -> None:
+    """No --prices: the online provider is used; its host is unreachable (nothing listens
+    on port 9), so the claim is no_data with a reason naming the symbol and the CSV."""
+    config = tmp_path / "thesis.toml"
+    config.write_text('[thesis]\nstooq_url = "http://127.0.0.1:9/q/d/l/"\n')
+    code, output = thesis(
+        db, "--config", str(config), "run", str(one_article), "--out", str(tmp_path / "r")
+    )
+    assert code == 0, output
+    assert "no_data 1" in output and "cannot reach 127.0.0.1:9" in output
+    reason = sqlite3.connect(db).execute("select reason from outcomes").fetchone()[0]
+    assert reason.startswith("No prices for IWM or ^RUT (IWM: stooq: cannot reach 127.0.0.1:9")
+    assert "save daily prices as IWM.csv or RUT.csv" in reason and "--prices DIR" in reason
+
+
+def test_cli_unknown_provider_is_a_usage_error(
+    thesis: Callable[..., tuple[int, str]], db: Path
+) -> None:
+    code, output = thesis(db, "track", "--provider", "bloomberg")
+    assert code == 1 and "Invalid value for '--provider'" in output and "Traceback" not in output

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlite_utils import Database
 
 from pipeline.models import Failure, Outcome
-from pipeline.store import Store
+from pipeline.store import Store, migrations
 
 from .conftest import make_article, make_claim
 
@@ -28,6 +29,13 @@ def test_store_round_trips_article_claim_outcome(store: Store) -> None:
         start_price=180.0,
         hit_date=date(2023, 12, 14),
         days_to_hit=16,
+        level=195.5,
+        benchmark_series="^GSPC",
+        drift_pct=0.6341,
+        net_return_pct=13.9694,
+        net_status="hit",
+        provider="csv+stooq",
+        prices_digest="0123456789abcdef",
     )
     assert store.save_articles([article]) == 1
     store.save_extraction([(article.article_id, [claim])], "v1")
@@ -74,7 +82,39 @@ def test_store_uses_wal_and_migrations(tmp_path: Path) -> None:
     Store(tmp_path / "a.db").close()
     conn = sqlite3.connect(tmp_path / "a.db")
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("select count(*) from _sqlite_migrations").fetchone()[0] == 1
+    names = [r[0] for r in conn.execute("select name from _sqlite_migrations")]
+    assert names[0] == "m001_initial" and len(names) == len(set(names)) >= 2
+    assert migrations.pending(Database(conn)) == []
+
+
+def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
+    """A database made before m002 (outcomes without provenance columns, no history
+    tables) gains them on open, and keeps its rows."""
+    path = tmp_path / "old.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    new_columns = [
+        "level", "benchmark_series", "drift_pct", "net_return_pct", "net_status", "provider",
+        "prices_digest",
+    ]  # fmt: skip
+    for column in new_columns:
+        conn.execute(f"alter table outcomes drop column {column}")
+    for table in ("splits", "price_checks", "outcome_history"):
+        conn.execute(f"drop table {table}")
+    conn.execute("delete from _sqlite_migrations where name != 'm001_initial'")
+    conn.execute(
+        "insert into outcomes (claim_id, status, as_of, reason) values ('c0', 'hit', '2024-01-02', 'r')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    old = store.outcomes()["c0"]
+    assert (old.status, old.prices_digest) == ("hit", None)
+    outcome = Outcome("c1", "miss", date(2024, 1, 2), "r", provider="csv", prices_digest="ab" * 8)
+    store.save_outcomes([outcome])
+    assert store.outcomes()["c1"] == outcome
+    assert store.disagreements() == [] and store.splits() == {}
+    store.close()
 
 
 text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
