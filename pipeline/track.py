@@ -148,10 +148,30 @@ def _measure_windows(cols: Columns, book: PriceBook) -> None:
         cols["end_day"][rows] = arrays.days[hi]
         cols["digest"][rows] = arrays.digest(lo, hi)
         level, factor = _levels(cols, book, str(symbol), rows)
+        if _side_of_entry(cols, rows, level):
+            level, factor = _levels(cols, book, str(symbol), rows)
         cols["level"][rows], cols["factor"][rows] = level, factor
         # The first close that makes the stated move: a hit, or a negated call's failure.
         hit = arrays.first_reaching(lo, hi, level, cols["up"][rows])
         cols["hit_day"][rows] = np.where(hit >= 0, arrays.days[np.maximum(hit, 0)], -1)
+
+
+def _side_of_entry(cols: Columns, rows: np.ndarray, level: np.ndarray) -> bool:
+    """A target's direction is the side of the entry its level lies on: "the S&P 500 will
+    finish around 4,500", said at 4,740, is a call down whatever verb carried it. Flips
+    `up` (and a range's near end) where the stated direction disagrees; True if any did."""
+    start, up = cols["start_price"][rows], cols["up"][rows]
+    target = (cols["kind"][rows] == "target") & ~np.isnan(level)
+    flip = target & np.where(up, level < start, level > start)
+    if not flip.any():
+        return False
+    flipped = rows[flip]
+    cols["up"], cols["raw_level"] = cols["up"].copy(), cols["raw_level"].copy()  # may be views
+    cols["up"][flipped] = ~cols["up"][flipped]
+    low, high = cols["target_low"][flipped], cols["target_high"][flipped]
+    near = np.where(cols["up"][flipped], low, high)
+    cols["raw_level"][flipped] = np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
+    return True
 
 
 def _levels(

@@ -127,6 +127,28 @@ def test_track_iwm_70_percent_with_default_horizon_is_a_miss(
     assert outcome.hit_date is None and outcome.days_to_hit is None
 
 
+def test_track_level_below_entry_is_a_call_down(book: PriceBook, prices_dir: Path) -> None:
+    """Mike Wilson's "S&P 500 will finish around 4,500 by the end of 2024", published
+    2023-12-18 (entry close 4740.56): extracted as "up" from a neutral verb, graded as a
+    call down because 4,500 lies below the entry. The lowest close from 2023-12-18 to
+    2024-12-31 is 4688.68 (2024-01-04), never at or below 4,500: a miss, not a day-one hit."""
+    c = claim(
+        subject="^GSPC",
+        kind="target",
+        move_pct=None,
+        target_low=4500.0,
+        target_high=4500.0,
+        published=date(2023, 12, 18),
+        horizon_start=date(2023, 12, 18),
+        horizon_end=date(2024, 12, 31),
+    )
+    outcome = resolve_claim(c, book, AS_OF)
+    spx = closes(prices_dir, "GSPC.csv")["2023-12-18":"2024-12-31"]
+    assert spx.iloc[0] > 4500 and spx.min() == 4688.68
+    assert (outcome.status, outcome.hit_date, outcome.best_price) == ("miss", None, 4688.68)
+    assert "at or below 4,500.00" in outcome.reason
+
+
 def test_track_spx_5500_6000_target_is_a_hit_on_first_close_above_5500(
     book: PriceBook, prices_dir: Path
 ) -> None:
@@ -526,17 +548,22 @@ def test_track_property_numbers_match_a_plain_window_slice(
         assert window.index[0] == first.index[0]
         assert (outcome.start_price, outcome.end_price) == (window.iloc[0], window.iloc[-1])
         assert {outcome.best_price, outcome.worst_price} == {window.max(), window.min()}
+        up = c.direction == "up"
+        if (
+            c.kind == "target"
+            and outcome.level is not None
+            and outcome.level != outcome.start_price
+        ):
+            up = (
+                outcome.level > outcome.start_price
+            )  # a target's side of the entry is its direction
         if outcome.hit_date is not None:
             assert outcome.start_date <= outcome.hit_date <= outcome.end_date
             assert outcome.level is not None
-            crossed = window >= outcome.level if c.direction == "up" else window <= outcome.level
+            crossed = window >= outcome.level if up else window <= outcome.level
             assert crossed[crossed].index[0].date() == outcome.hit_date
         elif outcome.level is not None and not math.isnan(outcome.level):
-            assert (
-                (window.max() < outcome.level)
-                if c.direction == "up"
-                else (window.min() > outcome.level)
-            )
+            assert (window.max() < outcome.level) if up else (window.min() > outcome.level)
 
 
 def test_track_benchmark_script_runs(capsys: pytest.CaptureFixture[str], root: Path) -> None:
