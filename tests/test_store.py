@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlite_utils import Database
 
 from pipeline.models import Failure, Outcome
-from pipeline.store import Store
+from pipeline.store import Store, migrations
 
 from .conftest import make_article, make_claim
 
@@ -74,7 +75,9 @@ def test_store_uses_wal_and_migrations(tmp_path: Path) -> None:
     Store(tmp_path / "a.db").close()
     conn = sqlite3.connect(tmp_path / "a.db")
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("select count(*) from _sqlite_migrations").fetchone()[0] == 1
+    applied = conn.execute("select count(*) from _sqlite_migrations").fetchone()[0]
+    assert applied == len(migrations.applied(Database(tmp_path / "a.db"))) >= 1
+    assert migrations.pending(Database(tmp_path / "a.db")) == []
 
 
 text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
