@@ -6,12 +6,24 @@ import os
 import tomllib
 from dataclasses import dataclass, fields, replace
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from .errors import ThesisError
 
 DB_ENV = "THESIS_DB"
+
+
+def _user_agent() -> str:
+    try:
+        release = version("thesis-tracker")
+    except PackageNotFoundError:
+        release = "dev"
+    return f"ThesisTracker/{release} (market-commentary research; honours robots.txt)"
+
+
+USER_AGENT = _user_agent()
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,17 @@ class Settings:
     as_of: date | None = None
     default_benchmark: str = "^GSPC"
     progress: bool = True
+    # ingest: grading with dates inferred from the text is opt-in (README, "Ingest")
+    use_inferred_dates: bool = False
+    # ingest over HTTP (pipeline/fetch.py)
+    user_agent: str = USER_AGENT
+    fetch_delay: float = 1.0  # seconds between two requests to the same host
+    fetch_timeout: float = 20.0
+    fetch_retries: int = 3  # extra tries after a 429/5xx answer or a network error
+    fetch_backoff: float = 1.0  # first wait between tries; doubles each time
+    fetch_max_wait: float = 60.0  # longest Retry-After honoured before giving up
+    max_page_bytes: int = 20 * 2**20
+    refresh: bool = False  # revalidate cached pages (conditional GET) instead of reusing them
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every override that is not None applied."""
