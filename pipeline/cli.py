@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import click
 
 from . import run as stages
+from .discover import load_sources
 from .errors import ThesisError
 from .evaluate import evaluate_gold
-from .discover import load_sources
 from .export import FORMATS, TABLES, export_table
 from .fetch import is_url
 from .ingest import Overrides

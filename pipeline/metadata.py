@@ -21,6 +21,9 @@ from .sites import SiteRules
 BYLINE_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 BYLINE_END = re.compile(r"\s*(?:[,|·•–—]|\bon\b|\bupdated\b|\bpublished\b|\d).*$", re.IGNORECASE)
 NAME = re.compile(r"^[A-Z][\w.'’-]*(?: (?:[A-Z][\w.'’-]*|de|van|von|der|la|le)){0,4}$")
+#: A forum or social handle ("ridgeline_trader", "@tape_reader").
+HANDLE = re.compile(r"^@?[A-Za-z][\w.-]{2,30}$")
+NOT_NAMES = frozenset({"admin", "administrator", "staff", "editor", "editors", "author", "guest"})
 ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "Report", "DiscussionForumPosting")
 
 
@@ -133,7 +136,9 @@ def _byline_author(soup: BeautifulSoup, rules: SiteRules) -> str | None:
 
 def _clean_name(text: str) -> str | None:
     text = BYLINE_END.sub("", BYLINE_PREFIX.sub("", " ".join(text.split())))
-    return text if NAME.match(text) and len(text) <= 60 else None
+    if text.lower().lstrip("@") in NOT_NAMES or len(text) > 60:
+        return None
+    return text if NAME.match(text) or HANDLE.match(text) else None
 
 
 def _published(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -18,7 +19,7 @@ from typing import Any
 
 import trafilatura
 import yaml
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from dateutil import parser as dateparser
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -161,7 +162,11 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
 
 def _soup(html: str, item: str) -> BeautifulSoup:
     try:
-        soup = BeautifulSoup(html, "lxml")
+        with warnings.catch_warnings():
+            # XML-looking or URL-looking input is still parsed as HTML, on purpose.
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            soup = BeautifulSoup(html, "lxml")
     except (RecursionError, ValueError) as exc:
         raise IngestError(f"the HTML cannot be parsed ({exc}); save the page again", item) from exc
     depth = _depth(soup)
