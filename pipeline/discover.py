@@ -69,11 +69,6 @@ def links_from_feed(page: Page) -> list[Link]:
         IngestError: the body is not a feed feedparser can read.
     """
     parsed = feedparser.parse(page.body, response_headers={"content-location": page.final_url})
-    if parsed.get("bozo") and not parsed.entries:
-        raise IngestError(
-            f"the feed is not valid RSS or Atom ({parsed.get('bozo_exception')}); check the URL",
-            page.url,
-        )
     links = []
     for entry in parsed.entries:
         href = entry.get("link")
@@ -87,6 +82,11 @@ def links_from_feed(page: Page) -> list[Link]:
                 author=entry.get("author") or None,
                 published=date(when.tm_year, when.tm_mon, when.tm_mday) if when else None,
             )
+        )
+    if parsed.get("bozo") and not links:
+        raise IngestError(
+            f"the feed is not valid RSS or Atom ({parsed.get('bozo_exception')}); check the URL",
+            page.url,
         )
     return links
 
