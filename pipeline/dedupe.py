@@ -51,7 +51,7 @@ def _signature(print_: str) -> np.ndarray:
 
 def url_key(url: str | None) -> str | None:
     """The URL in a form where trivially different spellings of one address agree."""
-    if not url or not url.startswith(("http://", "https://")):
+    if not url or not url.lower().startswith(("http://", "https://")):
         return None
     try:
         parts = urlsplit(normalize_url(url, strict=True))

@@ -75,7 +75,7 @@ def test_fetch_revalidates_with_etag_and_last_modified(
 def test_fetch_honours_robots_disallow(httpserver: HTTPServer, fetcher: Fetcher) -> None:
     _robots(httpserver, "User-agent: *\nDisallow: /private/\n")
     httpserver.expect_request("/private/a").respond_with_data(PAGE, content_type="text/html")
-    with pytest.raises(IngestError, match="robots.txt disallows"):
+    with pytest.raises(IngestError, match=r"robots\.txt disallows"):
         fetcher.fetch_page(httpserver.url_for("/private/a"))
     assert _page_requests(httpserver, "/private/a") == []
 
@@ -84,7 +84,7 @@ def test_fetch_skips_a_site_whose_robots_txt_fails(
     httpserver: HTTPServer, fetcher: Fetcher
 ) -> None:
     _robots(httpserver, "oops", status=503)
-    with pytest.raises(IngestError, match="robots.txt answered 503"):
+    with pytest.raises(IngestError, match=r"robots\.txt answered 503"):
         fetcher.fetch_page(httpserver.url_for("/a"))
 
 
@@ -183,7 +183,7 @@ def test_fetch_refuses_content_that_is_not_a_page(httpserver: HTTPServer, fetche
 def test_fetch_reports_an_unreachable_host(web_settings: Settings, sleeps: Sleeps) -> None:
     with (
         Fetcher(web_settings, sleep=sleeps) as fetcher,
-        pytest.raises(IngestError, match="could not be fetched|could not fetch"),
+        pytest.raises(IngestError, match=r"could not be fetched|could not fetch"),
     ):
         fetcher.fetch_page("http://127.0.0.1:9/a")
 
