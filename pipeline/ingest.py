@@ -231,7 +231,7 @@ def read_document(path: Path, overrides: Overrides | None = None) -> Article:
         raise IngestError("the file is empty; remove it or add the article text", str(path))
     if size > MAX_BYTES:
         raise IngestError(
-            f"the file is {size / 1e6:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for one article",
+            f"the file is {size / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for one article",
             str(path),
         )
     data = path.read_bytes()
@@ -261,7 +261,7 @@ def decode(data: bytes, item: str, *, html: bool = False, declared: str | None =
     try:
         return _check_text(data.decode("utf-8-sig"), item)
     except UnicodeDecodeError as exc:
-        if UTF8_MULTIBYTE.search(data):
+        if _mostly_utf8(data):
             raise IngestError(
                 f"the text is not valid UTF-8 (byte {data[exc.start]:#04x} at offset "
                 f"{exc.start} breaks it) though it mostly is; re-save it as UTF-8",
@@ -275,6 +275,13 @@ def decode(data: bytes, item: str, *, html: bool = False, declared: str | None =
             "the text is not valid UTF-8 and its encoding is unknown; re-save it as UTF-8", item
         )
     return _check_text(guess.unicode_markup, item)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few broken bytes (rather than text in a legacy encoding)."""
+    valid = len(UTF8_MULTIBYTE.findall(data))
+    broken = data.decode("utf-8", errors="replace").count("\ufffd")
+    return valid >= 2 * broken
 
 
 def _strict(data: bytes, codec: str, item: str) -> str:

@@ -42,6 +42,7 @@ BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"
 MAX_DEPTH = 256
 #: Texts shorter than this (in words) are too short to tell their language reliably.
 LANGUAGE_MIN_WORDS = 40
+LANGUAGE_MIN_CHARS = 200  # for scripts written without spaces
 LANGUAGE_SAMPLE_CHARS = 4000
 LANGUAGE_MIN_CONFIDENCE = 0.9
 log = logging.getLogger(__name__)
@@ -327,7 +328,7 @@ def check_language(text: str, item: str) -> None:
     Raises:
         IngestError: the text is long enough to judge and reads as another language.
     """
-    if len(text.split()) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_SAMPLE_CHARS // 4:
+    if len(text.split()) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_MIN_CHARS:
         return
     language, confidence = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
     if language != "en" and confidence >= LANGUAGE_MIN_CONFIDENCE:

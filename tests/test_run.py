@@ -31,8 +31,7 @@ def _feed(server: HTTPServer, items: list[tuple[str, str]]) -> str:
         "<pubDate>Mon, 04 Dec 2023 08:00:00 GMT</pubDate></item>"
         for path, title in items
     )
-    xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'
-    return xml
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'
 
 
 def test_run_ingest_follows_a_feed_once_and_records_a_syndicated_copy(
