@@ -92,13 +92,16 @@ def _ld_url(item: dict[str, Any]) -> str | None:
 
 
 def _head_meta(soup: BeautifulSoup) -> dict[str, Any]:
+    tags: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        value = str(tag.get("content") or "").strip()
+        for attr in ("property", "name", "itemprop"):
+            key = str(tag.get(attr) or "").strip().lower()
+            if key and value:
+                tags.setdefault(key, value)
+
     def content(*keys: str) -> str | None:
-        for key in keys:
-            for attr in ("property", "name", "itemprop"):
-                tag = soup.find("meta", attrs={attr: key})
-                if isinstance(tag, Tag) and str(tag.get("content") or "").strip():
-                    return str(tag["content"]).strip()
-        return None
+        return next((tags[k.lower()] for k in keys if k.lower() in tags), None)
 
     meta: dict[str, Any] = {
         "title": content("og:title", "twitter:title", "citation_title"),

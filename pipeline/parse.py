@@ -45,6 +45,42 @@ LANGUAGE_MIN_WORDS = 40
 LANGUAGE_MIN_CHARS = 200  # for scripts written without spaces
 LANGUAGE_SAMPLE_CHARS = 4000
 LANGUAGE_MIN_CONFIDENCE = 0.9
+#: English prose is about a third function words; other languages have few of these.
+ENGLISH_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "on",
+        "with",
+        "as",
+        "are",
+        "be",
+        "this",
+        "by",
+        "will",
+        "from",
+        "at",
+        "an",
+        "or",
+        "its",
+        "their",
+        "has",
+        "have",
+        "was",
+        "we",
+        "i",
+        "not",
+        "but",
+    ]
+)
+ENGLISH_SHARE = 0.15
 log = logging.getLogger(__name__)
 
 
@@ -328,8 +364,11 @@ def check_language(text: str, item: str) -> None:
     Raises:
         IngestError: the text is long enough to judge and reads as another language.
     """
-    if len(text.split()) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_MIN_CHARS:
+    words = text[:LANGUAGE_SAMPLE_CHARS].lower().split()
+    if len(words) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_MIN_CHARS:
         return
+    if sum(w in ENGLISH_FUNCTION_WORDS for w in words) >= ENGLISH_SHARE * len(words):
+        return  # plainly English: no need to load the 75 MB language model
     language, confidence = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
     if language != "en" and confidence >= LANGUAGE_MIN_CONFIDENCE:
         name = LANGUAGE_NAMES.get(language, "another language")
