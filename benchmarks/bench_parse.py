@@ -177,9 +177,10 @@ def main(argv: list[str] | None = None) -> None:
             f"  {name}  peak RSS {rss:6.1f} MB (+{grown:5.1f} MB over imports), "
             f"Python heap peak {heap:5.1f} MB ({seconds:.1f} s under tracemalloc)"
         )
+    growth = f"{ingest[1] / base[1]:.2f}x" if base[1] >= 1 else f"+{ingest[1] - base[1]:.1f} MB"
     print(
-        f"  ratio ingest/trafilatura: peak RSS {ingest[0] / base[0]:.2f}x, "
-        f"growth {ingest[1] / max(base[1], 0.1):.2f}x, heap {ingest[2] / max(base[2], 0.01):.2f}x"
+        f"  ingest vs trafilatura alone: peak RSS {ingest[0] / base[0]:.2f}x, growth {growth}, "
+        f"Python heap peak {ingest[2] / base[2]:.2f}x"
     )
 
     f1_alone, f1_ours = body_f1()
