@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from protego import Protego
@@ -83,8 +83,7 @@ class Fetcher:
             self.client = httpx.Client(
                 headers={"User-Agent": self.settings.user_agent},
                 timeout=self.settings.fetch_timeout,
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
+                follow_redirects=False,
             )
 
     def __enter__(self) -> Fetcher:
@@ -159,41 +158,58 @@ class Fetcher:
     def _request(
         self, url: str, headers: dict[str, str], cached: Page | None
     ) -> tuple[Page | None, float | None]:
-        """A Page, or (None, seconds to wait) when the answer says to try again."""
+        """A Page, or (None, seconds to wait) when the answer says to try again.
+
+        Redirects are followed here, not by httpx, so that every hop is checked against
+        its own site's robots.txt and rate limit.
+        """
         assert self.client is not None
-        with self.client.stream("GET", url, headers=headers) as response:
-            status = response.status_code
-            if status == 304 and cached is not None:
-                return cached, None
-            if status in RETRY_STATUSES:
-                self._last_status = status
-                return None, self._retry_after(response, url)
-            if status >= 400:
-                raise IngestError(
-                    f"the server answered {status} {response.reason_phrase}; check the URL", url
-                )
-            content_type = response.headers.get("content-type", "")
-            media = content_type.split(";")[0].strip().lower()
-            if media and media not in READABLE_TYPES:
-                raise IngestError(
-                    f"the content type is {media}, not a web page, feed or sitemap; "
-                    "Thesis Tracker reads HTML, text, RSS/Atom and XML sitemaps",
-                    url,
-                )
-            body = self._read_capped(response, url)
-            return (
-                Page(
-                    url=url,
-                    final_url=str(response.url),
-                    status=status,
-                    content_type=content_type,
-                    body=body,
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                    fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                ),
-                None,
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            with self.client.stream("GET", target, headers=headers) as response:
+                if response.is_redirect and response.headers.get("location"):
+                    target = check_url(urljoin(target, response.headers["location"]))
+                    self._check_robots(target)
+                    self._throttle(target)
+                    continue
+                return self._answer(url, response, cached)
+        raise IngestError(f"the page redirects more than {MAX_REDIRECTS} times", url)
+
+    def _answer(
+        self, url: str, response: httpx.Response, cached: Page | None
+    ) -> tuple[Page | None, float | None]:
+        status = response.status_code
+        if status == 304 and cached is not None:
+            return cached, None
+        if status in RETRY_STATUSES:
+            self._last_status = status
+            return None, self._retry_after(response, url)
+        if status >= 400:
+            raise IngestError(
+                f"the server answered {status} {response.reason_phrase}; check the URL", url
             )
+        content_type = response.headers.get("content-type", "")
+        media = content_type.split(";")[0].strip().lower()
+        if media and media not in READABLE_TYPES:
+            raise IngestError(
+                f"the content type is {media}, not a web page, feed or sitemap; "
+                "Thesis Tracker reads HTML, text, RSS/Atom and XML sitemaps",
+                url,
+            )
+        body = self._read_capped(response, url)
+        return (
+            Page(
+                url=url,
+                final_url=str(response.url),
+                status=status,
+                content_type=content_type,
+                body=body,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+            None,
+        )
 
     def _read_capped(self, response: httpx.Response, url: str) -> bytes:
         limit = self.settings.max_page_bytes
@@ -268,7 +284,7 @@ class Fetcher:
         robots_url = origin + "/robots.txt"
         self._throttle(robots_url)
         try:
-            response = self.client.get(robots_url)
+            response = self.client.get(robots_url, follow_redirects=True)
         except httpx.TransportError as exc:
             return _Robots(None, f"robots.txt could not be fetched ({_describe(exc)}); try later")
         if response.status_code >= 500:

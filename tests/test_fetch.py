@@ -80,6 +80,24 @@ def test_fetch_honours_robots_disallow(httpserver: HTTPServer, fetcher: Fetcher)
     assert _page_requests(httpserver, "/private/a") == []
 
 
+def test_fetch_follows_redirects_checking_robots_on_each_hop(
+    httpserver: HTTPServer, fetcher: Fetcher
+) -> None:
+    _robots(httpserver, "User-agent: *\nDisallow: /private/\n")
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=301, headers={"Location": "/new"}
+    )
+    httpserver.expect_request("/new").respond_with_data(PAGE, content_type="text/html")
+    httpserver.expect_request("/sneaky").respond_with_data(
+        "", status=302, headers={"Location": "/private/a"}
+    )
+    page = fetcher.fetch_page(httpserver.url_for("/old"))
+    assert page.url.endswith("/old") and page.final_url.endswith("/new")
+    with pytest.raises(IngestError, match=r"robots\.txt disallows"):
+        fetcher.fetch_page(httpserver.url_for("/sneaky"))
+    assert _page_requests(httpserver, "/private/a") == []
+
+
 def test_fetch_skips_a_site_whose_robots_txt_fails(
     httpserver: HTTPServer, fetcher: Fetcher
 ) -> None:
