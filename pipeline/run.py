@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from .dedupe import DuplicateIndex
+from .dedupe import DuplicateIndex, fingerprint
 from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
 from .fetch import Fetcher
 from .ingest import Overrides, find_documents, ingest_sources
@@ -89,6 +89,8 @@ def ingest(
     summary = Summary()
     paths = [s for s in sources if isinstance(s, Path)]
     total = len(find_documents(paths)) if len(paths) == len(sources) else None
+    missing = store.texts_without_fingerprint()  # articles stored by an older version
+    store.save_fingerprints({article_id: fingerprint(text) for article_id, text in missing})
     index = DuplicateIndex(store.article_keys())
     with Fetcher(settings, cache=store) as fetcher:
         items = ingest_sources(sources, fetcher, overrides)

@@ -276,6 +276,20 @@ class Store:
             )
         ]
 
+    def texts_without_fingerprint(self) -> list[tuple[str, str]]:
+        """(article_id, text) of articles stored before fingerprints existed."""
+        return [
+            (r[0], r[1])
+            for r in self.db.execute(
+                "select article_id, text from articles where fingerprint is null"
+            )
+        ]
+
+    def save_fingerprints(self, fingerprints: dict[str, str]) -> None:
+        with self.db.atomic():
+            for article_id, value in fingerprints.items():
+                self._table("articles").update(article_id, {"fingerprint": value})
+
     def save_duplicates(self, duplicates: Sequence[Duplicate]) -> int:
         """Record items recognised as copies of stored articles; returns how many were new."""
         now = _now()

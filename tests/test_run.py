@@ -10,6 +10,8 @@ from pipeline.extract import EXTRACTOR_VERSION
 from pipeline.settings import Settings
 from pipeline.store import Store
 
+from .conftest import make_article
+
 BODY = "".join(
     f"<p>Point {i}: breadth is improving, credit spreads are calm and the Fed is done hiking, "
     "which has historically helped smaller companies most.</p>"
@@ -106,3 +108,16 @@ def test_run_extract_uses_inferred_dates_only_when_asked(
     assert {c.horizon_end for c in claims} == {date(2023, 12, 31)}
     (stored,) = store.articles()
     assert stored.published is None  # the article itself still says: not certain
+
+
+def test_run_ingest_fingerprints_articles_stored_before_fingerprints(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    text = " ".join(f"Sentence {i} says small caps could rally as rates fall." for i in range(30))
+    old = make_article(text)  # as an older version stored it: no fingerprint
+    store.save_articles([old])
+    copy = tmp_path / "copy.txt"
+    copy.write_text(f"Syndicated\n{text} Reprinted with permission.\n")
+    summary = stages.ingest(store, [copy], settings)
+    assert summary.duplicates == 1 and summary.articles_new == 0
+    assert [d.duplicate_of for d in store.duplicates()] == [old.article_id]
