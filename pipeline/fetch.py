@@ -74,9 +74,9 @@ class Fetcher:
     cache: PageCache | None = None
     client: httpx.Client | None = None
     sleep: Callable[[float], None] = time.sleep
-    _robots: dict[str, _Robots] = field(default_factory=dict)
-    _last_request: dict[str, float] = field(default_factory=dict)
-    _last_status: int = 0
+    _robots: dict[str, _Robots] = field(default_factory=dict, init=False)
+    _last_request: dict[str, float] = field(default_factory=dict, init=False)
+    _last_status: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.client is None:

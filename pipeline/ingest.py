@@ -121,8 +121,6 @@ def ingest_sources(
     """
     paths = [s for s in sources if isinstance(s, Path)]
     urls = [s for s in sources if isinstance(s, str)]
-    if urls and fetcher is None:
-        raise IngestError("URLs need a fetcher; use thesis ingest or pipeline.run.ingest")
     if overrides and urls and (paths or len(urls) > 1):
         raise IngestError(
             "--published/--author/--source apply to a single file or page; "
@@ -130,9 +128,12 @@ def ingest_sources(
         )
     if paths:
         yield from ingest_paths(paths, overrides)
-    assert fetcher is not None or not urls
+    if not urls:
+        return
+    if fetcher is None:
+        raise IngestError("URLs need a Fetcher; pass one, or use pipeline.run.ingest")
     for url in urls:
-        for item in ingest_url(url, fetcher):  # type: ignore[arg-type]
+        for item in ingest_url(url, fetcher):
             yield apply_overrides(item, overrides) if isinstance(item, Article) else item
 
 

@@ -2,7 +2,8 @@
 
 Input: the decoded document and where it came from. Output: an Article whose `text`
 is what NLP reads (chrome and trailing boilerplate removed) and whose `raw` is the
-document as it came. No side effects.
+document as it came. No side effects. HTML: metadata via BeautifulSoup (metadata.py),
+chrome removed by the site rules (sites.py, data/sites.toml), main text by trafilatura.
 """
 
 from __future__ import annotations
