@@ -7,10 +7,13 @@ The public API, stage by stage (ingest → extract → prices → track → repo
     summary = run_all(store, [Path("corpus")], Settings(prices_dir=Path("../shared/prices")))
 """
 
+from .dedupe import DuplicateIndex
+from .discover import load_sources
 from .errors import ExtractError, IngestError, PriceDataError, StoreError, ThesisError
 from .extract import claims_from_doc, extract_claims, make_nlp
-from .ingest import Overrides, ingest_paths, read_document
-from .models import Article, Claim, Disagreement, Failure, Outcome, Tag
+from .fetch import Fetcher
+from .ingest import Overrides, ingest_paths, ingest_sources, read_document
+from .models import Article, Claim, Disagreement, Duplicate, Failure, Outcome, Page, Tag
 from .parse import parse_html, parse_text
 from .prices import CsvFolderProvider, PriceBook, symbols_for, update_prices
 from .providers import YFinanceProvider, make_provider
@@ -26,11 +29,15 @@ __all__ = [
     "Claim",
     "CsvFolderProvider",
     "Disagreement",
+    "Duplicate",
+    "DuplicateIndex",
     "ExtractError",
     "Failure",
+    "Fetcher",
     "IngestError",
     "Outcome",
     "Overrides",
+    "Page",
     "PriceBook",
     "PriceDataError",
     "Settings",
@@ -47,8 +54,10 @@ __all__ = [
     "grade_frame",
     "ingest",
     "ingest_paths",
+    "ingest_sources",
     "load_prices",
     "load_settings",
+    "load_sources",
     "make_nlp",
     "make_provider",
     "parse_html",

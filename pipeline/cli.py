@@ -16,9 +16,11 @@ import click
 
 from . import run as stages
 from .audit import audit_text, find_scorecard
+from .discover import load_sources
 from .errors import ThesisError
 from .evaluate import evaluate_gold
 from .export import FORMATS, TABLES, export_table
+from .fetch import is_url
 from .ingest import Overrides
 from .providers import PROVIDERS
 from .serve import serve_database
@@ -93,9 +95,41 @@ out_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default reports/).",
 )
-sources_argument = click.argument(
-    "sources", nargs=-1, required=True, type=click.Path(path_type=Path)
-)
+sources_argument = click.argument("sources", nargs=-1, type=str)
+
+
+def ingest_options(func: F) -> F:
+    """--sources FILE, --refresh and --use-inferred-dates (ingest and run)."""
+    func = click.option(
+        "--use-inferred-dates",
+        is_flag=True,
+        default=None,
+        help="Grade undated articles from the date their text pins down (marked inferred).",
+    )(func)
+    func = click.option(
+        "--refresh",
+        is_flag=True,
+        default=None,
+        help="Ask servers whether cached pages changed (conditional GET) instead of reusing them.",
+    )(func)
+    option = click.option(
+        "--sources",
+        "sources_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="TOML file listing feeds, sitemaps, urls and paths; fetches only what is new.",
+    )
+    return option(func)
+
+
+def _sources(values: tuple[str, ...], sources_file: Path | None) -> list[Path | str]:
+    """Command-line sources as paths and URLs, plus those a sources file lists."""
+    items: list[Path | str] = [v if is_url(v) else Path(v) for v in values]
+    if sources_file is not None:
+        listed = load_sources(sources_file)
+        items += [*listed.paths, *listed.urls]
+    if not items:
+        raise ThesisError("give at least one file, folder or URL, or --sources FILE")
+    return items
 
 
 def override_options(func: F) -> F:
@@ -147,38 +181,51 @@ def main(
 @main.command()
 @sources_argument
 @override_options
+@ingest_options
 @click.pass_context
 @expected_errors
 def ingest(
     ctx: click.Context,
-    sources: tuple[Path, ...],
+    sources: tuple[str, ...],
     published: date | None,
     author: str | None,
     source_name: str | None,
+    sources_file: Path | None,
+    refresh: bool | None,
+    use_inferred_dates: bool | None,
 ) -> None:
-    """Read articles from files and folders into the database.
+    """Read articles from files, folders, web pages, RSS/Atom feeds and XML sitemaps.
 
     \b
     Example:
         thesis ingest corpus/
         thesis ingest notes/iwm.txt --published 2023-11-28 --author "Jane Doe"
+        thesis ingest https://example.com/feed.xml
+        thesis ingest --sources sources.toml
     """
-    settings = _settings(ctx)
+    settings = _settings(ctx, refresh=refresh, use_inferred_dates=use_inferred_dates)
     overrides = Overrides(published, author, source_name)
-    _finish(stages.ingest(_store(settings), list(sources), settings, overrides or None))
+    items = _sources(sources, sources_file)
+    _finish(stages.ingest(_store(settings), items, settings, overrides or None))
 
 
 @main.command()
+@click.option(
+    "--use-inferred-dates",
+    is_flag=True,
+    default=None,
+    help="Grade undated articles from the date their text pins down (marked inferred).",
+)
 @click.pass_context
 @expected_errors
-def extract(ctx: click.Context) -> None:
+def extract(ctx: click.Context, use_inferred_dates: bool | None) -> None:
     """Extract claims from articles not yet read by this extractor version.
 
     \b
     Example:
         thesis extract
     """
-    settings = _settings(ctx)
+    settings = _settings(ctx, use_inferred_dates=use_inferred_dates)
     _finish(stages.extract(_store(settings), settings))
 
 
@@ -294,11 +341,12 @@ def audit(ctx: click.Context, name: str) -> None:
 @provider_option
 @as_of_option
 @override_options
+@ingest_options
 @click.pass_context
 @expected_errors
 def run_command(
     ctx: click.Context,
-    sources: tuple[Path, ...],
+    sources: tuple[str, ...],
     out_dir: Path | None,
     prices_dir: Path | None,
     price_provider: str | None,
@@ -306,6 +354,9 @@ def run_command(
     published: date | None,
     author: str | None,
     source_name: str | None,
+    sources_file: Path | None,
+    refresh: bool | None,
+    use_inferred_dates: bool | None,
 ) -> None:
     """Run every stage: ingest, extract, prices, track, report.
 
@@ -314,10 +365,17 @@ def run_command(
         thesis run corpus/ --prices ../shared/prices
     """
     settings = _settings(
-        ctx, out_dir=out_dir, prices_dir=prices_dir, price_provider=price_provider, as_of=as_of
+        ctx,
+        out_dir=out_dir,
+        prices_dir=prices_dir,
+        price_provider=price_provider,
+        as_of=as_of,
+        refresh=refresh,
+        use_inferred_dates=use_inferred_dates,
     )
     overrides = Overrides(published, author, source_name)
-    _finish(stages.run_all(_store(settings), list(sources), settings, overrides or None))
+    items = _sources(sources, sources_file)
+    _finish(stages.run_all(_store(settings), items, settings, overrides or None))
 
 
 @main.command()

@@ -13,6 +13,8 @@ HORIZON_TOLERANCE_DAYS.
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -281,3 +283,18 @@ def _alignment(p: Claim, g: dict[str, Any]) -> float:
     if words_p and words_g:
         score += 3 * len(words_p & words_g) / len(words_p | words_g)
     return score
+
+
+TOKEN = re.compile(r"\w+")
+
+
+def token_f1(predicted: str, expected: str) -> float:
+    """Bag-of-words F1 of an extracted body against the expected body (lower-cased words),
+    the measure article-extraction benchmarks report for body text."""
+    got = Counter(TOKEN.findall(predicted.lower()))
+    want = Counter(TOKEN.findall(expected.lower()))
+    overlap = sum((got & want).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
+    return 2 * precision * recall / (precision + recall)

@@ -29,7 +29,11 @@ class Article:
     """One piece of commentary, with its analysed text and the raw copy kept for audit.
 
     `published_source` says where the date came from (front_matter, html_meta,
-    text_header, override, inferred); an inferred date is never treated as certain.
+    byline, url, feed, text_header, text_dateline, override, inferred). An inferred date
+    (the latest date the text itself names) lives in `published_inferred`, never in
+    `published`, so it is not treated as certain unless the user opts in.
+    `duplicate_of` names the first article this one repeats (same URL or a near-copy);
+    duplicates are stored for audit but never extracted, so no claim counts twice.
     """
 
     article_id: str
@@ -43,6 +47,11 @@ class Article:
     text: str
     raw: str
     raw_format: str
+    published_inferred: date | None = None
+    published_inferred_from: str | None = None
+    duplicate_of: str | None = None
+    duplicate_reason: str | None = None
+    fingerprint: str | None = None
 
     @classmethod
     def build(cls, *, location: str, text: str, raw: str, raw_format: str, **meta: Any) -> Article:
@@ -65,6 +74,39 @@ class Article:
             raw_format=raw_format,
             **defaults,
         )
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched web resource as it came over the wire, kept as the raw-page cache."""
+
+    url: str
+    final_url: str
+    status: int
+    content_type: str
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: str | None = None
+    from_cache: bool = False
+
+    @property
+    def media_type(self) -> str:
+        """The content type without parameters, lower-case ("text/html")."""
+        return self.content_type.split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An item recognised as a copy of an article already stored (`duplicate_of`).
+
+    `kind` is same_url, same_content or near_copy; `reason` says it in words.
+    """
+
+    item: str
+    duplicate_of: str
+    kind: str
+    reason: str
 
 
 @dataclass(frozen=True)

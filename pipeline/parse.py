@@ -2,26 +2,33 @@
 
 Input: the decoded document and where it came from. Output: an Article whose `text`
 is what NLP reads (chrome and trailing boilerplate removed) and whose `raw` is the
-document as it came. No side effects.
+document as it came. No side effects. HTML: metadata via BeautifulSoup (metadata.py),
+chrome removed by the site rules (sites.py, data/sites.toml), main text by trafilatura.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import trafilatura
 import yaml
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from dateutil import parser as dateparser
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from .dates import infer_date
 from .errors import IngestError
+from .metadata import meta_from_html
 from .models import Article
+from .sites import prune_page, rules_for, take_summary
 
 DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$", re.IGNORECASE)
 DATELINE = re.compile(
@@ -32,25 +39,50 @@ DATELINE_SCAN_LINES = 8
 HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
-CHROME_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "iframe",
-    "svg",
-    "button",
+#: Deeper than this is no article (libxml2's own limit for documents is 256 levels).
+MAX_DEPTH = 256
+#: Texts shorter than this (in words) are too short to tell their language reliably.
+LANGUAGE_MIN_WORDS = 40
+LANGUAGE_MIN_CHARS = 200  # for scripts written without spaces
+LANGUAGE_SAMPLE_CHARS = 4000
+LANGUAGE_MIN_CONFIDENCE = 0.9
+#: English prose is about a third function words; other languages have few of these.
+ENGLISH_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "on",
+        "with",
+        "as",
+        "are",
+        "be",
+        "this",
+        "by",
+        "will",
+        "from",
+        "at",
+        "an",
+        "or",
+        "its",
+        "their",
+        "has",
+        "have",
+        "was",
+        "we",
+        "i",
+        "not",
+        "but",
+    ]
 )
-CHROME_HINT = re.compile(
-    r"share|social|comment|related|recent|sidebar|widget|newsletter|subscribe|signup|"
-    r"author-bio|author_bio|authorbio|about-author|bio\b|disclos|disclaimer|advert|\bad\b|promo|"
-    r"cookie|breadcrumb|menu|footer|header|nav\b|tags?\b",
-    re.IGNORECASE,
-)
+ENGLISH_SHARE = 0.15
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,31 +168,101 @@ def _dateline(lines: list[str]) -> tuple[date, str | None] | None:
 
 
 def parse_html(html: str, url: str | None = None, location: str | None = None) -> Article:
-    """Parse an HTML page into an Article: metadata from the head, text from the main content.
+    """Parse an HTML page into an Article.
+
+    Metadata comes from the page as it is (JSON-LD, meta tags, bylines, the URL); the
+    text from the main content after the site rules (data/sites.toml) have removed
+    chrome: trafilatura finds the main content unless a site rule names it.
+
+    Args:
+        html: the decoded page.
+        url: where the page came from, if known; used for site rules and dates.
+        location: a file path or URL to name in errors (default: `url`).
 
     Raises:
-        IngestError: the page has no readable text.
+        IngestError: the page is too deeply nested to parse, has no readable text, or
+            is not in English.
     """
-    soup = BeautifulSoup(html, "lxml")
-    meta = _html_meta(soup)
-    if url and not meta.get("url"):
-        meta["url"] = url
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    assert isinstance(root, Tag)
-    _strip_chrome(root)
-    blocks = []
-    for el in root.find_all(BLOCK_TAGS):
-        if el.find(BLOCK_TAGS):
-            continue
-        line = " ".join(el.get_text(" ", strip=True).split())
-        if line and line != meta.get("title"):
-            blocks.append(line)
-    if not blocks:
-        blocks = [line.strip() for line in root.get_text("\n").split("\n") if line.strip()]
-    clean, bio_author = clean_lines(blocks)
+    item = location or url or "<html>"
+    soup = _soup(html, item)
+    rules = rules_for(soup, url or _canonical(soup))
+    meta = meta_from_html(soup, url, rules)
+    summary = take_summary(soup, rules)
+    root = prune_page(soup, rules)
+    body = _blocks(root) if root is not soup else _main_text(str(soup), url) or _blocks(soup)
+    title = meta.get("title")
+    lines = summary + [line for line in body if line.strip() != title]
+    clean, bio_author = clean_lines(lines)
     if not meta.get("author") and bio_author:
         meta["author"] = bio_author
-    return _article(location or url or "<html>", "\n".join(clean), html, "html", meta)
+    return _article(item, "\n".join(clean), html, "html", meta)
+
+
+def _soup(html: str, item: str) -> BeautifulSoup:
+    try:
+        with warnings.catch_warnings():
+            # XML-looking or URL-looking input is still parsed as HTML, on purpose.
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            soup = BeautifulSoup(html, "lxml")
+    except (RecursionError, ValueError) as exc:
+        raise IngestError(f"the HTML cannot be parsed ({exc}); save the page again", item) from exc
+    depth = _depth(soup)
+    if depth > MAX_DEPTH:
+        raise IngestError(
+            f"the page nests elements {depth} levels deep (the limit is {MAX_DEPTH}); "
+            "that is no readable article, so save the article's text instead",
+            item,
+        )
+    return soup
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deeply elements nest, counted without recursion (pages can be hostile)."""
+    depths = {id(soup): 0}
+    deepest = 0
+    for element in soup.descendants:
+        if isinstance(element, Tag):
+            depth = depths.get(id(element.parent), 0) + 1
+            depths[id(element)] = depth
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _canonical(soup: BeautifulSoup) -> str | None:
+    link = soup.find("link", rel="canonical")
+    return str(link.get("href")) if isinstance(link, Tag) and link.get("href") else None
+
+
+def _main_text(html: str, url: str | None) -> list[str]:
+    """The main content's paragraphs according to trafilatura (empty if it finds none)."""
+    try:
+        text = trafilatura.extract(
+            html,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            with_metadata=False,
+        )
+    except (RecursionError, ValueError) as exc:  # trafilatura gives up on some trees
+        log.debug("trafilatura failed on %s: %s", url, exc)
+        return []
+    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _blocks(root: Tag | BeautifulSoup) -> list[str]:
+    """Leaf text blocks in document order, list items as "- " bullets."""
+    blocks = []
+    for element in root.find_all(BLOCK_TAGS):
+        if element.find(BLOCK_TAGS):
+            continue
+        line = " ".join(element.get_text(" ", strip=True).split())
+        if line:
+            blocks.append(f"- {line}" if element.name == "li" else line)
+    if not blocks:
+        blocks = [line.strip() for line in root.get_text("\n").split("\n") if line.strip()]
+    return blocks
 
 
 def clean_lines(lines: list[str]) -> tuple[list[str], str | None]:
@@ -243,106 +345,56 @@ def coerce_date(value: object, location: str) -> date:
         ) from exc
 
 
-def _html_meta(soup: BeautifulSoup) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
-    for script in soup.find_all("script", type="application/ld+json"):
-        meta.update({k: v for k, v in _json_ld(script.get_text()).items() if v and k not in meta})
-
-    def content(*keys: str) -> str | None:
-        for key in keys:
-            tag = soup.find("meta", attrs={"property": key}) or soup.find(
-                "meta", attrs={"name": key}
-            )
-            if isinstance(tag, Tag) and tag.get("content"):
-                return str(tag["content"]).strip()
-        return None
-
-    meta.setdefault("title", content("og:title", "twitter:title"))
-    if not meta.get("title") and soup.title and soup.title.string:
-        meta["title"] = soup.title.string.strip()
-    meta.setdefault("author", content("author", "article:author", "parsely-author"))
-    meta.setdefault("source", content("og:site_name", "application-name"))
-    canonical = soup.find("link", rel="canonical")
-    if isinstance(canonical, Tag) and canonical.get("href"):
-        meta.setdefault("url", str(canonical["href"]))
-    meta.setdefault("url", content("og:url"))
-    published = meta.pop("published", None) or content(
-        "article:published_time", "og:published_time", "date", "pubdate", "publish-date", "dc.date"
-    )
-    if not published:
-        time_tag = soup.find("time", datetime=True)
-        if isinstance(time_tag, Tag):
-            published = str(time_tag["datetime"])
-    meta = {k: v for k, v in meta.items() if v}
-    if published:
-        try:
-            meta["published"] = dateparser.parse(str(published)).date()
-            meta["published_source"] = "html_meta"
-        except (ValueError, OverflowError):
-            pass
-    return meta
+LANGUAGE_NAMES = {
+    "de": "German",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "zh": "Chinese",
+}
 
 
-def _json_ld(text: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return {}
-    items = (
-        data
-        if isinstance(data, list)
-        else data.get("@graph", [data])
-        if isinstance(data, dict)
-        else []
-    )
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        if str(item.get("@type", "")).endswith("Article") or "datePublished" in item:
-            author = item.get("author")
-            if isinstance(author, list):
-                author = author[0] if author else None
-            if isinstance(author, dict):
-                author = author.get("name")
-            publisher = item.get("publisher")
-            return {
-                "title": item.get("headline"),
-                "author": author,
-                "published": item.get("datePublished"),
-                "source": publisher.get("name") if isinstance(publisher, dict) else None,
-                "url": _json_ld_url(item),
-            }
-    return {}
+def check_language(text: str, item: str) -> None:
+    """Refuse text that is confidently not English (the extraction rules read English only).
+
+    Raises:
+        IngestError: the text is long enough to judge and reads as another language.
+    """
+    words = text[:LANGUAGE_SAMPLE_CHARS].lower().split()
+    if len(words) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_MIN_CHARS:
+        return
+    if sum(w in ENGLISH_FUNCTION_WORDS for w in words) >= ENGLISH_SHARE * len(words):
+        return  # plainly English: no need to load the 75 MB language model
+    language, confidence = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
+    if language != "en" and confidence >= LANGUAGE_MIN_CONFIDENCE:
+        name = LANGUAGE_NAMES.get(language, "another language")
+        raise IngestError(
+            f"the text reads as {name} ({language}), not English; Thesis Tracker's extraction "
+            "rules read English commentary only",
+            item,
+        )
 
 
-def _json_ld_url(item: dict[str, Any]) -> str | None:
-    for value in (item.get("url"), item.get("mainEntityOfPage")):
-        if isinstance(value, dict):
-            value = value.get("@id")
-        if isinstance(value, str) and value.startswith("http"):
-            return value
-    return None
-
-
-def _strip_chrome(root: Tag) -> None:
-    for el in root.find_all(CHROME_TAGS):
-        el.decompose()
-    for el in root.find_all(True):
-        if el.decomposed or el.attrs is None:
-            continue
-        classes: list[str] = list(el.get("class") or [])
-        hint = " ".join([*classes, str(el.get("id", "")), str(el.get("role", ""))])
-        if (
-            hint.strip()
-            and CHROME_HINT.search(hint)
-            and el.name not in ("body", "html", "article", "main")
-        ):
-            el.decompose()
+@cache
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _article(location: str, text: str, raw: str, raw_format: str, meta: dict[str, Any]) -> Article:
     if not text.strip():
         raise IngestError(
             "no readable text after removing page chrome; check the file is an article", location
+        )
+    check_language(text, location)
+    if not meta.get("published") and (found := infer_date(text)):
+        meta.update(
+            published_source="inferred",
+            published_inferred=found.day,
+            published_inferred_from=found.evidence,
         )
     return Article.build(location=location, text=text, raw=raw, raw_format=raw_format, **meta)

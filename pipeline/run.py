@@ -7,15 +7,17 @@ chains them. Bad items become Failure rows; the batch always goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from tqdm import tqdm
 
+from .dedupe import DuplicateIndex, fingerprint
 from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
-from .ingest import Overrides, find_documents, ingest_paths
+from .fetch import Fetcher
+from .ingest import Overrides, find_documents, ingest_sources
 from .models import Article, Disagreement, Failure, Outcome
 from .prices import PriceBook, symbols_for, update_prices
 from .providers import make_provider
@@ -34,6 +36,7 @@ class Summary:
 
     articles_new: int = 0
     articles_seen: int = 0
+    duplicates: int = 0
     claims_new: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
@@ -93,34 +96,60 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def ingest(
-    store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None
+    store: Store,
+    sources: Sequence[Path | str],
+    settings: Settings,
+    overrides: Overrides | None = None,
 ) -> Summary:
-    """Read sources into the store, one transaction per batch of articles."""
+    """Read files, folders and URLs into the store, one transaction per batch of articles.
+
+    A URL (str) may be a page, a feed or a sitemap; pages are fetched politely and
+    cached (see pipeline/fetch.py). Copies of stored articles are recorded as duplicates.
+    """
     summary = Summary()
-    total = len(find_documents(sources))
-    items = _progress(ingest_paths(sources, overrides), settings, total, "ingest")
-    for batch in _batches(items, BATCH):
-        articles = [a for a in batch if isinstance(a, Article)]
-        failures = [f for f in batch if isinstance(f, Failure)]
-        summary.articles_seen += len(articles)
-        summary.articles_new += store.save_articles(articles, update_metadata=bool(overrides))
-        store.save_failures(failures)
-        summary.failures += failures
+    paths = [s for s in sources if isinstance(s, Path)]
+    total = len(find_documents(paths)) if len(paths) == len(sources) else None
+    missing = store.texts_without_fingerprint()  # articles stored by an older version
+    store.save_fingerprints({article_id: fingerprint(text) for article_id, text in missing})
+    index = DuplicateIndex(store.article_keys())
+    with Fetcher(settings, cache=store) as fetcher:
+        items = ingest_sources(sources, fetcher, overrides)
+        for batch in _batches(_progress(items, settings, total, "ingest"), BATCH):
+            checked = [index.check(a) for a in batch if isinstance(a, Article)]
+            originals = [a for a, found in checked if found is None]
+            copies = [a for a, found in checked if found is not None and a.duplicate_of]
+            failures = [f for f in batch if isinstance(f, Failure)]
+            summary.articles_seen += len(checked)
+            summary.articles_new += store.save_articles(originals, update_metadata=bool(overrides))
+            store.save_articles(copies)
+            summary.duplicates += store.save_duplicates([d for _, d in checked if d])
+            store.save_failures(failures)
+            summary.failures += failures
     return summary
 
 
 def extract(store: Store, settings: Settings) -> Summary:
     """Extract claims from every article not yet read by this extractor version."""
     summary = Summary()
-    pending = store.articles(needing_extraction=EXTRACTOR_VERSION)
+    version = EXTRACTOR_VERSION + ("+inferred-dates" if settings.use_inferred_dates else "")
+    pending = store.articles(needing_extraction=version)
+    if settings.use_inferred_dates:
+        pending = [_with_inferred_date(a) for a in pending]
     results = _progress(
         extract_claims(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
     )
     for batch in _batches(results, BATCH):
         summary.claims_new += store.save_extraction(
-            [(a.article_id, claims) for a, claims in batch], EXTRACTOR_VERSION
+            [(a.article_id, claims) for a, claims in batch], version
         )
     return summary
+
+
+def _with_inferred_date(article: Article) -> Article:
+    """With --use-inferred-dates: an undated article is graded from its inferred date."""
+    if article.published is None and article.published_inferred is not None:
+        return replace(article, published=article.published_inferred)
+    return article
 
 
 def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failure]]:
@@ -195,7 +224,10 @@ def report_input(store: Store, settings: Settings, as_of: date | None = None) ->
 
 
 def run_all(
-    store: Store, sources: Sequence[Path], settings: Settings, overrides: Overrides | None = None
+    store: Store,
+    sources: Sequence[Path | str],
+    settings: Settings,
+    overrides: Overrides | None = None,
 ) -> Summary:
     """Every stage in order: ingest, extract, prices, track, report."""
     summary = ingest(store, sources, settings, overrides)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from sqlite_utils.db import Table
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import Article, Claim, Disagreement, Failure, Outcome, Tag
+from .models import Article, Claim, Disagreement, Duplicate, Failure, Outcome, Page, Tag
 
 migrations = Migrations("thesis")
 
@@ -126,6 +126,38 @@ def m002_price_sources_and_outcome_history(db: Database) -> None:
     db["outcome_history"].create(dict.fromkeys(history, str), pk="disagreement_id")  # type: ignore[union-attr]
 
 
+@migrations()
+def m002_ingest_pages_and_duplicates(db: Database) -> None:
+    """Inferred dates, duplicate links and fingerprints on articles; the raw-page cache."""
+    articles = db["articles"]
+    assert isinstance(articles, Table)
+    for name in (
+        "published_inferred",
+        "published_inferred_from",
+        "duplicate_of",
+        "duplicate_reason",
+        "fingerprint",
+    ):
+        articles.add_column(name, str)
+    articles.create_index(["duplicate_of"])
+    db["pages"].create(  # type: ignore[union-attr]
+        {
+            "url": str,
+            "final_url": str,
+            "status": int,
+            "content_type": str,
+            "etag": str,
+            "last_modified": str,
+            "fetched_at": str,
+            "body": bytes,
+        },
+        pk="url",
+    )
+    db["duplicates"].create(  # type: ignore[union-attr]
+        {"item": str, "duplicate_of": str, "kind": str, "reason": str, "at": str}, pk="item"
+    )
+
+
 class Store:
     """A Thesis Tracker database. Open with `Store(path)`; the schema is migrated on open."""
 
@@ -186,18 +218,22 @@ class Store:
         return len(rows)
 
     def articles(self, *, needing_extraction: str | None = None) -> list[Article]:
-        """All articles, or those not yet extracted by extractor version `needing_extraction`."""
+        """All articles, or those not yet extracted by extractor version `needing_extraction`.
+
+        Duplicates (`duplicate_of` set) are never queued for extraction.
+        """
         if needing_extraction is None:
             rows = self._table("articles").rows_where(order_by="published, article_id")
         else:
             rows = self._table("articles").rows_where(
-                "extractor_version is null or extractor_version != ?",
+                "(extractor_version is null or extractor_version != ?) and duplicate_of is null",
                 [needing_extraction],
                 order_by="published, article_id",
             )
         names = {f.name for f in fields(Article)}
+        dates = ("published", "published_inferred")
         values: list[dict[str, Any]] = [
-            {k: _to_date(v) if k == "published" else v for k, v in row.items() if k in names}
+            {k: _to_date(v) if k in dates else v for k, v in row.items() if k in names}
             for row in rows
         ]
         return [Article(**v) for v in values]
@@ -221,7 +257,11 @@ class Store:
         return added
 
     def claims(self) -> list[Claim]:
-        rows = self._table("claims").rows_where(order_by="published, article_id, evidence_start")
+        """Every claim, except any left on an article later recorded as a duplicate."""
+        rows = self._table("claims").rows_where(
+            "article_id not in (select article_id from articles where duplicate_of is not null)",
+            order_by="published, article_id, evidence_start",
+        )
         return [_claim_from_row(row) for row in rows]
 
     # -- outcomes ---------------------------------------------------------------
@@ -259,6 +299,72 @@ class Store:
             Failure(item=r["item"], stage=r["stage"], reason=r["reason"])
             for r in self._table("failures").rows_where(order_by="at")
         ]
+
+    # -- duplicates and the raw-page cache (ingest) --------------------------------
+
+    def article_keys(self) -> list[tuple[str, str, str | None, str | None]]:
+        """(article_id, location, url, fingerprint) of every article that is not a duplicate."""
+        return [
+            (r[0], r[1], r[2], r[3])
+            for r in self.db.execute(
+                "select article_id, location, url, fingerprint from articles "
+                "where duplicate_of is null order by ingested_at, rowid"
+            )
+        ]
+
+    def texts_without_fingerprint(self) -> list[tuple[str, str]]:
+        """(article_id, text) of articles stored before fingerprints existed."""
+        return [
+            (r[0], r[1])
+            for r in self.db.execute(
+                "select article_id, text from articles where fingerprint is null"
+            )
+        ]
+
+    def save_fingerprints(self, fingerprints: dict[str, str]) -> None:
+        with self.db.atomic():
+            for article_id, value in fingerprints.items():
+                self._table("articles").update(article_id, {"fingerprint": value})
+
+    def save_duplicates(self, duplicates: Sequence[Duplicate]) -> int:
+        """Record items recognised as copies of stored articles; returns how many were new."""
+        now = _now()
+        known = self._existing_ids("duplicates", "item", [d.item for d in duplicates])
+        rows = [{**asdict(d), "at": now} for d in duplicates if d.item not in known]
+        with self.db.atomic():
+            self._table("duplicates").insert_all(rows, pk="item", ignore=True)
+        return len(rows)
+
+    def duplicates(self) -> list[Duplicate]:
+        return [
+            Duplicate(r["item"], r["duplicate_of"], r["kind"], r["reason"])
+            for r in self._table("duplicates").rows_where(order_by="at, item")
+        ]
+
+    def cached_page(self, url: str) -> Page | None:
+        """The page last fetched from `url`, or None."""
+        rows = list(self._table("pages").rows_where("url = ?", [url]))
+        if not rows:
+            return None
+        row = rows[0]
+        return Page(
+            url=row["url"],
+            final_url=row["final_url"],
+            status=row["status"],
+            content_type=row["content_type"],
+            body=row["body"] or b"",
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            fetched_at=row["fetched_at"],
+            from_cache=True,
+        )
+
+    def save_page(self, page: Page) -> None:
+        """Keep a fetched page (replacing an older copy of the same URL)."""
+        row = {k: v for k, v in asdict(page).items() if k != "from_cache"}
+        row["fetched_at"] = page.fetched_at or _now()
+        with self.db.atomic():
+            self._table("pages").upsert(row, pk="url")
 
     # -- prices -----------------------------------------------------------------
 

@@ -57,6 +57,14 @@ def settings(tmp_path: Path, prices_dir: Path) -> Settings:
     )
 
 
+@pytest.fixture
+def web_settings(settings: Settings) -> Settings:
+    """Settings for tests against the local HTTP server: no politeness delays."""
+    return settings.with_overrides(
+        fetch_delay=0.0, fetch_backoff=0.01, fetch_retries=2, fetch_timeout=5.0
+    )
+
+
 def make_article(text: str = "IWM could rally 10% in the coming month.", **meta: object) -> Article:
     return Article.build(location="a.txt", text=text, raw=text, raw_format="text", **meta)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from pipeline.cli import main, run_cli
 
@@ -263,3 +264,54 @@ def test_cli_unknown_provider_is_a_usage_error(
 ) -> None:
     code, output = thesis(db, "track", "--provider", "bloomberg")
     assert code == 1 and "Invalid value for '--provider'" in output and "Traceback" not in output
+
+
+def test_cli_ingest_without_sources_is_an_error(
+    thesis: Callable[..., tuple[int, str]], db: Path
+) -> None:
+    code, output = thesis(db, "ingest")
+    assert code == 1 and "Error: give at least one file, folder or URL, or --sources FILE" in output
+
+
+def test_cli_ingest_urls_and_sources_file(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private\n"
+    )
+    page = (
+        "<html><head><title>Banks</title><meta property='article:published_time' "
+        "content='2024-01-08'></head><body><article><p>I expect KRE to rally 25% over the next "
+        "12 months.</p></article></body></html>"
+    )
+    httpserver.expect_request("/banks").respond_with_data(page, content_type="text/html")
+    config = tmp_path / "fast.toml"
+    config.write_text("[thesis]\nfetch_delay = 0.0\nfetch_backoff = 0.01\nfetch_retries = 1\n")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'urls = ["{httpserver.url_for("/banks")}", "{httpserver.url_for("/private/x")}"]\n'
+    )
+    code, output = thesis(db, "--config", str(config), "ingest", "--sources", str(sources))
+    assert code == 3, output
+    assert "articles: 1 read, 1 new" in output and "failed: 1" in output
+    assert "robots.txt disallows" in output
+    code, output = thesis(db, "--config", str(config), "ingest", httpserver.url_for("/banks"))
+    assert code == 0 and "articles: 1 read, 0 new" in output
+    assert [r.path for r, _ in httpserver.log].count("/banks") == 1  # the cache served the rerun
+
+
+def test_cli_run_with_inferred_dates_grades_an_undated_seed(
+    thesis: Callable[..., tuple[int, str]],
+    db: Path,
+    tmp_path: Path,
+    seeds_dir: Path,
+    prices_dir: Path,
+) -> None:
+    seed = next(seeds_dir.glob("002_*.txt"))
+    out = str(tmp_path / "reports")
+    code, output = thesis(db, "run", str(seed), "--prices", str(prices_dir), "--out", out)
+    assert code == 0 and "no_date" in output, output
+    code, output = thesis(
+        db, "run", str(seed), "--prices", str(prices_dir), "--out", out, "--use-inferred-dates"
+    )
+    assert code == 0 and "no_date" not in output, output

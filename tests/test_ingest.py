@@ -134,3 +134,60 @@ def test_ingest_missing_path_and_override_on_folder_are_errors(tmp_path: Path) -
 def test_ingest_skips_gold_and_readme(corpus_dir: Path) -> None:
     docs = find_documents([corpus_dir])
     assert docs and not any("gold" in p.parts or p.name.upper().startswith("README") for p in docs)
+
+
+JAPANESE = (
+    "小型株は昨年、大型のハイテク株に大きく後れを取りました。しかし多くの投資家は、"
+    "中央銀行が利下げを始めれば、借り入れに頼る中小企業の業績が改善すると考えています。"
+) * 6
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        (
+            "broken.txt",
+            "Title\nIWM “could” rally — café ‘talk’ …\n".encode() + b"\xff more\n",
+            "not valid UTF-8",
+        ),
+        ("picture.html", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "binary"),
+        ("controls.txt", bytes(range(1, 32)) * 50, "binary"),
+        ("japanese.txt", ("株式\n" + JAPANESE).encode("shift_jis"), "not English"),
+        ("deep.html", b"<div>" * 3000 + b"<p>IWM will rally.</p>", "levels deep"),
+        (
+            "german.html",
+            (
+                "<html lang=de><body><article><p>" + "Die Aktien kleiner Unternehmen werden im "
+                "kommenden Jahr deutlich steigen, weil die Notenbank die Zinsen senken wird. "
+                * 8
+                + "</p></article></body></html>"
+            ).encode(),
+            "German",
+        ),
+    ],
+)
+def test_ingest_bad_input_is_one_failure_with_a_reason(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.txt").write_text("Title\nIWM could rally 10%.\n")
+    results = list(ingest_paths([tmp_path]))
+    failures = [r for r in results if isinstance(r, Failure)]
+    assert len(failures) == 1 and failures[0].item.endswith(name), failures
+    assert reason in failures[0].reason
+    assert sum(isinstance(r, Article) for r in results) == 1
+
+
+def test_ingest_a_100_mb_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.html"
+    with huge.open("wb") as handle:
+        handle.truncate(100 * 2**20)  # sparse: 100 MB on paper, nothing on disk
+    (failure,) = list(ingest_paths([huge]))
+    assert isinstance(failure, Failure) and "100 MB, over the 20 MB limit" in failure.reason
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-8-sig", "cp1252"])
+def test_ingest_decodes_boms_and_legacy_encodings(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / "note.txt"
+    path.write_bytes("Notes\nThe café crowd thinks IWM will rally “soon”.\n".encode(codec))
+    assert "café crowd thinks IWM will rally “soon”" in read_document(path).text

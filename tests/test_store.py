@@ -101,7 +101,9 @@ def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
         conn.execute(f"alter table outcomes drop column {column}")
     for table in ("splits", "price_checks", "outcome_history"):
         conn.execute(f"drop table {table}")
-    conn.execute("delete from _sqlite_migrations where name != 'm001_initial'")
+    conn.execute(
+        "delete from _sqlite_migrations where name = 'm002_price_sources_and_outcome_history'"
+    )
     conn.execute(
         "insert into outcomes (claim_id, status, as_of, reason) values ('c0', 'hit', '2024-01-02', 'r')"
     )

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+
+from pipeline import run as stages
+from pipeline.extract import EXTRACTOR_VERSION
+from pipeline.settings import Settings
+from pipeline.store import Store
+
+from .conftest import make_article
+
+BODY = "".join(
+    f"<p>Point {i}: breadth is improving, credit spreads are calm and the Fed is done hiking, "
+    "which has historically helped smaller companies most.</p>"
+    for i in range(8)
+)
+FORECAST = "<p>I expect IWM to rally 10% by year-end.</p>"
+
+
+def _page(title: str, extra: str = "") -> str:
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"{extra}{FORECAST}{BODY}</article></body></html>"
+    )
+
+
+def _feed(server: HTTPServer, items: list[tuple[str, str]]) -> str:
+    entries = "".join(
+        f"<item><title>{title}</title><link>{server.url_for(path)}</link>"
+        "<pubDate>Mon, 04 Dec 2023 08:00:00 GMT</pubDate></item>"
+        for path, title in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'
+
+
+def test_run_ingest_follows_a_feed_once_and_records_a_syndicated_copy(
+    httpserver: HTTPServer, store: Store, web_settings: Settings
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/a").respond_with_data(_page("Small caps"), content_type="text/html")
+    syndicated = _page("Small caps (via Wire)", "<p>Republished with permission.</p>")
+    httpserver.expect_request("/b").respond_with_data(syndicated, content_type="text/html")
+    feed = _feed(httpserver, [("/a", "Small caps"), ("/b", "Copy")])
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml", headers={"ETag": '"f1"'}
+    )
+
+    summary = stages.ingest(store, [httpserver.url_for("/feed.xml")], web_settings)
+    assert (summary.articles_seen, summary.articles_new, summary.duplicates) == (2, 1, 1)
+    assert summary.failures == []
+    original, copy = sorted(store.articles(), key=lambda a: a.duplicate_of or "")
+    assert original.published == date(2023, 12, 4) and original.published_source == "feed"
+    assert copy.duplicate_of == original.article_id and "near-copy" in (copy.duplicate_reason or "")
+    assert [d.kind for d in store.duplicates()] == ["near_copy"]
+
+    assert stages.extract(store, web_settings).claims_new >= 1
+    assert {c.article_id for c in store.claims()} == {original.article_id}
+    assert store.articles(needing_extraction=EXTRACTOR_VERSION) == []
+
+    # The next run asks for the feed again (conditionally) and fetches no page twice.
+    again = stages.ingest(store, [httpserver.url_for("/feed.xml")], web_settings)
+    assert (again.articles_seen, again.articles_new) == (0, 0)
+    page_hits = [r.path for r, _ in httpserver.log if r.path in ("/a", "/b")]
+    assert page_hits == ["/a", "/b"]
+    feed_hits = [r for r, _ in httpserver.log if r.path == "/feed.xml"]
+    assert feed_hits[-1].headers.get("If-None-Match") == '"f1"'
+
+
+def test_run_ingest_a_bad_url_is_a_failure_and_keeps_what_is_stored(
+    httpserver: HTTPServer, store: Store, web_settings: Settings, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/gone").respond_with_data("", status=410)
+    note = tmp_path / "note.md"
+    note.write_text("---\npublished: 2024-01-02\n---\nIWM could rally 20% by year-end.\n")
+    stages.ingest(store, [note], web_settings)
+    summary = stages.ingest(store, [httpserver.url_for("/gone"), "ftp://x/y"], web_settings)
+    assert [f.reason.split(";")[0] for f in summary.failures] == [
+        "the server answered 410 GONE",
+        "only http and https URLs can be fetched, not ftp: address",
+    ]
+    assert len(store.articles()) == 1 and len(store.failures()) == 2
+
+
+def test_run_extract_uses_inferred_dates_only_when_asked(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text(
+        "Tape note\nAfter the gap-up on Friday, 6/2/23, I expect IWM to rally 10% by year-end.\n"
+    )
+    stages.ingest(store, [note], settings)
+    (article,) = store.articles()
+    assert article.published is None and article.published_inferred == date(2023, 6, 2)
+
+    stages.extract(store, settings)
+    assert {c.published for c in store.claims()} == {None}
+    stages.track(store, settings)
+    assert {o.status for o in store.outcomes().values()} == {"no_date"}
+
+    opted_in = settings.with_overrides(use_inferred_dates=True)
+    stages.extract(store, opted_in)
+    claims = store.claims()
+    assert claims and {c.published for c in claims} == {date(2023, 6, 2)}
+    assert {c.horizon_end for c in claims} == {date(2023, 12, 31)}
+    (stored,) = store.articles()
+    assert stored.published is None  # the article itself still says: not certain
+
+
+def test_run_ingest_fingerprints_articles_stored_before_fingerprints(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    text = " ".join(f"Sentence {i} says small caps could rally as rates fall." for i in range(30))
+    old = make_article(text)  # as an older version stored it: no fingerprint
+    store.save_articles([old])
+    copy = tmp_path / "copy.txt"
+    copy.write_text(f"Syndicated\n{text} Reprinted with permission.\n")
+    summary = stages.ingest(store, [copy], settings)
+    assert summary.duplicates == 1 and summary.articles_new == 0
+    assert [d.duplicate_of for d in store.duplicates()] == [old.article_id]
