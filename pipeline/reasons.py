@@ -32,7 +32,8 @@ def reason(row: Mapping[str, Any]) -> str:
     if status == "no_date":
         return (
             "The article has no published date, so the claim cannot be anchored; add "
-            "`published:` front matter or re-ingest the file with --published YYYY-MM-DD."
+            "`published:` front matter or re-ingest the file with --published YYYY-MM-DD "
+            "(or, if the text names a date, run with --use-inferred-dates to grade from it)."
         )
     if status == "excluded":
         return _excluded_reason(row)
