@@ -225,8 +225,11 @@ def _forecaster_pages(
     folder.mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
     written = []
+    by_forecaster: dict[str, list[ReportRow]] = {}
+    for row in rows:
+        by_forecaster.setdefault(row.claim.forecaster, []).append(row)
     for rank, card in enumerate(cards, 1):
-        mine = [r for r in rows if r.claim.forecaster == card.forecaster]
+        mine = by_forecaster.get(card.forecaster, [])
         html = template.render(
             {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
         )

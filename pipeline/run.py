@@ -216,7 +216,7 @@ def report_input(store: Store, settings: Settings, as_of: date | None = None) ->
     return ReportInput(
         claims=claims,
         outcomes=outcomes,
-        texts={a.article_id: a.text for a in store.articles()},
+        texts=store.article_texts(),
         closes=closes,
         as_of=as_of or settings.as_of or max((o.as_of for o in outcomes.values()), default=None),
         sources={symbol: provider for symbol, (_, _, provider) in cached.items()},

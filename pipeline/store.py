@@ -217,6 +217,10 @@ class Store:
                 table.update(article_id, update)
         return len(rows)
 
+    def article_texts(self) -> dict[str, str]:
+        """The analysed text of every article, without loading the raw pages."""
+        return dict(self.db.execute("select article_id, text from articles").fetchall())
+
     def articles(self, *, needing_extraction: str | None = None) -> list[Article]:
         """All articles, or those not yet extracted by extractor version `needing_extraction`.
 

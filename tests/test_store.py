@@ -138,3 +138,9 @@ def test_store_claim_round_trip_property(
     store.save_extraction([(article.article_id, [claim])], "v1")
     assert store.claims() == [claim]
     store.close()
+
+
+def test_store_article_texts_match_articles(store: Store) -> None:
+    first, second = make_article("IWM could rally 10%."), make_article("QQQ may fall 5%.")
+    store.save_articles([first, second])
+    assert store.article_texts() == {a.article_id: a.text for a in store.articles()}
