@@ -16,9 +16,9 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline.evaluate import evaluate_gold
-from pipeline.extract import extract_claims, make_nlp
-from pipeline.ingest import ingest_paths
+from pipeline.extract.claims import extract_claims, make_nlp
+from pipeline.extract.evaluate import evaluate_gold
+from pipeline.ingest.documents import ingest_paths
 from pipeline.models import Article
 from pipeline.settings import Settings
 

@@ -77,7 +77,7 @@ def throughput(rounds: int) -> tuple[float, float, int]:
     """Pages per second of trafilatura.extract alone and of parse_html, same pages."""
     import trafilatura
 
-    from pipeline.parse import parse_html
+    from pipeline.ingest.parse import parse_html
 
     pages = saved_pages()
     parse_html(*pages[0])  # load models and caches before timing
@@ -99,7 +99,7 @@ def _memory_child(subject: str, folder: str) -> tuple[float, float, float, float
 
     from pipeline import run as stages
     from pipeline.settings import Settings
-    from pipeline.store import Store
+    from pipeline.store.database import Store
 
     files = sorted(Path(folder).glob("*.html"))
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -132,8 +132,8 @@ def body_f1() -> tuple[float, float]:
     """Mean body-text token F1 on tests/pages: trafilatura alone, then parse_html."""
     import trafilatura
 
-    from pipeline.evaluate import token_f1
-    from pipeline.parse import parse_html
+    from pipeline.extract.evaluate import token_f1
+    from pipeline.ingest.parse import parse_html
 
     alone, ours = [], []
     for page in sorted(PAGES.glob("*.html")):

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.frames import join
 from pipeline.models import Article, Claim, stable_id
-from pipeline.prices import CsvFolderProvider, PriceBook
-from pipeline.report import ReportInput, render_report
-from pipeline.track import resolve_claims
+from pipeline.prices.book import CsvFolderProvider, PriceBook
+from pipeline.report.frames import join
+from pipeline.report.render import ReportInput, render_report
+from pipeline.track.resolve import resolve_claims
 
 PRICES = Path(__file__).resolve().parent.parent.parent / "shared" / "prices"
 SYMBOLS = ["IWM", "SPY", "QQQ", "^GSPC"]

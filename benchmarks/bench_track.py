@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from per_claim import resolve_claims as resolve_per_claim
 
 from pipeline.models import Claim
-from pipeline.prices import PriceBook
+from pipeline.prices.book import PriceBook
 from pipeline.settings import Settings
-from pipeline.track import claims_frame, grade_frame, resolve_claims
+from pipeline.track.resolve import claims_frame, grade_frame, resolve_claims
 
 AS_OF = date(2025, 12, 31)
 FIRST, LAST = "2010-01-01", "2025-12-31"

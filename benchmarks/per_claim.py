@@ -14,9 +14,9 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.instruments import EQUIVALENTS, canonical
+from pipeline.extract.instruments import EQUIVALENTS, canonical
 from pipeline.models import Claim, Outcome, Status
-from pipeline.prices import PriceBook, file_name
+from pipeline.prices.book import PriceBook, file_name
 
 #: A level fits a series when it lies within this factor of the series' entry price.
 SCALE_FIT = 4.0

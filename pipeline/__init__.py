@@ -7,22 +7,22 @@ The public API, stage by stage (ingest → extract → prices → track → repo
     summary = run_all(store, [Path("corpus")], Settings(prices_dir=Path("../shared/prices")))
 """
 
-from .dedupe import DuplicateIndex
-from .discover import load_sources
-from .errors import ExtractError, IngestError, PriceDataError, StoreError, ThesisError
-from .extract import claims_from_doc, extract_claims, make_nlp
-from .fetch import Fetcher
-from .ingest import Overrides, ingest_paths, ingest_sources, read_document
-from .models import Article, Claim, Disagreement, Duplicate, Failure, Outcome, Page, Tag
-from .parse import parse_html, parse_text
-from .prices import CsvFolderProvider, PriceBook, symbols_for, update_prices
-from .providers import YFinanceProvider, make_provider
-from .report import describe_claim, render_report
-from .run import extract, ingest, load_prices, report, run_all, track
-from .settings import Settings, load_settings
-from .stooq import StooqProvider
-from .store import Store
-from .track import grade_frame, reconcile_outcomes, resolve_claim, resolve_claims
+from pipeline.errors import ExtractError, IngestError, PriceDataError, StoreError, ThesisError
+from pipeline.extract.claims import claims_from_doc, extract_claims, make_nlp
+from pipeline.ingest.dedupe import DuplicateIndex
+from pipeline.ingest.discover import load_sources
+from pipeline.ingest.documents import Overrides, ingest_paths, ingest_sources, read_document
+from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.parse import parse_html, parse_text
+from pipeline.models import Article, Claim, Disagreement, Duplicate, Failure, Outcome, Page, Tag
+from pipeline.prices.book import CsvFolderProvider, PriceBook, symbols_for, update_prices
+from pipeline.prices.providers import YFinanceProvider, make_provider
+from pipeline.prices.stooq import StooqProvider
+from pipeline.report.render import describe_claim, render_report
+from pipeline.run import extract, ingest, load_prices, report, run_all, track
+from pipeline.settings import Settings, load_settings
+from pipeline.store.database import Store
+from pipeline.track.resolve import grade_frame, reconcile_outcomes, resolve_claim, resolve_claims
 
 __all__ = [
     "Article",

@@ -1,5 +1,5 @@
 """`python -m pipeline` runs the `thesis` command."""
 
-from .cli import run_cli
+from pipeline.cli import run_cli
 
 run_cli()

@@ -14,19 +14,19 @@ from typing import Any, TypeVar
 
 import click
 
-from . import run as stages
-from .audit import audit_text, find_scorecard
-from .discover import load_sources
-from .errors import ThesisError
-from .evaluate import evaluate_gold
-from .export import FORMATS, TABLES, export_table
-from .fetch import is_url
-from .ingest import Overrides
-from .providers import PROVIDERS
-from .serve import serve_database
-from .settings import Settings, load_settings
-from .store import Store
-from .train import default_data, train_tagger
+from pipeline import run as stages
+from pipeline.errors import ThesisError
+from pipeline.extract.evaluate import evaluate_gold
+from pipeline.extract.train import default_data, train_tagger
+from pipeline.ingest.discover import load_sources
+from pipeline.ingest.documents import Overrides
+from pipeline.ingest.fetch import is_url
+from pipeline.prices.providers import PROVIDERS
+from pipeline.report.audit import audit_text, find_scorecard
+from pipeline.report.export import FORMATS, TABLES, export_table
+from pipeline.report.serve import serve_database
+from pipeline.settings import Settings, load_settings
+from pipeline.store.database import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 1

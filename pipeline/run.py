@@ -14,17 +14,17 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from .dedupe import DuplicateIndex, fingerprint
-from .extract import EXTRACTOR_VERSION, extract_claims, make_nlp
-from .fetch import Fetcher
-from .ingest import Overrides, find_documents, ingest_sources
-from .models import Article, Disagreement, Failure, Outcome
-from .prices import PriceBook, symbols_for, update_prices
-from .providers import make_provider
-from .report import ReportInput, render_report
-from .settings import Settings
-from .store import Store
-from .track import reconcile_outcomes, resolve_claims
+from pipeline.extract.claims import EXTRACTOR_VERSION, extract_claims, make_nlp
+from pipeline.ingest.dedupe import DuplicateIndex, fingerprint
+from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
+from pipeline.ingest.fetch import Fetcher
+from pipeline.models import Article, Disagreement, Failure, Outcome
+from pipeline.prices.book import PriceBook, symbols_for, update_prices
+from pipeline.prices.providers import make_provider
+from pipeline.report.render import ReportInput, render_report
+from pipeline.settings import Settings
+from pipeline.store.database import Store
+from pipeline.track.resolve import reconcile_outcomes, resolve_claims
 
 T = TypeVar("T")
 BATCH = 50

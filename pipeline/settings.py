@@ -10,11 +10,21 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .errors import ThesisError
+from pipeline.errors import ThesisError
 
 DB_ENV = "THESIS_DB"
-#: Trained artefacts shipped with the project (models/ beside the package).
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def _models_dir() -> Path:
+    """Trained artefacts: models/ beside the package in a checkout, else the copy the
+    wheel ships as `pipeline.trained`."""
+    checkout = Path(__file__).resolve().parent.parent / "models"
+    if (checkout / "tag_classifier.joblib").is_file():
+        return checkout
+    return Path(__file__).resolve().parent / "trained"
+
+
+MODELS_DIR = _models_dir()
 
 
 def _user_agent() -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.models import Article, Claim, Tag
 from pipeline.settings import Settings
-from pipeline.store import Store
+from pipeline.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -6,9 +6,9 @@ from pathlib import Path
 from pytest_httpserver import HTTPServer
 
 from pipeline import run as stages
-from pipeline.extract import EXTRACTOR_VERSION
+from pipeline.extract.claims import EXTRACTOR_VERSION
 from pipeline.settings import Settings
-from pipeline.store import Store
+from pipeline.store.database import Store
 
 from .conftest import make_article
 

@@ -1,0 +1,395 @@
+"""Extract: read claims out of articles.
+
+Input: Articles. Output: Claims, each with its subject, values, horizon, hedge, flags,
+forecaster and evidence sentence. spaCy (a blank English pipeline: rules, no
+statistical model) splits sentences and writes instrument mentions to
+`doc.spans["instruments"]`; `claims_from_doc` reads a tagged Doc into Claims.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+import spacy
+from sklearn.pipeline import Pipeline
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.extract.attribution import Attributor, Speaker
+from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
+from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
+from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
+from pipeline.extract.train import load_tagger
+from pipeline.extract.triggers import (
+    Trigger,
+    clause_bounds,
+    find_triggers,
+    hedge_before,
+    is_conditional,
+    is_negated,
+    is_past,
+    load_cues,
+)
+from pipeline.models import Article, Claim, stable_id
+from pipeline.settings import Settings
+
+#: Bump when rules change: stored articles extracted by an older version are re-extracted.
+EXTRACTOR_VERSION = "rules-1"
+BATCH_SIZE = 32
+TAG_LIST = re.compile(r"(?:\$[^$\n]{1,60}\$|\$[A-Z]{1,5}|[\s,·|])+")
+ARTICLES = frozenset({"a", "an", "the", "this", "that", "its", "their"})
+LOOKBACK_SENTENCES = 2
+POSITION_PREFIX = re.compile(
+    r"(?:^|\b(?:simply|just|so|then|now|you should|investors should|should|is to|time to|"
+    r"suggest(?: that)? you|recommend(?:ing)?|I(?:'m|’m| am)?|we(?:'re|’re| are)?|would|I'd|"
+    r"continue to|remain|stay))\s*$",
+    re.IGNORECASE,
+)
+BENCHMARK_BEFORE = re.compile(
+    r"\b(?:than|against|versus|vs\.?|relative to|compared (?:with|to))\s+(?:the\s+)?$", re.I
+)
+
+
+@Language.component("thesis_paragraph_breaks")
+def paragraph_breaks(doc: Doc) -> Doc:
+    """A line break always starts a new sentence: headings and bullets have no full stop."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if token.is_space and "\n" in token.text:
+            token.is_sent_start = False
+        elif "\n" in previous.text or "\n" in previous.whitespace_:
+            token.is_sent_start = True
+    return doc
+
+
+class InstrumentTagger:
+    """Writes every instrument mention to doc.spans["instruments"], labelled with its symbol.
+
+    Lines made only of tags ("$IWM $AOSL" under a forum post) are tag lists, not mentions.
+    """
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for mention in find_mentions(doc.text, self.lexicon):
+            if _in_tag_list(doc.text, mention):
+                continue
+            span = doc.char_span(
+                mention.start, mention.end, label=mention.symbol, alignment_mode="expand"
+            )
+            if span is not None:
+                spans.append(span)
+        doc.spans["instruments"] = spans
+        return doc
+
+
+@Language.factory("thesis_instruments", default_config={"lexicon_paths": []}, assigns=["doc.spans"])
+def make_instrument_tagger(nlp: Language, name: str, lexicon_paths: list[str]) -> InstrumentTagger:
+    return InstrumentTagger(load_lexicon(tuple(Path(p) for p in lexicon_paths)))
+
+
+def _in_tag_list(text: str, mention: Mention) -> bool:
+    start = text.rfind("\n", 0, mention.start) + 1
+    end = text.find("\n", mention.end)
+    line = text[start : end if end != -1 else len(text)]
+    return bool(TAG_LIST.fullmatch(line.strip()))
+
+
+@cache
+def cached_tagger(model_dir: Path) -> Pipeline | None:
+    """The trained catalyst/risk classifier, loaded once per process."""
+    return load_tagger(model_dir)
+
+
+def make_nlp(settings: Settings | None = None) -> Language:
+    """The extraction pipeline: blank English, sentence rules, instrument tagger
+    (with the user's lexicon CSVs from `settings.lexicon`)."""
+    paths = [str(p) for p in settings.lexicon] if settings else []
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("thesis_paragraph_breaks")
+    nlp.add_pipe("thesis_instruments", config={"lexicon_paths": paths})
+    return nlp
+
+
+def extract_claims(
+    articles: Iterable[Article], settings: Settings, nlp: Language | None = None
+) -> Iterator[tuple[Article, list[Claim]]]:
+    """Claims for each article, processed in batches with `nlp.pipe`."""
+    pipeline = nlp or make_nlp(settings)
+    pairs = ((article.text, article) for article in articles)
+    for doc, article in pipeline.pipe(pairs, as_tuples=True, batch_size=BATCH_SIZE):
+        yield article, claims_from_doc(doc, article, settings)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    start: int
+    paragraph: int
+    mentions: tuple[Mention, ...]
+    bullet: bool
+    quoted: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    claim: Claim
+    bullet: bool
+    position: bool
+
+
+def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Claim]:
+    """Read a tagged Doc into Claims (deduplicated, in text order)."""
+    paragraphs = doc.text.split("\n")
+    mentions = [_mention(span) for span in doc.spans["instruments"]]
+    main = _main_subject(mentions, article)
+    attributor = Attributor(article)
+    quote_speakers = attributor.quote_speakers(paragraphs)
+    sentences = list(_sentences(doc, mentions))
+    catalysts, risks = tags_from_paragraphs(paragraphs)
+    if (classifier := cached_tagger(settings.model_dir)) is not None:
+        catalysts, risks = classifier_tags(
+            [s.text for s in sentences], classifier, (catalysts, risks)
+        )
+    candidates: list[_Candidate] = []
+    for index, sent in enumerate(sentences):
+        if sent.text.endswith("?") or (is_heading(sent.text) and not sent.bullet):
+            continue
+        window = sentences[max(0, index - LOOKBACK_SENTENCES) : index]
+        recent = [m for s in window if s.paragraph == sent.paragraph for m in s.mentions]
+        quoted_by = quote_speakers[sent.paragraph] if sent.quoted else None
+        speaker = attributor.speaker_of(sent.text, quoted_by)
+        found = []
+        for trig in find_triggers(sent.text):
+            claim = _claim(trig, sent, recent, main, speaker, article, settings)
+            if claim is not None:
+                found.append(_Candidate(claim, sent.bullet, trig.position))
+        candidates.extend(_prune_sentence(found))
+    return [replace(c, catalysts=catalysts, risks=risks) for c in _deduplicate(candidates)]
+
+
+def _mention(span: Span) -> Mention:
+    return Mention(span.start_char, span.end_char, span.label_, span.text)
+
+
+def _sentences(doc: Doc, mentions: Sequence[Mention]) -> Iterator[_Sentence]:
+    line_starts = [0] + [i + 1 for i, ch in enumerate(doc.text) if ch == "\n"]
+    for sent in doc.sents:
+        raw = sent.text
+        text = raw.strip()
+        if not text:
+            continue
+        start = sent.start_char + (len(raw) - len(raw.lstrip()))
+        paragraph = _bisect(line_starts, start)
+        para_start = line_starts[paragraph]
+        before = doc.text[para_start:start]
+        quoted = before.count("“") > before.count("”") or "“" in text or '"' in text
+        bullet = bool(re.match(r"^(?:[-•*]|\d+\.)\s", doc.text[para_start : para_start + 4]))
+        inside = tuple(m for m in mentions if start <= m.start < start + len(text))
+        yield _Sentence(text, start, paragraph, inside, bullet, quoted)
+
+
+def _bisect(starts: list[int], pos: int) -> int:
+    lo, hi = 0, len(starts)
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if starts[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _main_subject(mentions: Sequence[Mention], article: Article) -> Mention | None:
+    """The instrument an article is mostly about (title mentions count double)."""
+    counts: Counter[str] = Counter(canonical(m.symbol) for m in mentions)
+    for m in find_mentions(article.title or ""):
+        counts[canonical(m.symbol)] += 2
+    if not counts:
+        return None
+    top = counts.most_common(1)[0][0]
+    return next((m for m in mentions if canonical(m.symbol) == top), None)
+
+
+def _claim(
+    trig: Trigger,
+    sent: _Sentence,
+    recent: list[Mention],
+    main: Mention | None,
+    speaker: Speaker,
+    article: Article,
+    settings: Settings,
+) -> Claim | None:
+    text = sent.text
+    if is_past(text, trig):
+        return None
+    hedge = hedge_before(text, trig)
+    if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
+        hedge = "expect"  # "my target for IWM is 220" states its own conviction
+    if trig.position:
+        if not POSITION_PREFIX.search(text[clause_bounds(text, trig.start)[0] : trig.start]):
+            return None
+    elif hedge is None or (trig.kind == "direction" and not _hedge_close_before(text, trig)):
+        return None
+    local = [_shift(m, sent.start) for m in sent.mentions]
+    benchmark = _benchmark(trig, text, local, settings) if trig.kind == "relative" else None
+    subject = _subject(trig, text, [m for m in local if m is not benchmark], recent, main)
+    if subject is None or (
+        benchmark is not None and canonical(subject.symbol) == canonical(benchmark.symbol)
+    ):
+        return None
+    horizon_match = _nearest_horizon(text, trig)
+    horizon = resolve_horizon(horizon_match, article.published, trig.kind)
+    bench_symbol = (
+        (benchmark.symbol if benchmark else settings.default_benchmark)
+        if trig.kind == "relative"
+        else None
+    )
+    return Claim(
+        claim_id=stable_id(
+            article.article_id, sent.start + trig.start, trig.kind, subject.symbol, trig.direction
+        ),
+        article_id=article.article_id,
+        url=article.url,
+        title=article.title,
+        published=article.published,
+        forecaster=speaker.name,
+        forecaster_org=speaker.org,
+        forecaster_role="quoted" if speaker.role == "quoted" else "author",
+        subject=subject.symbol,
+        subject_text=subject.text,
+        kind=trig.kind,  # type: ignore[arg-type]
+        direction=trig.direction,  # type: ignore[arg-type]
+        target_low=trig.target_low,
+        target_high=trig.target_high,
+        move_pct=trig.move_pct,
+        benchmark=bench_symbol,
+        ratio=trig.ratio,
+        horizon_start=horizon.start,
+        horizon_end=horizon.end,
+        horizon_text=horizon.text,
+        horizon_assumed=horizon.assumed,
+        hedge=None if trig.position and hedge in (None, "may", "expect") else hedge,
+        conditional=is_conditional(text, trig),
+        negated=is_negated(text, trig),
+        evidence=text,
+        evidence_start=sent.start,
+        evidence_end=sent.start + len(text),
+    )
+
+
+def _hedge_close_before(text: str, trig: Trigger) -> bool:
+    """A bare direction verb counts only right after its modal: "will rally", "is likely to fall"."""
+    window = text[max(0, trig.start - 30) : trig.start]
+    for _, pattern in load_cues().hedges:
+        for m in pattern.finditer(window):
+            between = window[m.end() :].split()
+            if len(between) <= 2 and not ARTICLES.intersection(w.lower() for w in between):
+                return True
+    return False
+
+
+def _shift(m: Mention, offset: int) -> Mention:
+    return Mention(m.start - offset, m.end - offset, m.symbol, m.text)
+
+
+def _benchmark(
+    trig: Trigger, text: str, local: list[Mention], settings: Settings
+) -> Mention | None:
+    for m in local:
+        if BENCHMARK_BEFORE.search(text[max(0, m.start - 30) : m.start]):
+            return m
+    after = [m for m in local if m.start >= trig.end and m.start - trig.end <= 40]
+    if after and re.fullmatch(
+        r"\s*(?:the\s+)?(?:performance of\s+(?:the\s+)?)?", text[trig.end : after[0].start]
+    ):
+        return after[0]
+    return None
+
+
+def _subject(
+    trig: Trigger, text: str, local: list[Mention], recent: list[Mention], main: Mention | None
+) -> Mention | None:
+    clause_start, clause_end = clause_bounds(text, trig.start)
+    after = [m for m in local if trig.end <= m.start < clause_end and m.start - trig.end <= 45]
+    if trig.position:
+        return after[0] if after else None
+    before = [m for m in local if clause_start <= m.start < trig.end]  # "target for $IWM is 220"
+    if before:
+        return before[-1]
+    if after:
+        return after[0]
+    earlier = [m for m in local if m.start < trig.start]
+    if earlier:
+        return earlier[-1]
+    if trig.kind == "direction" and not trig.position:
+        return None
+    if recent:
+        return recent[-1]
+    if main is not None and load_cues().anaphora.search(text[: trig.start]):
+        return main
+    return None
+
+
+def _nearest_horizon(text: str, trig: Trigger) -> HorizonMatch | None:
+    found = find_horizons(text)
+    if not found:
+        return None
+    clause_start, clause_end = clause_bounds(text, trig.start)
+    in_clause = [h for h in found if clause_start <= h.start < clause_end]
+    pool = in_clause or found
+    return min(
+        pool,
+        key=lambda h: (
+            abs(h.start - trig.end) if h.start >= trig.end else abs(trig.start - h.end) + 5
+        ),
+    )
+
+
+def _prune_sentence(found: list[_Candidate]) -> list[_Candidate]:
+    """Within one sentence, a sized claim on a subject makes a bare direction on it redundant."""
+    sized = {canonical(c.claim.subject) for c in found if c.claim.kind != "direction"}
+    return [
+        c for c in found if c.claim.kind != "direction" or canonical(c.claim.subject) not in sized
+    ]
+
+
+def _forecast_key(c: Claim) -> tuple[object, ...]:
+    bench = canonical(c.benchmark) if c.benchmark else None
+    values = (c.target_low, c.target_high, c.move_pct, c.ratio, bench)
+    return (c.forecaster, canonical(c.subject), c.kind, c.direction, *values)
+
+
+def _deduplicate(candidates: list[_Candidate]) -> list[Claim]:
+    """One claim per forecast. A summary bullet gives way to the body sentence that states
+    the same forecast; a restatement with no horizon merges into the statement that gives
+    one; the same forecast with two different stated horizons stays two claims."""
+    in_body = {_forecast_key(c.claim) for c in candidates if not c.bullet}
+    kept: list[Claim] = []
+    for cand in candidates:
+        claim, key = cand.claim, _forecast_key(cand.claim)
+        if cand.bullet and key in in_body:
+            continue
+        twin = next(
+            (i for i, k in enumerate(kept) if _forecast_key(k) == key and _same_window(k, claim)),
+            None,
+        )
+        if twin is None:
+            kept.append(claim)
+        elif kept[twin].horizon_assumed and not claim.horizon_assumed:
+            kept[twin] = claim
+    return kept
+
+
+def _same_window(a: Claim, b: Claim) -> bool:
+    if a.horizon_assumed or b.horizon_assumed:
+        return True
+    return (a.horizon_start, a.horizon_end) == (b.horizon_start, b.horizon_end)

@@ -1,0 +1,300 @@
+"""Evaluate: measure extraction against gold files.
+
+Input: a folder of gold JSON files, each naming its article (`source`, relative to the
+gold file) and the claims a careful reader finds in it. Output: precision, recall and F1
+for whole claims, per field, and for catalyst/risk labels. No side effects.
+
+A predicted claim matches a gold claim when subject (up to index/ETF equivalents, and a
+relative call read from either side: "A underperforms B" = "B outperforms A"), kind and
+direction agree, values are within VALUE_TOLERANCE, and horizon ends are within
+HORIZON_TOLERANCE_DAYS.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import GoldError, IngestError
+from pipeline.extract.claims import extract_claims, make_nlp
+from pipeline.extract.instruments import canonical
+from pipeline.ingest.documents import read_document
+from pipeline.models import Claim
+from pipeline.settings import Settings
+
+VALUE_TOLERANCE = 0.02  # relative, for levels, moves and ratios
+MOVE_TOLERANCE_POINTS = 1.0
+HORIZON_TOLERANCE_DAYS = 31
+MIN_ALIGNMENT = 3.0
+FIELDS = ("subject", "kind", "direction", "value", "horizon", "forecaster")
+
+
+@dataclass
+class Score:
+    true_pos: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.true_pos / self.predicted if self.predicted else (1.0 if not self.gold else 0.0)
+
+    @property
+    def recall(self) -> float:
+        return self.true_pos / self.gold if self.gold else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, other: Score) -> None:
+        self.true_pos += other.true_pos
+        self.predicted += other.predicted
+        self.gold += other.gold
+
+
+@dataclass
+class EvalReport:
+    claims: Score = field(default_factory=Score)
+    fields: dict[str, Score] = field(default_factory=lambda: {f: Score() for f in FIELDS})
+    tags: Score = field(default_factory=Score)
+    articles: int = 0
+    misses: list[str] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
+
+    def table(self) -> str:
+        rows = [
+            ("claims", self.claims),
+            *[(f"  {k}", v) for k, v in self.fields.items()],
+            ("catalyst/risk labels", self.tags),
+        ]
+        out = [
+            f"{self.articles} articles",
+            f"{'':24}{'precision':>10}{'recall':>10}{'F1':>10}{'tp/pred/gold':>16}",
+        ]
+        for name, s in rows:
+            out.append(
+                f"{name:24}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{f'{s.true_pos}/{s.predicted}/{s.gold}':>16}"
+            )
+        return "\n".join(out)
+
+
+def evaluate_gold(gold_dir: Path, settings: Settings) -> EvalReport:
+    """Extract every gold file's article and score the claims against the gold.
+
+    Raises:
+        GoldError: the folder has no gold files, or one is malformed or names a missing article.
+    """
+    files = sorted(gold_dir.glob("*.json")) if gold_dir.is_dir() else []
+    if not files:
+        raise GoldError(
+            "no gold files (*.json) found; pass the folder that holds them", str(gold_dir)
+        )
+    golds = [_load_gold(path) for path in files]
+    report = EvalReport(articles=len(golds))
+    articles = [g["article"] for g in golds]
+    for gold, (_, predicted) in zip(
+        golds, extract_claims(articles, settings, make_nlp(settings)), strict=True
+    ):
+        _score_article(gold, predicted, report)
+    return report
+
+
+def _load_gold(path: Path) -> dict[str, Any]:
+    try:
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        source = (path.parent / gold["source"]).resolve()
+        claims = gold["claims"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise GoldError(
+            f"not a gold file ({exc}); it needs 'source' and 'claims'", str(path)
+        ) from exc
+    try:
+        article = read_document(source)
+    except (IngestError, OSError) as exc:
+        raise GoldError(f"its article {source} cannot be read: {exc}", str(path)) from exc
+    if article.published is None and gold.get("published"):
+        article = replace(
+            article, published=date.fromisoformat(gold["published"]), published_source="gold"
+        )
+    gold["article"] = article
+    gold["claims"] = claims
+    return gold
+
+
+def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalReport) -> None:
+    wanted = list(gold["claims"])
+    name = Path(gold["source"]).name
+    report.claims.predicted += len(predicted)
+    report.claims.gold += len(wanted)
+    for s in report.fields.values():
+        s.predicted += len(predicted)
+        s.gold += len(wanted)
+    unmatched = list(predicted)
+    for g, best in _pairs(predicted, wanted):
+        if best is None:
+            report.misses.append(
+                f"{name}: {g.get('subject')} {g.get('kind')} {g.get('direction')} | {g.get('evidence', '')[:90]}"
+            )
+            continue
+        unmatched.remove(best)
+        agree = _field_agreement(best, g)
+        for key, ok in agree.items():
+            report.fields[key].true_pos += int(ok)
+        if all(agree[k] for k in ("subject", "kind", "direction", "value", "horizon")):
+            report.claims.true_pos += 1
+        else:
+            bad = [k for k, ok in agree.items() if not ok and k != "forecaster"]
+            report.misses.append(
+                f"{name}: {g.get('subject')} {g.get('kind')} wrong {bad} | {g.get('evidence', '')[:90]}"
+            )
+    report.extras += [
+        f"{name}: {p.subject} {p.kind} {p.direction} | {p.evidence[:90]}" for p in unmatched
+    ]
+    predicted_tags = {
+        (side, t.label)
+        for p in predicted[:1]
+        for side, ts in (("catalyst", p.catalysts), ("risk", p.risks))
+        for t in ts
+    }
+    gold_tags = {("catalyst", t["label"]) for t in gold.get("catalysts", [])} | {
+        ("risk", t["label"]) for t in gold.get("risks", [])
+    }
+    if predicted or gold_tags:
+        report.tags.add(Score(len(predicted_tags & gold_tags), len(predicted_tags), len(gold_tags)))
+
+
+def _pairs(
+    predicted: list[Claim], wanted: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], Claim | None]]:
+    """Pair gold and predicted claims, best-aligned pairs first, each used once."""
+    scored = sorted(
+        (
+            (_alignment(p, g), gi, pi)
+            for gi, g in enumerate(wanted)
+            for pi, p in enumerate(predicted)
+        ),
+        key=lambda t: -t[0],
+    )
+    chosen: dict[int, int] = {}
+    used: set[int] = set()
+    for score, gi, pi in scored:
+        if score >= MIN_ALIGNMENT and gi not in chosen and pi not in used:
+            chosen[gi] = pi
+            used.add(pi)
+    return [(g, predicted[chosen[gi]] if gi in chosen else None) for gi, g in enumerate(wanted)]
+
+
+def _subjects_agree(p: Claim, g: dict[str, Any]) -> bool:
+    same = canonical(p.subject) == canonical(g["subject"])
+    if p.kind == "relative" and g.get("kind") == "relative" and p.benchmark and g.get("benchmark"):
+        straight = (
+            same
+            and canonical(p.benchmark) == canonical(g["benchmark"])
+            and p.direction == g["direction"]
+        )
+        flipped = (
+            canonical(p.subject) == canonical(g["benchmark"])
+            and canonical(p.benchmark) == canonical(g["subject"])
+            and p.direction != g["direction"]
+        )
+        return straight or flipped
+    return same
+
+
+def _direction_agrees(p: Claim, g: dict[str, Any]) -> bool:
+    if (
+        p.kind == "relative"
+        and _subjects_agree(p, g)
+        and canonical(p.subject) != canonical(g["subject"])
+    ):
+        return True  # the flipped reading of a relative call
+    return p.direction == g.get("direction")
+
+
+def _close(a: float | None, b: float | None, points: float = 0.0) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= max(abs(b) * VALUE_TOLERANCE, points)
+
+
+def _value_agrees(p: Claim, g: dict[str, Any]) -> bool:
+    if p.kind == "target":
+        return _close(p.target_low, g.get("target_low")) and _close(
+            p.target_high, g.get("target_high")
+        )
+    if p.kind == "move":
+        return _close(p.move_pct, g.get("move_pct"), MOVE_TOLERANCE_POINTS)
+    if p.kind == "relative":
+        return _close(p.ratio, g.get("ratio"))
+    return True
+
+
+def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
+    if not g.get("horizon_end") or p.horizon_end is None:
+        return not g.get("horizon_end") and p.horizon_end is None
+    return (
+        abs((p.horizon_end - date.fromisoformat(g["horizon_end"])).days) <= HORIZON_TOLERANCE_DAYS
+    )
+
+
+def _forecaster_agrees(p: Claim, g: dict[str, Any]) -> bool:
+    names = {_norm(p.forecaster), _norm(p.forecaster_org)} - {""}
+    wanted = {_norm(g.get("forecaster")), _norm(g.get("forecaster_org"))} - {""}
+    return bool(names & wanted)
+
+
+def _norm(value: object) -> str:
+    return " ".join(str(value or "").lower().replace("’", "'").split())
+
+
+def _field_agreement(p: Claim, g: dict[str, Any]) -> dict[str, bool]:
+    return {
+        "subject": _subjects_agree(p, g),
+        "kind": p.kind == g.get("kind"),
+        "direction": _direction_agrees(p, g),
+        "value": p.kind == g.get("kind") and _value_agrees(p, g),
+        "horizon": _horizon_agrees(p, g),
+        "forecaster": _forecaster_agrees(p, g),
+    }
+
+
+def _alignment(p: Claim, g: dict[str, Any]) -> float:
+    """How likely `p` is the reading of gold claim `g`: subject, kind, and shared evidence words."""
+    score = 0.0
+    agree = _field_agreement(p, g)
+    score += sum(agree.values())
+    if _subjects_agree(p, g):
+        score += 3
+    if p.kind == g.get("kind"):
+        score += 1.5
+    if _direction_agrees(p, g):
+        score += 0.5
+    words_p, words_g = (
+        set(p.evidence.lower().split()),
+        set(str(g.get("evidence", "")).lower().split()),
+    )
+    if words_p and words_g:
+        score += 3 * len(words_p & words_g) / len(words_p | words_g)
+    return score
+
+
+TOKEN = re.compile(r"\w+")
+
+
+def token_f1(predicted: str, expected: str) -> float:
+    """Bag-of-words F1 of an extracted body against the expected body (lower-cased words),
+    the measure article-extraction benchmarks report for body text."""
+    got = Counter(TOKEN.findall(predicted.lower()))
+    want = Counter(TOKEN.findall(expected.lower()))
+    overlap = sum((got & want).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
+    return 2 * precision * recall / (precision + recall)

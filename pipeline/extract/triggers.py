@@ -1,0 +1,305 @@
+"""Triggers: the words in a sentence that state a forecast, before anyone asks whose or about what.
+
+Input: one sentence. Output: `Trigger`s (kind, direction, values, where) and the
+sentence's hedge, negation, conditional and past-tense cues. Patterns come from
+data/cues.toml. Pure functions; `extract` turns triggers into claims.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+PCT_NOT_MOVE = re.compile(
+    r"\s*(?:percentage points|points|of (?:the|its|our) (?:fund|index|portfolio|assets))"
+)
+PAST_NOUN = re.compile(
+    r"\b(?:its|their|the recent|last|posted|recorded|delivered|logged|saw|had|after an?|since)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+NOT_POSITION = re.compile(
+    r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE
+)
+CLAUSE_BREAK = re.compile(
+    r"[;:]|,\s+(?:while|but|whereas|although|though|and\s+(?:I|we|you))\b|\s[–—-]\s"
+)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A forecast cue inside a sentence. Offsets are relative to the sentence."""
+
+    kind: str
+    direction: str
+    start: int
+    end: int
+    target_low: float | None = None
+    target_high: float | None = None
+    move_pct: float | None = None
+    ratio: float | None = None
+    position: bool = False
+    threshold: bool = False  # "a close above 200": a condition level, not the forecast
+
+
+@dataclass(frozen=True)
+class Cues:
+    hedges: tuple[tuple[str, re.Pattern[str]], ...]
+    move_verb: re.Pattern[str]
+    move_noun: re.Pattern[str]
+    noun_first: re.Pattern[str]
+    target_range: re.Pattern[str]
+    target_single: re.Pattern[str]
+    down_target_words: re.Pattern[str]
+    relative: re.Pattern[str]
+    ratios: dict[str, float]
+    benchmark_marker: re.Pattern[str]
+    position: re.Pattern[str]
+    direction_verb: re.Pattern[str]
+    negation: re.Pattern[str]
+    conditional: re.Pattern[str]
+    not_conditional: re.Pattern[str]
+    past: re.Pattern[str]
+    skip: re.Pattern[str]
+    anaphora: re.Pattern[str]
+    up_words: frozenset[str]
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+@cache
+def load_cues() -> Cues:
+    raw: dict[str, Any] = tomllib.loads(
+        resources.files("pipeline.extract").joinpath("data", "cues.toml").read_text("utf-8")
+    )
+    i = re.IGNORECASE
+    moves, targets, rel, dirs, flags = (
+        raw["moves"],
+        raw["targets"],
+        raw["relative"],
+        raw["direction"],
+        raw["flags"],
+    )
+    fillers = _alt([re.escape(f) for f in moves["fillers"]])
+    pct = rf"(?P<pct>{NUM})\s?(?:%|percent\b|per cent\b)"
+    verbs = _alt(moves["up_verbs"] + moves["down_verbs"])
+    nouns = _alt(moves["up_nouns"] + moves["down_nouns"])
+    levels = _alt(targets["level_nouns"])
+    target_verbs = _alt(targets["up_verbs"] + targets["down_verbs"])
+    return Cues(
+        hedges=tuple(
+            (level, re.compile(rf"(?<![\w'’])(?:{_alt(words)})(?![\w])", i))
+            for level, words in raw["hedges"].items()
+        ),
+        move_verb=re.compile(rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+{pct}", i),
+        move_noun=re.compile(rf"{pct}(?:-plus)?\s+(?P<noun>{nouns})\b", i),
+        noun_first=re.compile(
+            rf"\b(?P<noun>upside|downside|gain|return)\s+of\s+(?:(?:{fillers})\s+)*{pct}", i
+        ),
+        target_range=re.compile(
+            rf"(?P<low>{NUM})\s?(?:-|–|—|to)\s?(?P<high>{NUM})(?:[- ]points?)?\s+(?P<noun>{levels})\b",
+            i,
+        ),
+        target_single=re.compile(
+            rf"\b(?P<verb>{target_verbs})\s+(?:the\s+|a\s+|of\s+)?\$?(?P<level>{NUM})(?![\d%]|\s?percent)"
+            rf"(?:[- ]points?)?(?:\s+(?P<noun>{levels})\b)?",
+            i,
+        ),
+        down_target_words=re.compile(_alt(targets["down_verbs"]), i),
+        relative=re.compile(rf"\b(?P<rel>{_alt(rel['up'] + rel['down'])})\b(?!\s+to\b)", i),
+        ratios={k.lower(): float(v) for k, v in rel["ratios"].items()},
+        benchmark_marker=re.compile(rf"\b(?:{_alt(rel['benchmark_markers'])})\s*$", i),
+        position=re.compile(
+            rf"\b(?P<pos>{_alt(dirs['up_positions'] + dirs['down_positions'])})\b", i
+        ),
+        direction_verb=re.compile(
+            rf"\b(?P<dir>{_alt(dirs['up_verbs'] + dirs['down_verbs'])})\b", i
+        ),
+        negation=re.compile(rf"(?<![\w])(?:{_alt(flags['negation'])})(?![\w])", i),
+        conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
+        not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
+        past=re.compile(rf"\b(?:{_alt(flags['past'])})\b", i),
+        skip=re.compile(rf"(?:{_alt(flags['skip_sentences'])})", i),
+        anaphora=re.compile(rf"\b(?:{_alt(raw['anaphora']['main_subject'])})\b", i),
+        up_words=frozenset(
+            w.lower()
+            for w in moves["up_verbs"]
+            + moves["up_nouns"]
+            + rel["up"]
+            + dirs["up_positions"]
+            + dirs["up_verbs"]
+            + targets["up_verbs"]
+        ),
+    )
+
+
+def find_triggers(sentence: str) -> list[Trigger]:
+    """Every forecast cue in one sentence, left to right, without overlaps."""
+    cues = load_cues()
+    if cues.skip.search(sentence):
+        return []
+    found = [*_moves(sentence, cues), *_targets(sentence, cues), *_relatives(sentence, cues)]
+    found += _directions(sentence, cues, taken=found)
+    if any(t.kind == "target" and not t.threshold for t in found):
+        found = [t for t in found if not t.threshold]
+    found.sort(key=lambda t: t.start)
+    kept: list[Trigger] = []
+    for trig in found:
+        if kept and trig.start < kept[-1].end:
+            continue
+        kept.append(trig)
+    return kept
+
+
+def _direction_of(word: str, cues: Cues) -> str:
+    return "up" if word.lower() in cues.up_words else "down"
+
+
+def _moves(sentence: str, cues: Cues) -> list[Trigger]:
+    out = []
+    for pattern, group in (
+        (cues.move_verb, "verb"),
+        (cues.move_noun, "noun"),
+        (cues.noun_first, "noun"),
+    ):
+        for m in pattern.finditer(sentence):
+            if PCT_NOT_MOVE.match(sentence, m.end()) or (
+                group == "noun" and PAST_NOUN.search(sentence, 0, m.start())
+            ):
+                continue
+            word = " ".join(m.group(group).lower().split())
+            out.append(
+                Trigger(
+                    "move",
+                    _direction_of(word, cues),
+                    m.start(),
+                    m.end(),
+                    move_pct=_num(m.group("pct")),
+                )
+            )
+    return out
+
+
+def _targets(sentence: str, cues: Cues) -> list[Trigger]:
+    out: list[Trigger] = []
+    for m in cues.target_range.finditer(sentence):
+        low, high = sorted((_num(m.group("low")), _num(m.group("high"))))
+        if high <= 31 and m.group("noun").lower() not in (
+            "level",
+            "levels",
+            "area",
+            "mark",
+            "handle",
+        ):
+            continue
+        before = sentence[max(0, m.start() - 40) : m.start()]
+        direction = "down" if cues.down_target_words.search(before) else "up"
+        out.append(
+            Trigger("target", direction, m.start(), m.end(), target_low=low, target_high=high)
+        )
+    ranges = list(out)
+    for m in cues.target_single.finditer(sentence):
+        if any(r.start < m.end() and m.start() < r.end for r in ranges):
+            continue
+        raw = m.group("level")
+        level = _num(raw)
+        year_like = "," not in raw and 1990 <= level <= 2100 and not m.group("noun")
+        if year_like or level < 1:
+            continue
+        verb = m.group("verb").lower()
+        direction = "down" if cues.down_target_words.fullmatch(verb) else "up"
+        threshold = verb.split()[-1] in ("above", "below")
+        out.append(
+            Trigger(
+                "target",
+                direction,
+                m.start(),
+                m.end(),
+                target_low=level,
+                target_high=level,
+                threshold=threshold,
+            )
+        )
+    return out
+
+
+def _relatives(sentence: str, cues: Cues) -> list[Trigger]:
+    out = []
+    for m in cues.relative.finditer(sentence):
+        word = m.group("rel").lower()
+        before = sentence[max(0, m.start() - 12) : m.start()].lower()
+        ratio = next((v for k, v in cues.ratios.items() if k in word or k in before), None)
+        out.append(Trigger("relative", _direction_of(word, cues), m.start(), m.end(), ratio=ratio))
+    return out
+
+
+def _directions(sentence: str, cues: Cues, taken: list[Trigger]) -> list[Trigger]:
+    out = []
+    for m in cues.position.finditer(sentence):
+        if NOT_POSITION.match(sentence, m.end()):
+            continue
+        out.append(
+            Trigger(
+                "direction", _direction_of(m.group("pos"), cues), m.start(), m.end(), position=True
+            )
+        )
+    for m in cues.direction_verb.finditer(sentence):
+        if m.group(0)[0].isupper() or any(t.start <= m.start() < t.end for t in taken):
+            continue
+        out.append(Trigger("direction", _direction_of(m.group("dir"), cues), m.start(), m.end()))
+    return out
+
+
+def clause_bounds(sentence: str, at: int) -> tuple[int, int]:
+    """The clause of `sentence` that holds offset `at`."""
+    start, end = 0, len(sentence)
+    for m in CLAUSE_BREAK.finditer(sentence):
+        if m.end() <= at:
+            start = m.end()
+        elif m.start() >= at:
+            end = m.start()
+            break
+    return start, end
+
+
+def hedge_before(sentence: str, trig: Trigger) -> str | None:
+    """The hedge word nearest before the trigger in its clause, else the first after it."""
+    cues = load_cues()
+    start, end = clause_bounds(sentence, trig.start)
+    before: tuple[int, str] | None = None
+    after: tuple[int, str] | None = None
+    for level, pattern in cues.hedges:
+        for m in pattern.finditer(sentence, start, end):
+            if m.start() < trig.start and (before is None or m.start() > before[0]):
+                before = (m.start(), level)
+            elif m.start() >= trig.end and (after is None or m.start() < after[0]):
+                after = (m.start(), level)
+    best = before or after
+    return best[1] if best else None
+
+
+def is_negated(sentence: str, trig: Trigger) -> bool:
+    start, _ = clause_bounds(sentence, trig.start)
+    return bool(load_cues().negation.search(sentence[start : trig.start]))
+
+
+def is_conditional(sentence: str, trig: Trigger) -> bool:
+    cues = load_cues()
+    text = cues.not_conditional.sub(" ", sentence)
+    return bool(cues.conditional.search(text))
+
+
+def is_past(sentence: str, trig: Trigger) -> bool:
+    """Past-time cues before the trigger, or anywhere in its clause ("had been too low")."""
+    _, end = clause_bounds(sentence, trig.start)
+    return bool(load_cues().past.search(sentence[:end]))
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))

@@ -1,0 +1,324 @@
+"""Ingest: read files, folders, web pages, feeds and sitemaps into Articles.
+
+Input: paths (a folder is read recursively) and http(s) URLs (a feed or sitemap is
+followed to every page it lists that was not fetched before). Output: Articles and
+Failures, one per item, so a bad file or page never stops a batch. Side effects: only
+through the Fetcher (network, raw-page cache); the caller stores the results.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bs4 import UnicodeDammit
+
+from pipeline.errors import IngestError
+from pipeline.ingest.discover import Link, kind_of, links_from_feed, links_from_sitemap
+from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.parse import parse_html, parse_text
+from pipeline.models import Article, Failure, Page
+
+SUFFIXES = {
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+MAX_BYTES = 20 * 1024 * 1024
+#: A sitemap index may point to sitemaps; deeper nesting than this is not followed.
+MAX_SITEMAP_DEPTH = 2
+TEXT_TYPES = {"text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown"}
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+SKIP_DIRS = {"gold", ".git", "__pycache__"}
+SKIP_NAMES = ("README", "CHANGELOG", "LICENSE")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Metadata the user supplies for a single file (`--published`, `--author`, `--source`)."""
+
+    published: date | None = None
+    author: str | None = None
+    source: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.published, self.author, self.source))
+
+
+def find_documents(sources: Sequence[Path]) -> list[Path]:
+    """Expand folders into the article files they hold, in a stable order.
+
+    Raises:
+        IngestError: a source does not exist.
+    """
+    found: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in source.rglob("*")
+                    if p.is_file()
+                    and p.suffix.lower() in SUFFIXES
+                    and not p.name.upper().startswith(SKIP_NAMES)
+                    and not SKIP_DIRS.intersection(p.relative_to(source).parts[:-1])
+                )
+            )
+        elif source.is_file():
+            found.append(source)
+        else:
+            raise IngestError("no such file or folder; check the path", str(source))
+    return found
+
+
+def ingest_paths(
+    sources: Sequence[Path], overrides: Overrides | None = None
+) -> Iterator[Article | Failure]:
+    """Read every document under `sources`; yield an Article or a Failure for each.
+
+    Raises:
+        IngestError: a source does not exist, or overrides were given for more than one file.
+    """
+    documents = find_documents(sources)
+    if overrides and len(documents) != 1:
+        raise IngestError(
+            f"--published/--author/--source apply to a single file, but {len(documents)} were given; "
+            "put the metadata in each file's front matter instead"
+        )
+    for path in documents:
+        try:
+            yield read_document(path, overrides)
+        except IngestError as exc:
+            yield Failure(item=str(path), stage="ingest", reason=exc.message)
+
+
+def ingest_sources(
+    sources: Sequence[Path | str],
+    fetcher: Fetcher | None = None,
+    overrides: Overrides | None = None,
+) -> Iterator[Article | Failure]:
+    """Read files and folders (Path) and http(s) URLs (str): pages, feeds or sitemaps.
+
+    Raises:
+        IngestError: a path does not exist, a URL is given without a fetcher, or
+            overrides were given for more than one item.
+    """
+    paths = [s for s in sources if isinstance(s, Path)]
+    urls = [s for s in sources if isinstance(s, str)]
+    if overrides and urls and (paths or len(urls) > 1):
+        raise IngestError(
+            "--published/--author/--source apply to a single file or page; "
+            "put the metadata in each file's front matter instead"
+        )
+    if paths:
+        yield from ingest_paths(paths, overrides)
+    if not urls:
+        return
+    if fetcher is None:
+        raise IngestError("URLs need a Fetcher; pass one, or use pipeline.run.ingest")
+    for url in urls:
+        for item in ingest_url(url, fetcher):
+            yield apply_overrides(item, overrides) if isinstance(item, Article) else item
+
+
+def ingest_url(
+    url: str, fetcher: Fetcher, hint: Link | None = None, depth: int = 0
+) -> Iterator[Article | Failure]:
+    """One URL: a page becomes an Article; a feed or sitemap is followed to every page
+    it lists that has not been fetched before. Each problem becomes a Failure."""
+    settings = fetcher.settings
+    try:
+        page = fetcher.fetch_page(url, revalidate=settings.refresh)
+        kind = kind_of(page, settings.max_page_bytes)
+        if page.from_cache and kind != "page":  # listings change: ask again (conditional GET)
+            page = fetcher.fetch_page(url, revalidate=True)
+            kind = kind_of(page, settings.max_page_bytes)
+        if kind == "page":
+            yield article_from_page(page, hint)
+            return
+        children: list[str] = []
+        if kind == "feed":
+            links = links_from_feed(page)
+        else:
+            links, children = links_from_sitemap(page, settings.max_page_bytes)
+    except IngestError as exc:
+        yield Failure(item=url, stage="ingest", reason=exc.message)
+        return
+    for child in children if depth < MAX_SITEMAP_DEPTH else []:
+        yield from ingest_url(child, fetcher, None, depth + 1)
+    for link in links:
+        cached = fetcher.cache.cached_page(link.url) if fetcher.cache else None
+        if cached is None or _changed_since(link, cached):
+            yield from _ingest_link(link, fetcher, cached is not None)
+
+
+def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Article | Failure]:
+    try:
+        page = fetcher.fetch_page(link.url, revalidate=revalidate)
+        if kind_of(page, fetcher.settings.max_page_bytes) != "page":
+            raise IngestError("a feed or sitemap item is itself a feed or sitemap; skipped")
+        yield article_from_page(page, link)
+    except IngestError as exc:
+        yield Failure(item=link.url, stage="ingest", reason=exc.message)
+
+
+def _changed_since(link: Link, cached: Page) -> bool:
+    """A sitemap's <lastmod> after the cached copy was fetched means the page changed."""
+    fetched = date.fromisoformat(cached.fetched_at[:10]) if cached.fetched_at else None
+    return bool(link.lastmod and fetched and link.lastmod > fetched)
+
+
+def article_from_page(page: Page, hint: Link | None = None) -> Article:
+    """Parse a fetched page; what a feed said about the item fills metadata the page lacks.
+
+    Raises:
+        IngestError: the page cannot be decoded or parsed.
+    """
+    params = dict(
+        part.strip().split("=", 1) for part in page.content_type.split(";")[1:] if "=" in part
+    )
+    charset = params.get("charset", "").strip("\"' ") or None
+    kind = TEXT_TYPES.get(page.media_type)
+    if not page.body.strip():
+        raise IngestError("the server sent an empty page", page.url)
+    text = decode(page.body, page.url, html=kind is None, declared=charset)
+    article = (
+        parse_text(text, page.url, kind)
+        if kind
+        else parse_html(text, url=page.final_url, location=page.url)
+    )
+    if hint is None:
+        return article
+    changes: dict[str, Any] = {}
+    if hint.published and article.published is None:
+        changes.update(published=hint.published, published_source="feed")
+    if hint.author and not article.author:
+        changes["author"] = hint.author
+    if hint.title and not article.title:
+        changes["title"] = hint.title
+    return replace(article, **changes) if changes else article
+
+
+def read_document(path: Path, overrides: Overrides | None = None) -> Article:
+    """Read one file into an Article.
+
+    Raises:
+        IngestError: the file is empty, binary, too large, undecodable or of an unknown type.
+    """
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise IngestError(
+            f"unsupported file type {path.suffix!r}; use one of {', '.join(sorted(SUFFIXES))}",
+            str(path),
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError("the file is empty; remove it or add the article text", str(path))
+    if size > MAX_BYTES:
+        raise IngestError(
+            f"the file is {size / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for one article",
+            str(path),
+        )
+    data = path.read_bytes()
+    text = decode(data, str(path), html=kind == "html")
+    article = (
+        parse_html(text, location=str(path))
+        if kind == "html"
+        else parse_text(text, str(path), kind)
+    )
+    return apply_overrides(article, overrides)
+
+
+def decode(data: bytes, item: str, *, html: bool = False, declared: str | None = None) -> str:
+    """Decode bytes: a BOM, then UTF-8, then the charset the server or page declares,
+    then a guess for legacy single-byte text.
+
+    Raises:
+        IngestError: the bytes are binary, broken UTF-8, or in no recognisable encoding.
+    """
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return _strict(data, codec, item)
+    if b"\x00" in data[:8192]:
+        raise IngestError(
+            "the file is binary, not text; export the article as HTML, text or Markdown", item
+        )
+    try:
+        return _check_text(data.decode("utf-8-sig"), item)
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data):
+            raise IngestError(
+                f"the text is not valid UTF-8 (byte {data[exc.start]:#04x} at offset "
+                f"{exc.start} breaks it) though it mostly is; re-save it as UTF-8",
+                item,
+            ) from exc
+    if declared and _codec(declared):
+        return _strict(data, declared, item)
+    guess = UnicodeDammit(data, is_html=html)
+    if guess.unicode_markup is None or guess.original_encoding in (None, "ascii"):
+        raise IngestError(
+            "the text is not valid UTF-8 and its encoding is unknown; re-save it as UTF-8", item
+        )
+    return _check_text(guess.unicode_markup, item)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few broken bytes (rather than text in a legacy encoding)."""
+    valid = len(UTF8_MULTIBYTE.findall(data))
+    broken = data.decode("utf-8", errors="replace").count("\ufffd")
+    return valid >= 2 * broken
+
+
+def _strict(data: bytes, codec: str, item: str) -> str:
+    try:
+        return _check_text(data.decode(codec), item)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise IngestError(
+            f"the text does not decode as {codec} ({exc}); re-save it as UTF-8", item
+        ) from exc
+
+
+def _check_text(text: str, item: str) -> str:
+    sample = text[:8192]
+    if sample and len(CONTROL.findall(sample)) > len(sample) / 100:
+        raise IngestError(
+            "the file is binary, not text; export the article as HTML, text or Markdown", item
+        )
+    return text
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def apply_overrides(article: Article, overrides: Overrides | None) -> Article:
+    """Apply user-supplied metadata; the article id does not change (it derives from the text)."""
+    if not overrides:
+        return article
+    changes: dict[str, Any] = {}
+    if overrides.published:
+        changes.update(published=overrides.published, published_source="override")
+    if overrides.author:
+        changes["author"] = overrides.author
+    if overrides.source:
+        changes["source"] = overrides.source
+    return replace(article, **changes)

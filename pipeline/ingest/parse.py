@@ -1,0 +1,400 @@
+"""Parse: turn one document's text (HTML, plain text or Markdown) into an Article.
+
+Input: the decoded document and where it came from. Output: an Article whose `text`
+is what NLP reads (chrome and trailing boilerplate removed) and whose `raw` is the
+document as it came. No side effects. HTML: metadata via BeautifulSoup (metadata.py),
+chrome removed by the site rules (sites.py, data/sites.toml), main text by trafilatura.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import trafilatura
+import yaml
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+from dateutil import parser as dateparser
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from pipeline.errors import IngestError
+from pipeline.ingest.dates import infer_date
+from pipeline.ingest.metadata import meta_from_html
+from pipeline.ingest.sites import prune_page, rules_for, take_summary
+from pipeline.models import Article
+
+DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$", re.IGNORECASE)
+DATELINE = re.compile(
+    r"^(?:posted|published|updated|date)\s*:?\s*(?:on\s+)?(?P<when>(?:\d{4}-\d{2}-\d{2}|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4}|\d{1,2} [A-Z][a-z]{2,8} \d{4}))",
+    re.IGNORECASE,
+)
+DATELINE_SCAN_LINES = 8
+HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
+#: Deeper than this is no article (libxml2's own limit for documents is 256 levels).
+MAX_DEPTH = 256
+#: Texts shorter than this (in words) are too short to tell their language reliably.
+LANGUAGE_MIN_WORDS = 40
+LANGUAGE_MIN_CHARS = 200  # for scripts written without spaces
+LANGUAGE_SAMPLE_CHARS = 4000
+LANGUAGE_MIN_CONFIDENCE = 0.9
+#: English prose is about a third function words; other languages have few of these.
+ENGLISH_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "of",
+        "to",
+        "in",
+        "is",
+        "that",
+        "for",
+        "it",
+        "on",
+        "with",
+        "as",
+        "are",
+        "be",
+        "this",
+        "by",
+        "will",
+        "from",
+        "at",
+        "an",
+        "or",
+        "its",
+        "their",
+        "has",
+        "have",
+        "was",
+        "we",
+        "i",
+        "not",
+        "but",
+    ]
+)
+ENGLISH_SHARE = 0.15
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    end_markers: tuple[str, ...]
+    end_lines: frozenset[str]
+    chrome_lines: frozenset[str]
+    chrome_patterns: tuple[re.Pattern[str], ...]
+    bio_patterns: tuple[re.Pattern[str], ...]
+
+
+@cache
+def load_boilerplate() -> Boilerplate:
+    """The boilerplate rules shipped in data/boilerplate.toml."""
+    raw = tomllib.loads(
+        resources.files("pipeline.ingest").joinpath("data", "boilerplate.toml").read_text("utf-8")
+    )
+    return Boilerplate(
+        end_markers=tuple(m.lower() for m in raw["end_markers"]),
+        end_lines=frozenset(m.lower() for m in raw["end_lines"]),
+        chrome_lines=frozenset(m.lower() for m in raw["chrome_lines"]),
+        chrome_patterns=tuple(re.compile(p, re.IGNORECASE) for p in raw["chrome_patterns"]),
+        bio_patterns=tuple(re.compile(p) for p in raw["bio_patterns"]),
+    )
+
+
+def parse_text(text: str, location: str, raw_format: str = "text") -> Article:
+    """Parse plain text or Markdown, with optional YAML front matter, into an Article.
+
+    Without front matter the first line is the title; a leading "date YYYY-MM-DD"
+    header gives the published date.
+
+    Raises:
+        IngestError: the front matter is not valid YAML or the text is empty.
+    """
+    meta: dict[str, Any] = {}
+    body = text.replace("\r\n", "\n").replace("\r", "\n")
+    if match := FRONT_MATTER.match(body):
+        meta = _front_matter(match.group(1), location)
+        body = body[match.end() :]
+    lines = body.split("\n")
+    if not match:
+        chrome = load_boilerplate().chrome_lines
+        first = next(
+            (
+                i
+                for i, line in enumerate(lines)
+                if line.strip() and line.strip().lower() not in chrome
+            ),
+            None,
+        )
+        if first is not None:
+            header = DATE_HEADER.match(lines[first])
+            if header:
+                meta.setdefault("published", date.fromisoformat(header.group(1)))
+                meta.setdefault("published_source", "text_header")
+                meta["title"] = header.group(2).strip() or None
+            else:
+                meta["title"] = lines[first].strip().lstrip("# ").strip()
+            lines = lines[first + 1 :]
+    if "published" not in meta and (found := _dateline(lines)):
+        meta["published"], meta["published_source"] = found[0], "text_dateline"
+        if not meta.get("author") and found[1]:
+            meta["author"] = found[1]
+    clean, bio_author = clean_lines(lines)
+    if not meta.get("author") and bio_author:
+        meta["author"] = bio_author
+    return _article(location, "\n".join(clean), text, raw_format, meta)
+
+
+def _dateline(lines: list[str]) -> tuple[date, str | None] | None:
+    """A "Posted Mar 8, 2024 at 5:42 PM" or "Published: 2024-03-08" line near the top,
+    and the forum handle on the line just above it, if there is one."""
+    for index, line in enumerate(lines[:DATELINE_SCAN_LINES]):
+        if match := DATELINE.match(line.strip()):
+            try:
+                when = dateparser.parse(match.group("when"), fuzzy=True).date()
+            except (ValueError, OverflowError):
+                continue
+            above = lines[index - 1].strip() if index else ""
+            return when, above if HANDLE.fullmatch(above) else None
+    return None
+
+
+def parse_html(html: str, url: str | None = None, location: str | None = None) -> Article:
+    """Parse an HTML page into an Article.
+
+    Metadata comes from the page as it is (JSON-LD, meta tags, bylines, the URL); the
+    text from the main content after the site rules (data/sites.toml) have removed
+    chrome: trafilatura finds the main content unless a site rule names it.
+
+    Args:
+        html: the decoded page.
+        url: where the page came from, if known; used for site rules and dates.
+        location: a file path or URL to name in errors (default: `url`).
+
+    Raises:
+        IngestError: the page is too deeply nested to parse, has no readable text, or
+            is not in English.
+    """
+    item = location or url or "<html>"
+    soup = _soup(html, item)
+    rules = rules_for(soup, url or _canonical(soup))
+    meta = meta_from_html(soup, url, rules)
+    summary = take_summary(soup, rules)
+    root = prune_page(soup, rules)
+    body = _blocks(root) if root is not soup else _main_text(str(soup), url) or _blocks(soup)
+    title = meta.get("title")
+    lines = summary + [line for line in body if line.strip() != title]
+    clean, bio_author = clean_lines(lines)
+    if not meta.get("author") and bio_author:
+        meta["author"] = bio_author
+    return _article(item, "\n".join(clean), html, "html", meta)
+
+
+def _soup(html: str, item: str) -> BeautifulSoup:
+    try:
+        with warnings.catch_warnings():
+            # XML-looking or URL-looking input is still parsed as HTML, on purpose.
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            soup = BeautifulSoup(html, "lxml")
+    except (RecursionError, ValueError) as exc:
+        raise IngestError(f"the HTML cannot be parsed ({exc}); save the page again", item) from exc
+    depth = _depth(soup)
+    if depth > MAX_DEPTH:
+        raise IngestError(
+            f"the page nests elements {depth} levels deep (the limit is {MAX_DEPTH}); "
+            "that is no readable article, so save the article's text instead",
+            item,
+        )
+    return soup
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deeply elements nest, counted without recursion (pages can be hostile)."""
+    depths = {id(soup): 0}
+    deepest = 0
+    for element in soup.descendants:
+        if isinstance(element, Tag):
+            depth = depths.get(id(element.parent), 0) + 1
+            depths[id(element)] = depth
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _canonical(soup: BeautifulSoup) -> str | None:
+    link = soup.find("link", rel="canonical")
+    return str(link.get("href")) if isinstance(link, Tag) and link.get("href") else None
+
+
+def _main_text(html: str, url: str | None) -> list[str]:
+    """The main content's paragraphs according to trafilatura (empty if it finds none)."""
+    try:
+        text = trafilatura.extract(
+            html,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            with_metadata=False,
+        )
+    except (RecursionError, ValueError) as exc:  # trafilatura gives up on some trees
+        log.debug("trafilatura failed on %s: %s", url, exc)
+        return []
+    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _blocks(root: Tag | BeautifulSoup) -> list[str]:
+    """Leaf text blocks in document order, list items as "- " bullets."""
+    blocks = []
+    for element in root.find_all(BLOCK_TAGS):
+        if element.find(BLOCK_TAGS):
+            continue
+        line = " ".join(element.get_text(" ", strip=True).split())
+        if line:
+            blocks.append(f"- {line}" if element.name == "li" else line)
+    if not blocks:
+        blocks = [line.strip() for line in root.get_text("\n").split("\n") if line.strip()]
+    return blocks
+
+
+def clean_lines(lines: list[str]) -> tuple[list[str], str | None]:
+    """Drop chrome lines and cut the text at the first boilerplate marker.
+
+    Returns the kept lines and an author name found in a trailing bio, if any.
+    """
+    rules = load_boilerplate()
+    kept: list[str] = []
+    author = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        lowered = stripped.lower()
+        if lowered.startswith(rules.end_markers) or lowered in rules.end_lines:
+            author = _bio_author(lines[index:], rules)
+            break
+        if bio := _bio_author([stripped], rules):
+            author = bio
+            break
+        if lowered in rules.chrome_lines or any(p.search(stripped) for p in rules.chrome_patterns):
+            if stripped or (kept and kept[-1]):
+                kept.append("")
+            continue
+        kept.append(stripped)
+    while kept and not kept[-1]:
+        kept.pop()
+    return _squeeze_blank(kept), author
+
+
+def _bio_author(lines: list[str], rules: Boilerplate) -> str | None:
+    for line in lines:
+        for pattern in rules.bio_patterns:
+            if match := pattern.match(line.strip()):
+                return match.group("name")
+    return None
+
+
+def _squeeze_blank(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return out
+
+
+def _front_matter(block: str, location: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(block) or {}
+    except yaml.YAMLError as exc:
+        raise IngestError(
+            f"front matter is not valid YAML ({exc}); fix the block between the --- lines", location
+        ) from exc
+    if not isinstance(data, dict):
+        raise IngestError(
+            "front matter must be key: value lines (title, author, published, source, url)",
+            location,
+        )
+    meta: dict[str, Any] = {k: data[k] for k in ("title", "author", "source", "url") if data.get(k)}
+    if data.get("published"):
+        meta["published"] = coerce_date(data["published"], location)
+        meta["published_source"] = "front_matter"
+    return meta
+
+
+def coerce_date(value: object, location: str) -> date:
+    """A date from a YAML value or a date string.
+
+    Raises:
+        IngestError: the value is not a date.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return dateparser.parse(str(value)).date()
+    except (ValueError, OverflowError) as exc:
+        raise IngestError(
+            f"published date {value!r} is not a date; write it as YYYY-MM-DD", location
+        ) from exc
+
+
+LANGUAGE_NAMES = {
+    "de": "German",
+    "es": "Spanish",
+    "fr": "French",
+    "it": "Italian",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "zh": "Chinese",
+}
+
+
+def check_language(text: str, item: str) -> None:
+    """Refuse text that is confidently not English (the extraction rules read English only).
+
+    Raises:
+        IngestError: the text is long enough to judge and reads as another language.
+    """
+    words = text[:LANGUAGE_SAMPLE_CHARS].lower().split()
+    if len(words) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_MIN_CHARS:
+        return
+    if sum(w in ENGLISH_FUNCTION_WORDS for w in words) >= ENGLISH_SHARE * len(words):
+        return  # plainly English: no need to load the 75 MB language model
+    language, confidence = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
+    if language != "en" and confidence >= LANGUAGE_MIN_CONFIDENCE:
+        name = LANGUAGE_NAMES.get(language, "another language")
+        raise IngestError(
+            f"the text reads as {name} ({language}), not English; Thesis Tracker's extraction "
+            "rules read English commentary only",
+            item,
+        )
+
+
+@cache
+def _identifier() -> LanguageIdentifier:
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _article(location: str, text: str, raw: str, raw_format: str, meta: dict[str, Any]) -> Article:
+    if not text.strip():
+        raise IngestError(
+            "no readable text after removing page chrome; check the file is an article", location
+        )
+    check_language(text, location)
+    if not meta.get("published") and (found := infer_date(text)):
+        meta.update(
+            published_source="inferred",
+            published_inferred=found.day,
+            published_inferred_from=found.evidence,
+        )
+    return Article.build(location=location, text=text, raw=raw, raw_format=raw_format, **meta)

@@ -1,0 +1,134 @@
+"""Site rules: which parts of a page are chrome, where the article and its byline live.
+
+Input: a parsed page (BeautifulSoup) and its URL. Output: the SiteRules that apply,
+merged from data/sites.toml. `prune_page` removes chrome from the soup in place.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit
+
+import soupsieve
+from bs4 import BeautifulSoup, Tag
+
+RULE_KEYS = frozenset(
+    {"name", "hosts", "generator", "source", "drop", "content", "summary", "author", "published"}
+)
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """The selectors that apply to one page: site-specific first, then the generic ones."""
+
+    names: tuple[str, ...] = ()
+    source: str | None = None
+    drop: tuple[str, ...] = ()
+    content: tuple[str, ...] = ()
+    summary: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    published: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Site:
+    name: str
+    hosts: tuple[str, ...]
+    generator: str | None
+    values: dict[str, Any] = field(hash=False)
+
+
+@cache
+def load_sites() -> tuple[dict[str, Any], tuple[_Site, ...]]:
+    """The generic rules and the per-site rules shipped in data/sites.toml.
+
+    Raises:
+        ValueError: a rule names an unknown key (a typo in the data file).
+    """
+    raw = tomllib.loads(
+        resources.files("pipeline.ingest").joinpath("data", "sites.toml").read_text("utf-8")
+    )
+    sites = []
+    for table in raw.get("site", []):
+        unknown = set(table) - RULE_KEYS
+        if unknown:
+            raise ValueError(f"sites.toml: unknown key(s) {sorted(unknown)} in {table.get('name')}")
+        sites.append(
+            _Site(
+                name=table["name"],
+                hosts=tuple(h.lower() for h in table.get("hosts", [])),
+                generator=table.get("generator"),
+                values=table,
+            )
+        )
+    return raw["generic"], tuple(sites)
+
+
+def rules_for(soup: BeautifulSoup, url: str | None) -> SiteRules:
+    """The rules for a page: every matching [[site]] table, then [generic]."""
+    generic, sites = load_sites()
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    generator = _generator(soup)
+    matched = [
+        site
+        for site in sites
+        if (host and any(host == h or host.endswith("." + h) for h in site.hosts))
+        or (site.generator and generator.startswith(site.generator.lower()))
+    ]
+
+    def merged(key: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for values in [*(s.values for s in matched), generic]:
+            out.extend(values.get(key, []))
+        return tuple(out)
+
+    return SiteRules(
+        names=tuple(s.name for s in matched),
+        source=next((s.values["source"] for s in matched if "source" in s.values), None),
+        drop=merged("drop"),
+        content=merged("content"),
+        summary=merged("summary"),
+        author=merged("author"),
+        published=merged("published"),
+    )
+
+
+def take_summary(soup: BeautifulSoup, rules: SiteRules) -> list[str]:
+    """Remove the summary box (if any) and return its bullets as "- ..." lines."""
+    for selector in rules.summary:
+        box = soup.select_one(selector)
+        if box is None:
+            continue
+        items = [" ".join(li.get_text(" ", strip=True).split()) for li in box.find_all("li")]
+        box.decompose()
+        return ["Summary", *(f"- {item}" for item in items if item)]
+    return []
+
+
+def prune_page(soup: BeautifulSoup, rules: SiteRules) -> Tag | BeautifulSoup:
+    """Remove chrome in place and return the element that holds the article."""
+    for element in compiled(rules.drop).select(soup):
+        if element.name not in ("html", "body") and not element.decomposed:
+            element.decompose()
+    for selector in rules.content:
+        found = soup.select_one(selector)
+        if found is not None and found.get_text(strip=True):
+            return found
+    return soup
+
+
+@lru_cache(maxsize=64)
+def compiled(selectors: tuple[str, ...]) -> soupsieve.SoupSieve:
+    """All selectors as one compiled selector list: one pass over the page, not one each."""
+    return soupsieve.compile(", ".join(selectors))
+
+
+def _generator(soup: BeautifulSoup) -> str:
+    tag = soup.find("meta", attrs={"name": "generator"})
+    if isinstance(tag, Tag) and tag.get("content"):
+        return str(tag["content"]).strip().lower()
+    return ""

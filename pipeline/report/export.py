@@ -1,0 +1,88 @@
+"""Export: claims, outcomes and articles as JSON Lines, CSV or Parquet, in the contract's field names.
+
+Input: the store. Output: a file or text on stdout. Lists (catalysts, risks) stay lists in
+JSON Lines and Parquet and are JSON-encoded in CSV.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import ThesisError
+from pipeline.report import frames
+from pipeline.store.database import Store
+
+FORMATS = ("jsonl", "csv", "parquet")
+TABLES = ("claims", "outcomes", "articles", "scorecards")
+#: Articles export without the raw page (kept in the database for audit).
+ARTICLE_FIELDS = (
+    "article_id",
+    "location",
+    "title",
+    "author",
+    "published",
+    "published_source",
+    "source",
+    "url",
+    "text",
+)
+
+
+def records(store: Store, table: str) -> list[dict[str, Any]]:
+    """The rows of `table` as contract records."""
+    if table == "claims":
+        return [c.to_record() for c in store.claims()]
+    if table == "outcomes":
+        return [o.to_record() for o in store.outcomes().values()]
+    if table == "articles":
+        return [{k: row[k] for k in ARTICLE_FIELDS} for row in store.rows("articles")]
+    if table == "scorecards":
+        frame = frames.scorecards(store)
+        return [
+            {k: (None if _missing(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")
+        ]
+    raise ThesisError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
+
+
+def export_table(store: Store, table: str, fmt: str, out: Path | None) -> int:
+    """Write `table` in `fmt` to `out` (stdout when None); returns the number of records.
+
+    Raises:
+        ThesisError: an unknown format, or Parquet requested without an output file.
+    """
+    if fmt not in FORMATS:
+        raise ThesisError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    rows = records(store, table)
+    if fmt == "jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        _write_text(text, out)
+    elif fmt == "csv":
+        frame = pd.DataFrame(
+            [{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+        )
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        _write_text(buffer.getvalue(), out)
+    else:
+        if out is None:
+            raise ThesisError("Parquet is binary: pass -o FILE.parquet")
+        pd.DataFrame(rows).to_parquet(out, index=False)
+    return len(rows)
+
+
+def _missing(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def _write_text(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")

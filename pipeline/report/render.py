@@ -1,0 +1,249 @@
+"""Report: claims next to what happened, and forecaster scorecards.
+
+Input: a `ReportInput` (claims, outcomes, article texts, price series, run facts).
+Output files in the report folder: index.html (overview, leaderboard, every claim),
+claims/<claim_id>.html (evidence in its paragraph, source link, price chart),
+forecasters/<name>.html (scorecard), claims.md and summary.md. Every page is
+self-contained and opens offline; everything from an article is escaped by Jinja2.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from pipeline.extract.instruments import canonical
+from pipeline.models import Claim, Outcome
+from pipeline.report.charts import ChartSpec, price_path_svg
+from pipeline.report.frames import join
+from pipeline.report.scorecard import (
+    MIN_RESOLVED,
+    PRIOR_WEIGHT,
+    Scorecard,
+    build_scorecards,
+    unique_slugs,
+)
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything a report shows. `texts` maps article_id to the analysed text;
+    `closes` maps a symbol to its daily closes (for the charts)."""
+
+    claims: Sequence[Claim]
+    outcomes: dict[str, Outcome]
+    texts: dict[str, str] = field(default_factory=dict)
+    closes: dict[str, pd.Series] = field(default_factory=dict)
+    as_of: date | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    claim: Claim
+    outcome: Outcome | None
+    predicted: str
+    page: str
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status if self.outcome else "untracked"
+
+
+def describe_claim(claim: Claim) -> str:
+    """What was predicted, in plain words: "IWM +70% by 2024-11-28, horizon assumed"."""
+    sign = "+" if claim.direction == "up" else "-"
+    if claim.kind == "move":
+        what = f"{claim.subject} {sign}{claim.move_pct:g}%"
+    elif claim.kind == "target":
+        low, high = claim.target_low or 0, claim.target_high or 0
+        level = f"{low:,.0f}" if low == high else f"{low:,.0f}-{high:,.0f}"
+        what = f"{claim.subject} {'to' if claim.direction == 'up' else 'down to'} {level}"
+    elif claim.kind == "relative":
+        verb = "outperforms" if claim.direction == "up" else "underperforms"
+        ratio = f" by {claim.ratio:g}x" if claim.ratio else ""
+        what = f"{claim.subject} {verb} {claim.benchmark}{ratio}"
+    else:
+        what = f"{claim.subject} {'up' if claim.direction == 'up' else 'down'}"
+    if claim.horizon_end:
+        what += f" by {claim.horizon_end.isoformat()}"
+        if claim.horizon_start and claim.published and claim.horizon_start > claim.published:
+            what += f" (from {claim.horizon_start.isoformat()})"
+    if claim.horizon_assumed:
+        what += ", horizon assumed"
+    flags = [f for f, on in (("negated", claim.negated), ("conditional", claim.conditional)) if on]
+    return what + (f" [{', '.join(flags)}]" if flags else "")
+
+
+def safe_url(value: object) -> str | None:
+    """Only http(s) links reach the page: a `javascript:` URL in an article is dropped."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else None
+
+
+def md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML."""
+    text = " ".join(str(value).split())
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def highlight(text: str, start: int, end: int) -> Markup:
+    """The paragraph around [start, end) with that span marked; everything escaped."""
+    if not text or not 0 <= start < end <= len(text):
+        return Markup("")
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    right = len(text) if right == -1 else right
+    return Markup("{}<mark>{}</mark>{}").format(text[left:start], text[start:end], text[end:right])
+
+
+def render_report(
+    data: ReportInput, out_dir: Path, formats: Sequence[str] = ("html", "md")
+) -> list[Path]:
+    """Write the report files into `out_dir`; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = [
+        ReportRow(c, data.outcomes.get(c.claim_id), describe_claim(c), f"claims/{c.claim_id}.html")
+        for c in data.claims
+    ]
+    cards = build_scorecards(join(list(data.claims), data.outcomes))
+    context = _overview(data, rows, cards)
+    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+    env = _environment()
+    written: list[Path] = []
+    if "html" in formats:
+        written.append(
+            _write(out_dir / "index.html", env.get_template("report.html.j2").render(**context))
+        )
+        written += _claim_pages(env, data, rows, out_dir / "claims", page_of)
+        written += _forecaster_pages(env, rows, cards, out_dir / "forecasters", context)
+    if "md" in formats:
+        written.append(
+            _write(out_dir / "claims.md", env.get_template("claims.md.j2").render(**context))
+        )
+        written.append(
+            _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
+        )
+    return written
+
+
+def _overview(
+    data: ReportInput, rows: list[ReportRow], cards: list[Scorecard]
+) -> dict[str, object]:
+    published = [c.published for c in data.claims if c.published]
+    return {
+        "rows": rows,
+        "cards": cards,
+        "slug": unique_slugs([c.forecaster for c in data.claims]).__getitem__,
+        "as_of": data.as_of,
+        "sources": sorted(data.sources.items()),
+        "by_status": Counter(r.status for r in rows).most_common(),
+        "by_forecaster": Counter(c.forecaster for c in data.claims).most_common(),
+        "by_kind": Counter(c.kind for c in data.claims).most_common(),
+        "period": (min(published), max(published)) if published else None,
+        "min_resolved": MIN_RESOLVED,
+        "prior_weight": PRIOR_WEIGHT,
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("pipeline.report", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=True, default=False
+        ),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["mdcell"] = md_cell
+    env.filters["safe_url"] = safe_url
+    env.filters["pct"] = lambda v: "" if v is None or pd.isna(v) else f"{v:+.1f}%"
+    env.filters["share"] = lambda v: "" if v is None or pd.isna(v) else f"{v * 100:.0f}%"
+    env.filters["pval"] = lambda v: "" if v is None or pd.isna(v) else f"{v:.3f}"
+    return env
+
+
+def _claim_pages(
+    env: Environment,
+    data: ReportInput,
+    rows: list[ReportRow],
+    folder: Path,
+    page_of: Callable[[str], str],
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    template = env.get_template("claim.html.j2")
+    written = []
+    for row in rows:
+        c = row.claim
+        html = template.render(
+            row=row,
+            paragraph=highlight(data.texts.get(c.article_id, ""), c.evidence_start, c.evidence_end)
+            or escape(c.evidence),
+            chart=Markup(_chart(row, data.closes)),
+            forecaster_page=f"../forecasters/{page_of(c.forecaster)}.html",
+        )
+        written.append(_write(folder / f"{c.claim_id}.html", html))
+    return written
+
+
+def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:
+    o, c = row.outcome, row.claim
+    if o is None or o.series is None or o.start_date is None or o.series not in closes:
+        return ""
+    bench = None
+    if c.kind == "relative" and c.benchmark:
+        bench = next(
+            (closes[s] for s in (c.benchmark, canonical(c.benchmark)) if s in closes), None
+        )
+    low, high = c.target_low, c.target_high
+    if c.kind == "target" and low and o.start_price and not 0.25 <= low / o.start_price <= 4:
+        low = high = None  # a level on another scale (an index level, a pre-split price)
+    if c.kind == "move" and o.start_price and c.move_pct is not None:
+        factor = 1 + c.move_pct / 100 if c.direction == "up" else 1 - c.move_pct / 100
+        low = high = o.start_price * factor
+    spec = ChartSpec(
+        closes=closes[o.series],
+        start=o.start_date,
+        end=c.horizon_end or o.end_date or o.start_date,
+        entry_price=o.start_price,
+        target_low=low if c.kind in ("target", "move") else None,
+        target_high=high if c.kind in ("target", "move") else None,
+        hit_date=o.hit_date,
+        benchmark=bench,
+    )
+    return price_path_svg(spec)
+
+
+def _forecaster_pages(
+    env: Environment,
+    rows: list[ReportRow],
+    cards: list[Scorecard],
+    folder: Path,
+    context: dict[str, object],
+) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    template = env.get_template("forecaster.html.j2")
+    written = []
+    by_forecaster: dict[str, list[ReportRow]] = {}
+    for row in rows:
+        by_forecaster.setdefault(row.claim.forecaster, []).append(row)
+    for rank, card in enumerate(cards, 1):
+        mine = by_forecaster.get(card.forecaster, [])
+        html = template.render(
+            {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
+        )
+        page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+        written.append(_write(folder / f"{page_of(card.forecaster)}.html", html))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

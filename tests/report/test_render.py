@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as ChromeService
+from selenium.webdriver.common.by import By
+
+from pipeline.models import Outcome
+from pipeline.report.render import ReportInput, describe_claim, render_report
+from pipeline.run import run_all
+from pipeline.settings import Settings
+from pipeline.store.database import Store
+
+from ..conftest import make_article, make_claim
+
+
+def test_report_describes_claims_in_plain_words() -> None:
+    claim = make_claim(
+        make_article(), move_pct=70.0, horizon_end=date(2024, 11, 28), horizon_assumed=True
+    )
+    assert describe_claim(claim) == "IWM +70% by 2024-11-28, horizon assumed"
+    rel = make_claim(
+        make_article(),
+        kind="relative",
+        move_pct=None,
+        benchmark="^GSPC",
+        ratio=2.0,
+        horizon_start=date(2024, 1, 1),
+        horizon_end=date(2024, 6, 30),
+        published=date(2023, 12, 18),
+        horizon_assumed=False,
+    )
+    assert describe_claim(rel) == "IWM outperforms ^GSPC by 2x by 2024-06-30 (from 2024-01-01)"
+
+
+def test_report_escapes_article_content(tmp_path: Path) -> None:
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    article = make_article(f"IWM could rally 10%. {evil}", title=evil)
+    claim = make_claim(
+        article,
+        title=evil,
+        forecaster=f"Eve {evil}",
+        evidence=evil,
+        subject_text=evil,
+        url="javascript:alert(3)",
+    )
+    outcome = Outcome(claim.claim_id, "pending", date(2024, 1, 2), reason=evil)
+    render_report(ReportInput([claim], {claim.claim_id: outcome}, as_of=date(2024, 1, 2)), tmp_path)
+    html = (tmp_path / "index.html").read_text()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="javascript:' not in html
+    markdown = (tmp_path / "claims.md").read_text()
+    assert "<script>" not in markdown and "<img" not in markdown
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        if os.environ.get("THESIS_REQUIRE_BROWSER"):
+            pytest.fail(
+                "headless Chromium is required here: apt-get install chromium chromium-driver"
+            )
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1600",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(
+        service=ChromeService(executable_path=str(CHROMEDRIVER)), options=options
+    )
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def built_report(
+    tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, prices_dir: Path
+) -> Path:
+    tmp = tmp_path_factory.mktemp("report")
+    settings = Settings(
+        db_path=tmp / "t.db", out_dir=tmp / "reports", prices_dir=prices_dir, progress=False
+    )
+    evil = tmp / "evil.md"
+    evil.write_text(
+        '---\ntitle: <script>window.PWNED=1</script>\nauthor: Eve <img src=x onerror="window.PWNED=2">\n'
+        "published: 2024-01-02\n---\nI think IWM could rally 20% by year-end. <script>window.PWNED=3</script>\n"
+    )
+    store = Store(settings.db_path)
+    run_all(store, [corpus_dir, evil], settings)
+    store.close()
+    return settings.out_dir
+
+
+def _errors(driver: webdriver.Chrome) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_report_renders_in_headless_chromium(browser: webdriver.Chrome, built_report: Path) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.get((built_report / "index.html").as_uri())
+    table = browser.find_element(By.ID, "claims")
+    assert table.is_displayed() and table.size["width"] > 0 and table.size["height"] > 0
+    rows = browser.find_elements(By.CSS_SELECTOR, "#claims tbody tr")
+    assert len(rows) >= 40
+    assert browser.find_element(By.ID, "leaderboard").is_displayed()
+    browser.find_element(By.ID, "filter").send_keys("Tom Lee")
+    visible = [r for r in rows if r.is_displayed()]
+    assert 0 < len(visible) < len(rows) and all("Tom Lee" in r.text for r in visible)
+    browser.save_screenshot(str(ARTIFACTS / "report-index.png"))
+    assert _errors(browser) == []
+    assert browser.execute_script("return window.PWNED === undefined")
+
+    browser.find_element(By.ID, "filter").clear()
+    browser.execute_script("document.getElementById('filter').dispatchEvent(new Event('input'))")
+    hit = browser.find_element(By.CSS_SELECTOR, '#claims tr[data-status="hit"] td:nth-child(4) a')
+    hit.click()
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.chart")
+    assert chart.is_displayed() and chart.size["width"] > 100 and chart.size["height"] > 100
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
+    assert browser.find_element(By.TAG_NAME, "mark").text
+    browser.save_screenshot(str(ARTIFACTS / "report-claim.png"))
+    assert _errors(browser) == []
+
+    browser.get((built_report / "forecasters" / "tom-lee.html").as_uri())
+    assert "Wilson 95% interval" in browser.page_source
+    for page in (built_report / "forecasters").glob("eve*.html"):
+        browser.get(page.as_uri())
+        assert browser.execute_script("return window.PWNED === undefined")
+    assert _errors(browser) == []
+
+
+def test_report_forecaster_file_names_are_sanitised(tmp_path: Path) -> None:
+    names = ["../../etc/passwd", "Eve <img src=x>", "Zoë Ünal", "CON", "", "Tom Lee", "Tom-Lee"]
+    claims = [
+        make_claim(make_article(f"IWM could rally {i + 1}%."), claim_id=f"c{i}", forecaster=n)
+        for i, n in enumerate(names)
+    ]
+    render_report(ReportInput(claims=claims, outcomes={}), tmp_path)
+    files = sorted(p.name for p in (tmp_path / "forecasters").iterdir())
+    assert all(re.fullmatch(r"[a-z0-9-]+\.html", f) for f in files), files
+    assert len(files) == len(names)

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlite_utils import Database
+
+from pipeline.models import Failure, Outcome
+from pipeline.store.database import Store, migrations
+
+from ..conftest import make_article, make_claim
+
+
+def test_store_round_trips_article_claim_outcome(store: Store) -> None:
+    article = make_article(
+        title="T", author="Jane Doe", published=date(2023, 11, 28), published_source="front_matter"
+    )
+    claim = make_claim(article)
+    outcome = Outcome(
+        "c1",
+        "hit",
+        date(2024, 1, 2),
+        "reached",
+        series="IWM",
+        start_price=180.0,
+        hit_date=date(2023, 12, 14),
+        days_to_hit=16,
+        level=195.5,
+        benchmark_series="^GSPC",
+        drift_pct=0.6341,
+        net_return_pct=13.9694,
+        net_status="hit",
+        provider="csv+stooq",
+        prices_digest="0123456789abcdef",
+    )
+    assert store.save_articles([article]) == 1
+    store.save_extraction([(article.article_id, [claim])], "v1")
+    store.save_outcomes([outcome])
+    assert store.articles() == [article]
+    assert store.claims() == [claim]
+    assert store.outcomes() == {"c1": outcome}
+
+
+def test_store_rerun_adds_nothing(store: Store) -> None:
+    article = make_article()
+    assert store.save_articles([article]) == 1
+    assert store.save_articles([article, article]) == 0
+    failure = Failure("x.bin", "ingest", "binary")
+    assert store.save_failures([failure]) == 1
+    assert store.save_failures([failure]) == 0
+    assert store.counts()["articles"] == 1
+    assert store.counts()["failures"] == 1
+
+
+def test_store_replaces_claims_of_reextracted_article(store: Store) -> None:
+    article = make_article()
+    store.save_articles([article])
+    assert store.save_extraction([(article.article_id, [make_claim(article)])], "v1") == 1
+    assert store.save_extraction([(article.article_id, [make_claim(article)])], "v1") == 0
+    assert store.articles(needing_extraction="v1") == []
+    assert store.articles(needing_extraction="v2") == [article]
+    assert len(store.claims()) == 1
+
+
+def test_store_batch_is_atomic(store: Store) -> None:
+    good = make_article("IWM could rally 10%.")
+    store.save_articles([good])
+    broken = make_claim(good, claim_id="c2")
+    batch = [(good.article_id, [make_claim(good)]), ("missing", [broken, object()])]
+    with pytest.raises(TypeError):  # the second item is not a Claim: the batch must roll back
+        store.save_extraction(batch, "v1")  # type: ignore[arg-type]
+    assert store.claims() == []
+    assert store.articles(needing_extraction="v1") == [good]
+
+
+def test_store_uses_wal_and_migrations(tmp_path: Path) -> None:
+    Store(tmp_path / "a.db").close()
+    Store(tmp_path / "a.db").close()
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+    names = [r[0] for r in conn.execute("select name from _sqlite_migrations")]
+    assert names[0] == "m001_initial" and len(names) == len(set(names)) >= 2
+    assert migrations.pending(Database(conn)) == []
+
+
+def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
+    """A database made before m002 (outcomes without provenance columns, no history
+    tables) gains them on open, and keeps its rows."""
+    path = tmp_path / "old.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    new_columns = [
+        "level", "benchmark_series", "drift_pct", "net_return_pct", "net_status", "provider",
+        "prices_digest",
+    ]  # fmt: skip
+    for column in new_columns:
+        conn.execute(f"alter table outcomes drop column {column}")
+    for table in ("splits", "price_checks", "outcome_history"):
+        conn.execute(f"drop table {table}")
+    conn.execute(
+        "delete from _sqlite_migrations where name = 'm002_price_sources_and_outcome_history'"
+    )
+    conn.execute(
+        "insert into outcomes (claim_id, status, as_of, reason) values ('c0', 'hit', '2024-01-02', 'r')"
+    )
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    old = store.outcomes()["c0"]
+    assert (old.status, old.prices_digest) == ("hit", None)
+    outcome = Outcome("c1", "miss", date(2024, 1, 2), "r", provider="csv", prices_digest="ab" * 8)
+    store.save_outcomes([outcome])
+    assert store.outcomes()["c1"] == outcome
+    assert store.disagreements() == [] and store.splits() == {}
+    store.close()
+
+
+text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=text_strategy,
+    move=st.floats(0.1, 500, allow_nan=False),
+    hedge=st.sampled_from(["will", "could", None]),
+)
+def test_store_claim_round_trip_property(
+    tmp_path: Path, text: str, move: float, hedge: str | None
+) -> None:
+    store = Store(tmp_path / f"p{abs(hash((text, move)))}.db")
+    article = make_article(text)
+    claim = make_claim(article, move_pct=move, hedge=hedge, claim_id=article.article_id)
+    store.save_articles([article])
+    store.save_extraction([(article.article_id, [claim])], "v1")
+    assert store.claims() == [claim]
+    store.close()
+
+
+def test_store_article_texts_match_articles(store: Store) -> None:
+    first, second = make_article("IWM could rally 10%."), make_article("QQQ may fall 5%.")
+    store.save_articles([first, second])
+    assert store.article_texts() == {a.article_id: a.text for a in store.articles()}
