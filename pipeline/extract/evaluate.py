@@ -8,6 +8,12 @@ A predicted claim matches a gold claim when subject (up to index/ETF equivalents
 relative call read from either side: "A underperforms B" = "B outperforms A"), kind and
 direction agree, values are within VALUE_TOLERANCE, and horizon ends are within
 HORIZON_TOLERANCE_DAYS.
+
+Gold claims marked `required: false` (conditional scenarios, consensus figures, ratings
+without a target, ...) are optional: a prediction that pairs with one is neither credited
+nor penalised, and missing one costs nothing. `all_claims` keeps the stricter reading that
+counts every gold claim. A gold `horizon_end: null` with `horizon_assumed: true` accepts the
+extractor's 12-month default.
 """
 
 from __future__ import annotations
@@ -62,15 +68,25 @@ class Score:
 @dataclass
 class EvalReport:
     claims: Score = field(default_factory=Score)
+    all_claims: Score = field(default_factory=Score)
     fields: dict[str, Score] = field(default_factory=lambda: {f: Score() for f in FIELDS})
     tags: Score = field(default_factory=Score)
     articles: int = 0
     misses: list[str] = field(default_factory=list)
     extras: list[str] = field(default_factory=list)
 
+    @property
+    def forecaster_accuracy(self) -> float:
+        """Of the required gold claims found, the share credited to the right forecaster."""
+        found = self.claims.true_pos
+        return self.forecaster_right / found if found else 1.0
+
+    forecaster_right: int = 0
+
     def table(self) -> str:
         rows = [
-            ("claims", self.claims),
+            ("claims (required)", self.claims),
+            ("claims (all gold)", self.all_claims),
             *[(f"  {k}", v) for k, v in self.fields.items()],
             ("catalyst/risk labels", self.tags),
         ]
@@ -82,6 +98,10 @@ class EvalReport:
             out.append(
                 f"{name:24}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{f'{s.true_pos}/{s.predicted}/{s.gold}':>16}"
             )
+        out.append(
+            f"forecaster accuracy on required claims found: {self.forecaster_accuracy:.3f}"
+            f" ({self.forecaster_right}/{self.claims.true_pos})"
+        )
         return "\n".join(out)
 
 
@@ -131,32 +151,40 @@ def _load_gold(path: Path) -> dict[str, Any]:
 def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalReport) -> None:
     wanted = list(gold["claims"])
     name = Path(gold["source"]).name
-    report.claims.predicted += len(predicted)
-    report.claims.gold += len(wanted)
+    pairs = _pairs(predicted, wanted)
+    optional_hits = sum(1 for g, best in pairs if best is not None and not _required(g))
+    scored_predictions = len(predicted) - optional_hits
+    required = sum(1 for g in wanted if _required(g))
+    report.claims.predicted += scored_predictions
+    report.claims.gold += required
+    report.all_claims.predicted += len(predicted)
+    report.all_claims.gold += len(wanted)
     for s in report.fields.values():
-        s.predicted += len(predicted)
-        s.gold += len(wanted)
+        s.predicted += scored_predictions
+        s.gold += required
     unmatched = list(predicted)
-    for g, best in _pairs(predicted, wanted):
+    for g, best in pairs:
+        tag = "" if _required(g) else " (optional)"
         if best is None:
             report.misses.append(
-                f"{name}: {g.get('subject')} {g.get('kind')} {g.get('direction')} | {g.get('evidence', '')[:90]}"
+                f"{name}:{tag} {g.get('subject')} {g.get('kind')} {g.get('direction')} | {g.get('evidence', '')[:90]}"
             )
             continue
         unmatched.remove(best)
         agree = _field_agreement(best, g)
-        for key, ok in agree.items():
-            report.fields[key].true_pos += int(ok)
-        if all(agree[k] for k in ("subject", "kind", "direction", "value", "horizon")):
-            report.claims.true_pos += 1
-        else:
-            bad = [k for k, ok in agree.items() if not ok and k != "forecaster"]
+        whole = all(agree[k] for k in ("subject", "kind", "direction", "value", "horizon"))
+        report.all_claims.true_pos += int(whole)
+        if _required(g):
+            for key, ok in agree.items():
+                report.fields[key].true_pos += int(ok)
+            report.claims.true_pos += int(whole)
+            report.forecaster_right += int(whole and agree["forecaster"])
+        if not whole or not agree["forecaster"]:
+            bad = [k for k, ok in agree.items() if not ok]
             report.misses.append(
-                f"{name}: {g.get('subject')} {g.get('kind')} wrong {bad} | {g.get('evidence', '')[:90]}"
+                f"{name}:{tag} {g.get('subject')} {g.get('kind')} wrong {bad} (got {_describe(best)}) | {g.get('evidence', '')[:90]}"
             )
-    report.extras += [
-        f"{name}: {p.subject} {p.kind} {p.direction} | {p.evidence[:90]}" for p in unmatched
-    ]
+    report.extras += [f"{name}: {_describe(p)} | {p.evidence[:90]}" for p in unmatched]
     predicted_tags = {
         (side, t.label)
         for p in predicted[:1]
@@ -168,6 +196,24 @@ def _score_article(gold: dict[str, Any], predicted: list[Claim], report: EvalRep
     }
     if predicted or gold_tags:
         report.tags.add(Score(len(predicted_tags & gold_tags), len(predicted_tags), len(gold_tags)))
+
+
+def _required(g: dict[str, Any]) -> bool:
+    return bool(g.get("required", True))
+
+
+def _describe(p: Claim) -> str:
+    value = (
+        f"{p.target_low:g}-{p.target_high:g}"
+        if p.target_low is not None and p.target_high is not None
+        else f"{p.move_pct:g}%"
+        if p.move_pct is not None
+        else ""
+    )
+    return (
+        f"{p.subject} {p.kind} {p.direction} {value} to {p.horizon_end} by {p.forecaster}"
+        f" ({p.forecaster_org})"
+    )
 
 
 def _pairs(
@@ -237,6 +283,8 @@ def _value_agrees(p: Claim, g: dict[str, Any]) -> bool:
 
 
 def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
+    if not g.get("horizon_end") and g.get("horizon_assumed") and p.horizon_assumed:
+        return True  # the gold leaves the window to the 12-month default the claim assumed
     if not g.get("horizon_end") or p.horizon_end is None:
         return not g.get("horizon_end") and p.horizon_end is None
     return (

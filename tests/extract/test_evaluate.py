@@ -66,3 +66,52 @@ def test_evaluate_rejects_empty_or_broken_gold(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"source": "missing.txt", "claims": []}')
     with pytest.raises(GoldError, match="cannot be read"):
         evaluate_gold(tmp_path, Settings())
+
+
+def test_evaluate_optional_gold_claims_are_neither_credited_nor_penalised(
+    tmp_path: Path,
+) -> None:
+    article = tmp_path / "a.md"
+    article.write_text(
+        "---\npublished: 2024-01-02\nauthor: Jane Doe\n---\n"
+        "I think IWM could rally 20% over the next 12 months.\n"
+    )
+    optional = {
+        "forecaster": "Jane Doe",
+        "subject": "IWM",
+        "kind": "move",
+        "direction": "up",
+        "move_pct": 20,
+        "horizon_end": "2025-01-02",
+        "required": False,
+        "evidence": "I think IWM could rally 20% over the next 12 months.",
+    }
+    missed = {**optional, "subject": "QQQ", "evidence": "QQQ will do something else."}
+    (tmp_path / "a.json").write_text(json.dumps({"source": "a.md", "claims": [optional, missed]}))
+    report = evaluate_gold(tmp_path, Settings(progress=False))
+    assert (report.claims.true_pos, report.claims.predicted, report.claims.gold) == (0, 0, 0)
+    assert (report.all_claims.true_pos, report.all_claims.predicted) == (1, 1)
+    assert report.all_claims.gold == 2
+
+
+def test_evaluate_null_gold_horizon_accepts_the_assumed_default(tmp_path: Path) -> None:
+    article = tmp_path / "a.md"
+    article.write_text(
+        "---\npublished: 2024-01-02\nauthor: Jane Doe\n---\nI think IWM could rally 20%.\n"
+    )
+    gold = {
+        "forecaster": "Jane Doe",
+        "subject": "IWM",
+        "kind": "move",
+        "direction": "up",
+        "move_pct": 20,
+        "horizon_end": None,
+        "horizon_assumed": True,
+        "evidence": "I think IWM could rally 20%.",
+    }
+    (tmp_path / "a.json").write_text(json.dumps({"source": "a.md", "claims": [gold]}))
+    report = evaluate_gold(tmp_path, Settings(progress=False))
+    assert report.claims.true_pos == 1 and report.forecaster_accuracy == 1.0
+    gold["horizon_assumed"] = False
+    (tmp_path / "a.json").write_text(json.dumps({"source": "a.md", "claims": [gold]}))
+    assert evaluate_gold(tmp_path, Settings(progress=False)).claims.true_pos == 0
