@@ -150,6 +150,14 @@ class Claim:
     evidence_end: int
     catalysts: tuple[Tag, ...] = field(default_factory=tuple)
     risks: tuple[Tag, ...] = field(default_factory=tuple)
+    # Analyst calls: the rating (strong_buy, buy, hold, sell, strong_sell) and the one it
+    # replaced, the previous target, what was done (raise, cut, initiate, reiterate,
+    # maintain, set, upgrade, downgrade), and whether the figure is a consensus of many.
+    rating: str | None = None
+    previous_rating: str | None = None
+    previous_target: float | None = None
+    action: str | None = None
+    consensus: bool = False
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict in the export contract (dates as ISO strings)."""

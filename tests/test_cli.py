@@ -43,6 +43,11 @@ CLAIM_FIELDS = [
     "evidence_end",
     "catalysts",
     "risks",
+    "rating",
+    "previous_rating",
+    "previous_target",
+    "action",
+    "consensus",
 ]
 OUTCOME_FIELDS = [
     "claim_id",

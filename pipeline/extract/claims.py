@@ -20,7 +20,9 @@ from sklearn.pipeline import Pipeline
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.extract.analyst import find_calls, find_ratings
 from pipeline.extract.attribution import Attributor, Speaker
+from pipeline.extract.calls import AnalystContext, analyst_claim, covered, holder_of, merge_ratings
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
@@ -160,6 +162,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             [s.text for s in sentences], classifier, (catalysts, risks)
         )
     candidates: list[_Candidate] = []
+    holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
     for index, sent in enumerate(sentences):
         if sent.text.endswith("?") or (is_heading(sent.text) and not sent.bullet):
             continue
@@ -168,12 +171,27 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         quoted_by = quote_speakers[sent.paragraph] if sent.quoted else None
         speaker = attributor.speaker_of(sent.text, quoted_by)
         found = []
+        calls = [] if load_cues().skip.search(sent.text) else find_calls(sent.text)
+        context = AnalystContext(
+            sent.text, sent.start, sent.mentions, recent, main, article, paragraphs[sent.paragraph]
+        )
+        for call in calls:
+            who = holder_of(sent.text, call, attributor, holder, speaker)
+            if who.role == "quoted":
+                holder = who
+            claim = analyst_claim(call, context, who, settings)
+            if claim is not None:
+                found.append(_Candidate(claim, sent.bullet, False))
+        ratings = [(r.start, r.end) for r in find_ratings(sent.text)]
         for trig in find_triggers(sent.text):
+            if covered(trig, calls, ratings):
+                continue
             claim = _claim(trig, sent, recent, main, speaker, article, settings)
             if claim is not None:
                 found.append(_Candidate(claim, sent.bullet, trig.position))
         candidates.extend(_prune_sentence(found))
-    return [replace(c, catalysts=catalysts, risks=risks) for c in _deduplicate(candidates)]
+    claims = merge_ratings(_deduplicate(candidates))
+    return [replace(c, catalysts=catalysts, risks=risks) for c in claims]
 
 
 def _mention(span: Span) -> Mention:
@@ -355,10 +373,16 @@ def _nearest_horizon(text: str, trig: Trigger) -> HorizonMatch | None:
 
 
 def _prune_sentence(found: list[_Candidate]) -> list[_Candidate]:
-    """Within one sentence, a sized claim on a subject makes a bare direction on it redundant."""
+    """Within one sentence, a sized claim on a subject makes a bare direction on it
+    redundant, and a target makes a move on it redundant: "gaining 13.5%, reaching 2,715"
+    and "a $304 target, 19% upside" state one forecast, the level."""
     sized = {canonical(c.claim.subject) for c in found if c.claim.kind != "direction"}
+    levels = {canonical(c.claim.subject) for c in found if c.claim.kind == "target"}
     return [
-        c for c in found if c.claim.kind != "direction" or canonical(c.claim.subject) not in sized
+        c
+        for c in found
+        if not (c.claim.kind == "direction" and canonical(c.claim.subject) in sized)
+        and not (c.claim.kind == "move" and canonical(c.claim.subject) in levels)
     ]
 
 

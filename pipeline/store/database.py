@@ -54,7 +54,8 @@ def m001_initial(db: Database) -> None:
         },
         pk="article_id",
     )
-    claim_columns: dict[str, Any] = {f.name: str for f in fields(Claim)}
+    later = {"rating", "previous_rating", "previous_target", "action", "consensus"}  # m003
+    claim_columns: dict[str, Any] = {f.name: str for f in fields(Claim) if f.name not in later}
     for name in ("target_low", "target_high", "move_pct", "ratio"):
         claim_columns[name] = float
     for name in ("horizon_assumed", "conditional", "negated", "evidence_start", "evidence_end"):
@@ -156,6 +157,23 @@ def m002_ingest_pages_and_duplicates(db: Database) -> None:
     db["duplicates"].create(  # type: ignore[union-attr]
         {"item": str, "duplicate_of": str, "kind": str, "reason": str, "at": str}, pk="item"
     )
+
+
+@migrations()
+def m003_claim_analyst_fields(db: Database) -> None:
+    """Ratings, previous targets, target actions and the consensus flag on claims."""
+    claims = db["claims"]
+    assert isinstance(claims, Table)
+    have = set(claims.columns_dict)
+    for name, kind in (
+        ("rating", str),
+        ("previous_rating", str),
+        ("previous_target", float),
+        ("action", str),
+        ("consensus", int),
+    ):
+        if name not in have:
+            claims.add_column(name, kind)
 
 
 class Store:
@@ -536,7 +554,8 @@ def _claim_from_row(row: dict[str, Any]) -> Claim:
     values = {f.name: row[f.name] for f in fields(Claim)}
     for key in ("published", "horizon_start", "horizon_end"):
         values[key] = _to_date(values[key])
-    for key in ("horizon_assumed", "conditional", "negated"):
+    values["previous_target"] = _float_or_none(values["previous_target"])
+    for key in ("horizon_assumed", "conditional", "negated", "consensus"):
         values[key] = bool(values[key])
     for key in ("catalysts", "risks"):
         values[key] = tuple(Tag(**t) for t in json.loads(values[key] or "[]"))

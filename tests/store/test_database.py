@@ -122,7 +122,9 @@ def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
 text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     text=text_strategy,
     move=st.floats(0.1, 500, allow_nan=False),

@@ -1,0 +1,381 @@
+"""Analyst calls: price targets, target actions and ratings in one sentence.
+
+Input: one sentence. Output: `AnalystCall`s — a new target (level or range) with its
+previous value, the action taken on it (raise, cut, initiate, reiterate, maintain, set),
+the rating and previous rating when stated, the implied move the writer computed, and
+whether the figure is a consensus. Also bare ratings ("upgraded to Overweight") with no
+target. Pure functions over data/analyst.toml; `claims.py` turns calls into claims.
+
+The forms read here are catalogued in docs/forms.md (families "pt-*", "rating-*",
+"index-*"): "raised its price target on X to $Y from $Z", "X had its price target
+trimmed from $Z to $Y", "set a $Y price objective", "with a $Y target", "PT 300",
+"lowered target to 5,200 from 6,000", "held to his 4,500 forecast", "a $Y target implies
+Z% upside" (one claim: the target).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+MONEY = r"(?:US\$|USD\s?|\$)\s?"
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+LEVEL = re.compile(
+    rf"(?P<money>{MONEY})?(?P<num>{NUMBER})(?P<suffix>\s?(?:%|percent\b|per cent\b|x\b|"
+    rf"billion|bn\b|million|trillion|st\b|nd\b|rd\b|th\b|[kKmMbB]\b|-(?:day|week|month|year)))?"
+)
+MONTHS = r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+DATE_BEFORE = re.compile(rf"(?:\b(?:{MONTHS})[a-z]*\.?\s+|/|\bQ[1-4]\s?)$")
+WINDOW_BEFORE = 70
+WINDOW_AFTER = 80
+#: Rating words that are also everyday words: ratings only when quoted, capitalised or
+#: named as a rating ("a Buy rating", "to Positive from Neutral").
+EVERYDAY_RATINGS = frozenset(
+    {
+        "buy",
+        "sell",
+        "add",
+        "reduce",
+        "hold",
+        "positive",
+        "negative",
+        "mixed",
+        "accumulate",
+        "neutral",
+    }
+)
+RATING_GRADE_DIRECTION = {"strong_buy": "up", "buy": "up", "sell": "down", "strong_sell": "down"}
+
+
+@dataclass(frozen=True)
+class AnalystCall:
+    """A target or rating statement. Offsets are relative to the sentence."""
+
+    start: int
+    end: int
+    target_low: float | None
+    target_high: float | None
+    previous_target: float | None
+    action: str | None
+    rating: str | None
+    previous_rating: str | None
+    implied_direction: str | None
+    consensus: bool
+    noun_start: int
+    noun_end: int
+
+    @property
+    def has_target(self) -> bool:
+        return self.target_low is not None
+
+
+@dataclass(frozen=True)
+class RatingMention:
+    start: int
+    end: int
+    grade: str
+    previous: bool
+
+
+@dataclass(frozen=True)
+class AnalystCues:
+    noun: re.Pattern[str]
+    consensus: re.Pattern[str]
+    not_price: re.Pattern[str]
+    actions: tuple[tuple[str, re.Pattern[str]], ...]
+    ratings: tuple[tuple[str, re.Pattern[str]], ...]
+    rating_before: re.Pattern[str]
+    rating_after: re.Pattern[str]
+    implied: re.Pattern[str]
+    price_now: re.Pattern[str]
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+@cache
+def load_analyst_cues() -> AnalystCues:
+    raw: dict[str, Any] = tomllib.loads(
+        resources.files("pipeline.extract").joinpath("data", "analyst.toml").read_text("utf-8")
+    )
+    i = re.IGNORECASE
+    up, down = _alt(raw["upside"]["up"]), _alt(raw["upside"]["down"])
+    pct = rf"(?P<pct>{NUMBER})\s?(?:%|percent\b)"
+    return AnalystCues(
+        noun=re.compile(rf"(?<![\w-])(?:{_alt(raw['nouns']['target'])})(?![\w-])", i),
+        consensus=re.compile(rf"\b(?:{_alt(raw['nouns']['consensus'])})\b", i),
+        not_price=re.compile(rf"(?<![\w-])(?:{_alt(raw['nouns']['not_price'])})(?![\w-])", i),
+        actions=tuple(
+            (action, re.compile(rf"(?<![\w-])(?:{_alt(words)})(?![\w-])", i))
+            for action, words in raw["actions"].items()
+        ),
+        ratings=tuple(
+            (grade, re.compile(rf"(?<![\w-])[\"“'‘]?(?:{_alt(words)})[\"”'’]?(?![\w-])", i))
+            for grade, words in raw["ratings"].items()
+            if grade not in ("context_before", "context_after")
+        ),
+        rating_before=re.compile(rf"(?<![\w-])(?:{_alt(raw['ratings']['context_before'])})\s*$", i),
+        rating_after=re.compile(rf"^\s*(?:{_alt(raw['ratings']['context_after'])})\b", i),
+        implied=re.compile(
+            rf"(?:{_alt(raw['upside']['implied'])})\s+(?:\w+\s+){{0,4}}?{pct}\s*(?:\w+\s+){{0,2}}?"
+            rf"(?P<dir>{up}|{down})\b"
+            rf"|{pct.replace('pct', 'pct2')}\s+(?:\w+\s+){{0,2}}?(?P<dir2>{up}|{down})\b",
+            i,
+        ),
+        price_now=re.compile(rf"(?:{_alt(raw['price_now']['before'])})\s*$", i),
+    )
+
+
+def find_ratings(sentence: str) -> list[RatingMention]:
+    """Rating words in rating context ("upgraded to Buy", "an Outperform rating")."""
+    cues = load_analyst_cues()
+    found: list[RatingMention] = []
+    for grade, pattern in cues.ratings:
+        for m in pattern.finditer(sentence):
+            before = sentence[max(0, m.start() - 60) : m.start()]
+            after = sentence[m.end() : m.end() + 30]
+            if not (cues.rating_before.search(before) or cues.rating_after.search(after)):
+                continue
+            word = m.group(0).strip("\"“”'‘’")
+            bare_verb = word.lower() in EVERYDAY_RATINGS
+            if bare_verb and not _quoted_or_capital(m.group(0), before, after, cues):
+                continue
+            previous = bool(re.search(r"\bfrom\s*$", before, re.I))
+            found.append(RatingMention(m.start(), m.end(), grade, previous))
+    found.sort(key=lambda r: (r.start, -(r.end - r.start)))
+    kept: list[RatingMention] = []
+    for r in found:
+        if kept and r.start < kept[-1].end:
+            continue
+        kept.append(r)
+    return kept
+
+
+def _quoted_or_capital(word: str, before: str, after: str, cues: AnalystCues) -> bool:
+    """ "buy"/"sell"/"hold" are everyday verbs: as ratings they are quoted, capitalised,
+    followed by "rating", or follow "a"/"to"/"from"/"rates it"."""
+    if word[0] in "\"“'‘" or word[0].isupper() or cues.rating_after.search(after):
+        return True
+    return bool(re.search(r"\b(?:an?|to|from|rates?(?: \S+){0,3}|rated|at)\s*$", before, re.I))
+
+
+def find_calls(sentence: str) -> list[AnalystCall]:
+    """Every target statement in a sentence, then bare ratings with no target."""
+    cues = load_analyst_cues()
+    ratings = find_ratings(sentence)
+    calls: list[AnalystCall] = []
+    used: list[tuple[int, int]] = []
+    for noun in cues.noun.finditer(sentence):
+        if any(s <= noun.start() < e for s, e in used):
+            continue
+        call = _target_call(sentence, noun, ratings, cues)
+        if call is not None:
+            calls.append(call)
+            used.append((min(call.start, noun.start()), max(call.end, noun.end())))
+    if not calls:
+        current = [r for r in ratings if not r.previous and r.grade in RATING_GRADE_DIRECTION]
+        if current:
+            r = current[0]
+            previous = next((p.grade for p in ratings if p.previous), None)
+            action = _action_near(sentence, r.start, r.end, cues)
+            calls.append(
+                AnalystCall(
+                    r.start,
+                    r.end,
+                    None,
+                    None,
+                    None,
+                    action,
+                    r.grade,
+                    previous,
+                    None,
+                    False,
+                    r.start,
+                    r.end,
+                )
+            )
+    return calls
+
+
+def _target_call(
+    sentence: str, noun: re.Match[str], ratings: list[RatingMention], cues: AnalystCues
+) -> AnalystCall | None:
+    levels = _levels(sentence, noun, cues)
+    if not levels:
+        return None
+    pick = _pick(sentence, noun, levels)
+    if pick is None:
+        return None
+    (low, high), previous, start, end = pick
+    if re.fullmatch(r"(?i)targets?|objectives?|forecasts?", noun.group(0)) and not _named(
+        sentence, noun, start
+    ):
+        return None
+    current = [r for r in ratings if not r.previous]
+    rating = current[0].grade if current else None
+    previous_rating = next((r.grade for r in ratings if r.previous), None)
+    implied = cues.implied.search(sentence, end)
+    implied_direction = None
+    if implied and implied.start() - end < 60:
+        word = (implied.group("dir") or implied.group("dir2") or "").lower()
+        implied_direction = "down" if _is_down(word) else "up"
+    left = sentence[max(0, noun.start() - 30) : noun.start()]
+    consensus = bool(cues.consensus.search(left + noun.group(0)))
+    action = _action_near(sentence, min(start, noun.start()), max(end, noun.end()), cues)
+    return AnalystCall(
+        min(start, noun.start()),
+        max(end, noun.end()),
+        low,
+        high,
+        previous,
+        action,
+        rating,
+        previous_rating,
+        implied_direction,
+        consensus,
+        noun.start(),
+        noun.end(),
+    )
+
+
+def _named(sentence: str, noun: re.Match[str], level_start: int) -> bool:
+    """A bare "target"/"forecast" is a price target only when a level sits right by it
+    ("target to 5,200", "his 4,500 forecast", "target of $61") — not "targets growth"."""
+    if level_start < noun.start():
+        return sentence[level_start : noun.start()].count(" ") <= 3
+    between = sentence[noun.end() : level_start]
+    return bool(
+        re.fullmatch(
+            r"\s*(?:(?:is|was|of|at|to|for \S+(?: \S+)? (?:is|of|at)|now|:|-|=|around|near|"
+            r"about|from \S+ to|price|level|stands at|sits at|remains|stays|moves to|goes to)\s*)*",
+            between,
+            re.I,
+        )
+    )
+
+
+def _is_down(word: str) -> bool:
+    return word in (
+        "downside",
+        "decline",
+        "drop",
+        "fall",
+        "loss",
+        "lower",
+        "below",
+        "slide",
+        "discount",
+    )
+
+
+@dataclass(frozen=True)
+class _Level:
+    value: float
+    start: int
+    end: int
+    money: bool
+
+
+def _levels(sentence: str, noun: re.Match[str], cues: AnalystCues) -> list[_Level]:
+    lo = max(0, noun.start() - WINDOW_BEFORE)
+    hi = min(len(sentence), noun.end() + WINDOW_AFTER)
+    out: list[_Level] = []
+    for m in LEVEL.finditer(sentence, lo, hi):
+        if m.group("suffix"):
+            continue
+        glued = sentence[m.end() : m.end() + 1]
+        joined_range = glued == "-" and re.match(r"-\$?\d", sentence[m.end() :])
+        if glued and glued in "%/:-" and not m.group("money") and not joined_range:
+            continue
+        raw = m.group("num")
+        value = float(raw.replace(",", ""))
+        money = bool(m.group("money"))
+        if value <= 0 or (
+            not money and "," not in raw and "." not in raw and 1990 <= value <= 2100
+        ):
+            continue
+        before = sentence[max(0, m.start() - 30) : m.start()]
+        if DATE_BEFORE.search(before) or cues.price_now.search(before):
+            continue
+        if cues.not_price.search(sentence[max(0, m.start() - 25) : m.start()]):
+            continue
+        if cues.not_price.match(sentence, m.end() + 1) or re.match(
+            r"\s?(?:shares|times|analysts|brokers|firms|days|weeks|months|years|points?\b)",
+            sentence[m.end() :],
+            re.I,
+        ):
+            continue
+        if not money and value < 10 and "," not in raw:
+            continue
+        out.append(_Level(value, m.start(), m.end(), money))
+    return out
+
+
+def _pick(
+    sentence: str, noun: re.Match[str], levels: list[_Level]
+) -> tuple[tuple[float, float], float | None, int, int] | None:
+    """The new target among the levels near a target noun, and the previous one."""
+    # "from $Z to $Y" / "to $Y from $Z" / "$Y from $Z"
+    for a, b in itertools.pairwise(levels):
+        gap = sentence[a.end : b.start]
+        before_a = sentence[max(0, a.start - 12) : a.start]
+        if re.fullmatch(
+            r"\s*(?:a share|per share|apiece|each)?\s*,?\s*to\s*", gap, re.I
+        ) and re.search(r"\bfrom\s*$", before_a, re.I):
+            return (b.value, b.value), a.value, a.start, b.end
+        if re.fullmatch(
+            r"\s*(?:a share|per share|apiece|each)?\s*,?\s*(?:from|,? up from|,? down from|"
+            r"\(?previously|\(?prior|\(?was|versus|vs\.?)\s*",
+            gap,
+            re.I,
+        ):
+            return (a.value, a.value), b.value, a.start, b.end
+        ranged = re.fullmatch(r"\s?(?:-|–|—|to)\s?", gap) and not re.search(
+            r"\bfrom\s*$", before_a, re.I
+        )
+        if ranged and a.value < b.value <= a.value * 1.5:
+            return (a.value, b.value), None, a.start, b.end
+    after = [lv for lv in levels if lv.start >= noun.end()]
+    before = [lv for lv in levels if lv.end <= noun.start()]
+    if before and noun.start() - before[-1].end <= 12:
+        near = before[-1]  # "a $255 price objective", "his 4,500 forecast"
+        return (near.value, near.value), None, near.start, near.end
+    if after:
+        near = after[0]
+        return (near.value, near.value), None, near.start, near.end
+    if before:
+        near = before[-1]
+        return (near.value, near.value), None, near.start, near.end
+    return None
+
+
+def _action_near(sentence: str, start: int, end: int, cues: AnalystCues) -> str | None:
+    """The action verb closest to a call: before it in its clause, or just after the noun
+    ("had its price target trimmed")."""
+    best: tuple[int, str] | None = None
+    lo = max(0, start - 160)
+    hi = min(len(sentence), end + 40)
+    for action, pattern in cues.actions:
+        for m in pattern.finditer(sentence, lo, hi):
+            distance = start - m.end() if m.end() <= start else m.start() - end + 10
+            if m.start() >= start and m.end() <= end:
+                distance = 5
+            weight = 1000 if action == "set" else 0  # "set" only when nothing says more
+            if best is None or max(distance, 0) + weight < best[0]:
+                best = (max(distance, 0) + weight, action)
+    return best[1] if best else None
+
+
+def settle_action(action: str | None, new: float | None, previous: float | None) -> str | None:
+    """A target given with its previous value says itself whether it went up or down."""
+    if new is None or previous is None or action in ("upgrade", "downgrade", "initiate"):
+        return action
+    if action in (None, "set", "maintain", "reiterate") and new != previous:
+        return "raise" if new > previous else "cut"
+    return action

@@ -1,0 +1,297 @@
+"""Analyst calls into claims: whose call, on what, which way, until when.
+
+Input: the `AnalystCall`s of one sentence (pipeline/extract/analyst.py) with the
+sentence's mentions, the article and the attributor. Output: `Claim`s carrying the
+rating, previous target, action and consensus flag. No side effects.
+
+Rules (docs/forms.md, families "pt-*", "rating-*", "index-*"):
+- The holder is the firm or analyst the sentence names as the actor ("Jefferies's Andy
+  Barish lifted ...", "... trimmed by analysts at Oppenheimer", "Evercore ISI: Cut
+  forecast to ..."), else the analyst the text was already reporting ("The firm ..."),
+  never the reporter.
+- A target's direction is the side of the price at publication its level lies on: an
+  implied upside or downside the text states, a price the text states, a bearish rating,
+  otherwise up (the tracker re-derives it from prices when it grades).
+- Single-stock targets take the 12-month default (`horizon_assumed`); index targets take
+  the year their noun names ("year-end", "2025 target") or a horizon phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from pipeline.extract.analyst import RATING_GRADE_DIRECTION, AnalystCall, load_analyst_cues
+from pipeline.extract.attribution import NAME, Attributor, Speaker
+from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
+from pipeline.extract.instruments import Mention, canonical
+from pipeline.extract.triggers import Trigger, is_past
+from pipeline.models import Article, Claim, stable_id
+from pipeline.settings import Settings
+
+PASSIVE = re.compile(
+    r"\b(?:had|has had|have had|saw|sees|received|receives|got|gets|was given|were given)\s+"
+    r"(?:its|their|a|an|the)\b",
+    re.IGNORECASE,
+)
+ANAPHORA = re.compile(
+    r"\b(?:the (?:firm|bank|broker|brokerage|analyst|analysts|strategist|strategists|team|"
+    r"house|shop|investment bank|research firm)|he|she|they|it)\b",
+    re.IGNORECASE,
+)
+GENERIC_FIRM = (
+    r"(?:[A-Z][A-Za-z&.'’-]*\s){0,3}(?:Securities|Capital Markets|Capital|Research|Partners|"
+    r"Financial|Advisors|Advisory|Markets|Investments|Asset Management|Wealth Management|"
+    r"& Co\.?|Bank|AG|Group)\b"
+)
+LABEL = re.compile(r"^\s*(?:[-•*]\s+)?(?P<org>[A-Z][\w&.'’ -]{1,40}?):\s")
+INDEX_YEAR = re.compile(
+    r"(?P<year>20\d\d)|year[- ]?end|end-(?:of-)?(?P<short>\d\d)\b|full-year", re.I
+)
+NEXT_YEAR = re.compile(r"next year", re.I)
+
+
+@dataclass(frozen=True)
+class AnalystContext:
+    """What a sentence's calls need from around them."""
+
+    text: str
+    start: int
+    mentions: tuple[Mention, ...]
+    recent: Sequence[Mention]
+    main: Mention | None
+    article: Article
+    paragraph: str
+
+
+def holder_of(
+    sentence: str,
+    call: AnalystCall,
+    attributor: Attributor,
+    previous: Speaker | None,
+    speaker: Speaker,
+) -> Speaker:
+    """Whose call this is: the actor the sentence names, else the one being reported."""
+    firms = attributor.firms
+    firm_re = re.compile(rf"(?P<org>{firms.pattern}|{GENERIC_FIRM})")
+    after = sentence[call.noun_start : call.noun_start + 140]
+    if m := re.search(
+        rf"\b(?:by|at|from)\s+(?:(?:the\s+)?(?:analysts?|strategists?|brokers?)\s+(?:at|with|from)\s+)?"
+        rf"(?P<org>{firms.pattern}|{GENERIC_FIRM})",
+        after,
+    ):
+        return _speaker(m.group("org"), None, attributor, sentence)
+    clause = sentence[: call.start]
+    if PASSIVE.search(clause):
+        clause = ""  # "Apple had its price target lifted ...": the subject is the stock
+    if m := LABEL.match(sentence):
+        org = m.group("org").strip()
+        return _speaker(org, None, attributor, sentence)
+    orgs = list(firm_re.finditer(clause))
+    person = _person(clause, attributor)
+    if orgs:
+        return _speaker(orgs[-1].group("org"), person, attributor, sentence)
+    if person is not None:
+        known = attributor.people.get(person) or attributor.people.get(person.split()[-1])
+        org = known.org if known else (previous.org if previous else None)
+        return Speaker(known.name if known else person, org, "quoted")
+    if speaker.role == "quoted":
+        return speaker
+    if previous is not None and (ANAPHORA.search(clause) or not clause.strip() or True):
+        return previous
+    return speaker
+
+
+def _speaker(org_text: str, person: str | None, attributor: Attributor, sentence: str) -> Speaker:
+    org = attributor.firms.canonical.get(org_text.strip(), org_text.strip())
+    org = re.sub(r"(?:’s|'s)$", "", org).strip()
+    if person is None:
+        m = re.search(
+            rf"{re.escape(org_text)}(?:’s|'s)?\s+(?:(?:analyst|strategist|chief|equity|head)\s+)*(?P<name>{NAME})",
+            sentence,
+        )
+        person = m.group("name") if m else None
+    if person and person in (org, org_text):
+        person = None
+    return Speaker(person or org, org, "quoted")
+
+
+def _person(clause: str, attributor: Attributor) -> str | None:
+    if m := re.search(rf"\b(?:[Aa]nalyst|[Ss]trategist)s?\s+(?P<name>{NAME})", clause):
+        return m.group("name")
+    for name in sorted(attributor.people, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(name)}\b", clause):
+            return attributor.people[name].name
+    return None
+
+
+def analyst_claim(
+    call: AnalystCall, ctx: AnalystContext, who: Speaker, settings: Settings
+) -> Claim | None:
+    """The claim a call states, or None when it has no subject or reports the past."""
+    text = ctx.text
+    probe = Trigger("target", "up", call.start, call.end)
+    if is_past(text, probe):
+        return None
+    subject = _subject(call, ctx)
+    if subject is None:
+        return None
+    if call.has_target:
+        kind, direction = "target", _direction(call, text, ctx.paragraph)
+    else:
+        grade = call.rating or ""
+        if grade not in RATING_GRADE_DIRECTION:
+            return None
+        kind, direction = "direction", RATING_GRADE_DIRECTION[grade]
+    horizon = _horizon(call, text, subject.symbol, ctx.article)
+    scenario = bool(
+        re.search(r"\b(?:bull|bear|upside|downside|worst|best)[- ]case\b|\bscenario", text, re.I)
+    )
+    return Claim(
+        claim_id=stable_id(
+            ctx.article.article_id, ctx.start + call.start, kind, subject.symbol, direction
+        ),
+        article_id=ctx.article.article_id,
+        url=ctx.article.url,
+        title=ctx.article.title,
+        published=ctx.article.published,
+        forecaster="consensus" if call.consensus else who.name,
+        forecaster_org=None if call.consensus else who.org,
+        forecaster_role="quoted",
+        subject=subject.symbol,
+        subject_text=subject.text,
+        kind=kind,  # type: ignore[arg-type]
+        direction=direction,  # type: ignore[arg-type]
+        target_low=call.target_low,
+        target_high=call.target_high,
+        move_pct=None,
+        benchmark=None,
+        ratio=None,
+        horizon_start=horizon.start,
+        horizon_end=horizon.end,
+        horizon_text=horizon.text,
+        horizon_assumed=horizon.assumed,
+        hedge="expect",
+        conditional=scenario,
+        negated=False,
+        evidence=text,
+        evidence_start=ctx.start,
+        evidence_end=ctx.start + len(text),
+        rating=call.rating,
+        previous_rating=call.previous_rating,
+        previous_target=call.previous_target,
+        action=_settle(call),
+        consensus=call.consensus,
+    )
+
+
+def _settle(call: AnalystCall) -> str | None:
+    from pipeline.extract.analyst import settle_action
+
+    return settle_action(call.action, call.target_low, call.previous_target)
+
+
+def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
+    local = [_shift(m, ctx.start) for m in ctx.mentions]
+    if local:
+
+        def distance(m: Mention) -> int:
+            if m.end <= call.noun_start:
+                return call.noun_start - m.end
+            if m.start >= call.noun_end:
+                return m.start - call.noun_end
+            return 0
+
+        return min(local, key=distance)
+    if ctx.recent:
+        return ctx.recent[-1]
+    return ctx.main
+
+
+def _shift(m: Mention, offset: int) -> Mention:
+    return Mention(m.start - offset, m.end - offset, m.symbol, m.text)
+
+
+def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
+    if call.implied_direction:
+        return call.implied_direction
+    level = call.target_low or 0.0
+    price = stated_price(text) or stated_price(paragraph)
+    if price is not None and price > 0 and 0.2 < level / price < 5:
+        return "up" if level >= price else "down"
+    if call.rating in ("sell", "strong_sell"):
+        return "down"
+    return "up"
+
+
+def stated_price(text: str) -> float | None:
+    """A price at publication the text states ("last changed hands at $229.63")."""
+    cues = load_analyst_cues()
+    for m in re.finditer(
+        r"(?:US\$|USD\s?|\$)?\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)", text
+    ):
+        if cues.price_now.search(text[max(0, m.start() - 50) : m.start()]):
+            return float(m.group(1).replace(",", ""))
+    return None
+
+
+def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Horizon:
+    published = article.published
+    is_index = symbol.startswith("^") or canonical(symbol) != symbol
+    if not is_index:
+        return resolve_horizon(None, published, "target")
+    noun = text[call.noun_start : call.noun_end]
+    if published is not None and (m := INDEX_YEAR.search(noun)):
+        from datetime import date
+
+        year = int(m.group("year")) if m.group("year") else published.year
+        if m.group("short"):
+            year = 2000 + int(m.group("short"))
+        if NEXT_YEAR.search(noun):
+            year = published.year + 1
+        if year >= published.year:
+            return Horizon(published, date(year, 12, 31), noun, False)
+    found = find_horizons(text)
+    if found:
+        nearest = min(found, key=lambda h: abs(h.start - call.end))
+        return resolve_horizon(nearest, published, "target")
+    return resolve_horizon(None, published, "target")
+
+
+def covered(
+    trig: Trigger, calls: Sequence[AnalystCall], rating_spans: Sequence[tuple[int, int]]
+) -> bool:
+    """A rule trigger that a call already reads: inside its span, the implied move of a
+    target, or a rating word read as a relative call or position ("Outperform")."""
+    for call in calls:
+        if call.start <= trig.start < call.end or trig.start <= call.start < trig.end:
+            return True
+        if call.has_target and trig.kind == "move":
+            return True
+        if call.has_target and trig.kind == "target" and trig.target_low == call.target_low:
+            return True
+    return trig.kind in ("relative", "direction") and any(
+        s <= trig.start < e or trig.start <= s < trig.end for s, e in rating_spans
+    )
+
+
+def merge_ratings(claims: list[Claim]) -> list[Claim]:
+    """A bare rating next to a target by the same holder on the same stock is that
+    target's rating, not a second claim."""
+    targets = {
+        (c.forecaster_org or c.forecaster, canonical(c.subject)): i
+        for i, c in enumerate(claims)
+        if c.kind == "target" and c.forecaster_role == "quoted"
+    }
+    out = list(claims)
+    drop: set[int] = set()
+    for i, c in enumerate(claims):
+        if c.kind != "direction" or c.rating is None:
+            continue
+        j = targets.get((c.forecaster_org or c.forecaster, canonical(c.subject)))
+        if j is not None:
+            if out[j].rating is None:
+                out[j] = replace(out[j], rating=c.rating, previous_rating=c.previous_rating)
+            drop.add(i)
+    return [c for i, c in enumerate(out) if i not in drop]
