@@ -31,6 +31,10 @@ LEVEL = re.compile(
 )
 MONTHS = r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 DATE_BEFORE = re.compile(rf"(?:\b(?:{MONTHS})[a-z]*\.?\s+|/|\bQ[1-4]\s?)$")
+#: Numbers that belong to an index's name: "S&P 500", "Russell 2000", "Nasdaq-100".
+INDEX_NAME = re.compile(
+    r"(?:S\s?&\s?P|Russell|Nasdaq|NASDAQ|Stoxx|STOXX|FTSE|Nikkei|DAX|CAC|Euro Stoxx|ASX)[\s-]?$"
+)
 WINDOW_BEFORE = 70
 WINDOW_AFTER = 80
 #: Rating words that are also everyday words: ratings only when quoted, capitalised or
@@ -68,6 +72,7 @@ class AnalystCall:
     consensus: bool
     noun_start: int
     noun_end: int
+    action_start: int | None = None
 
     @property
     def has_target(self) -> bool:
@@ -183,7 +188,7 @@ def find_calls(sentence: str) -> list[AnalystCall]:
         if current:
             r = current[0]
             previous = next((p.grade for p in ratings if p.previous), None)
-            action = _action_near(sentence, r.start, r.end, cues)
+            action, action_start = _action_near(sentence, r.start, r.end, cues)
             calls.append(
                 AnalystCall(
                     r.start,
@@ -198,6 +203,7 @@ def find_calls(sentence: str) -> list[AnalystCall]:
                     False,
                     r.start,
                     r.end,
+                    action_start,
                 )
             )
     return calls
@@ -227,7 +233,9 @@ def _target_call(
         implied_direction = "down" if _is_down(word) else "up"
     left = sentence[max(0, noun.start() - 30) : noun.start()]
     consensus = bool(cues.consensus.search(left + noun.group(0)))
-    action = _action_near(sentence, min(start, noun.start()), max(end, noun.end()), cues)
+    action, action_start = _action_near(
+        sentence, min(start, noun.start()), max(end, noun.end()), cues
+    )
     return AnalystCall(
         min(start, noun.start()),
         max(end, noun.end()),
@@ -241,6 +249,7 @@ def _target_call(
         consensus,
         noun.start(),
         noun.end(),
+        action_start,
     )
 
 
@@ -301,12 +310,12 @@ def _levels(sentence: str, noun: re.Match[str], cues: AnalystCues) -> list[_Leve
         ):
             continue
         before = sentence[max(0, m.start() - 30) : m.start()]
-        if DATE_BEFORE.search(before) or cues.price_now.search(before):
+        if DATE_BEFORE.search(before) or cues.price_now.search(before) or INDEX_NAME.search(before):
             continue
         if cues.not_price.search(sentence[max(0, m.start() - 25) : m.start()]):
             continue
         if cues.not_price.match(sentence, m.end() + 1) or re.match(
-            r"\s?(?:shares|times|analysts|brokers|firms|days|weeks|months|years|points?\b)",
+            r"\s?(?:shares|times|analysts|brokers|firms|days|weeks|months|years|basis points)\b",
             sentence[m.end() :],
             re.I,
         ):
@@ -355,10 +364,12 @@ def _pick(
     return None
 
 
-def _action_near(sentence: str, start: int, end: int, cues: AnalystCues) -> str | None:
+def _action_near(
+    sentence: str, start: int, end: int, cues: AnalystCues
+) -> tuple[str | None, int | None]:
     """The action verb closest to a call: before it in its clause, or just after the noun
     ("had its price target trimmed")."""
-    best: tuple[int, str] | None = None
+    best: tuple[int, str, int] | None = None
     lo = max(0, start - 160)
     hi = min(len(sentence), end + 40)
     for action, pattern in cues.actions:
@@ -368,8 +379,8 @@ def _action_near(sentence: str, start: int, end: int, cues: AnalystCues) -> str 
                 distance = 5
             weight = 1000 if action == "set" else 0  # "set" only when nothing says more
             if best is None or max(distance, 0) + weight < best[0]:
-                best = (max(distance, 0) + weight, action)
-    return best[1] if best else None
+                best = (max(distance, 0) + weight, action, m.start())
+    return (best[1], best[2]) if best else (None, None)
 
 
 def settle_action(action: str | None, new: float | None, previous: float | None) -> str | None:

@@ -41,13 +41,18 @@ ANAPHORA = re.compile(
     re.IGNORECASE,
 )
 GENERIC_FIRM = (
-    r"(?:[A-Z][A-Za-z&.'’-]*\s){0,3}(?:Securities|Capital Markets|Capital|Research|Partners|"
+    r"(?:[A-Z][A-Za-z&.'’-]*\s){1,3}(?:Securities|Capital Markets|Capital|Research|Partners|"
     r"Financial|Advisors|Advisory|Markets|Investments|Asset Management|Wealth Management|"
     r"& Co\.?|Bank|AG|Group)\b"
 )
 LABEL = re.compile(r"^\s*(?:[-•*]\s+)?(?P<org>[A-Z][\w&.'’ -]{1,40}?):\s")
 INDEX_YEAR = re.compile(
     r"(?P<year>20\d\d)|year[- ]?end|end-(?:of-)?(?P<short>\d\d)\b|full-year", re.I
+)
+BACKGROUND = re.compile(
+    r"\b(?:had (?:put|set|raised|lifted|cut|lowered|trimmed|had|given|kept)|before this|"
+    r"prior to (?:this|the)|previously|earlier (?:this|that) (?:year|month))\b",
+    re.IGNORECASE,
 )
 NEXT_YEAR = re.compile(r"next year", re.I)
 
@@ -82,12 +87,14 @@ def holder_of(
         after,
     ):
         return _speaker(m.group("org"), None, attributor, sentence)
-    clause = sentence[: call.start]
+    verb_at = call.action_start if call.action_start is not None else call.start
+    clause = sentence[: min(call.start, verb_at)]
     if PASSIVE.search(clause):
         clause = ""  # "Apple had its price target lifted ...": the subject is the stock
-    if m := LABEL.match(sentence):
-        org = m.group("org").strip()
-        return _speaker(org, None, attributor, sentence)
+    if (m := LABEL.match(sentence)) and (
+        firm_re.fullmatch(m.group("org").strip()) or call.action_start == m.end()
+    ):
+        return _speaker(m.group("org").strip(), None, attributor, sentence)
     orgs = list(firm_re.finditer(clause))
     person = _person(clause, attributor)
     if orgs:
@@ -98,8 +105,8 @@ def holder_of(
         return Speaker(known.name if known else person, org, "quoted")
     if speaker.role == "quoted":
         return speaker
-    if previous is not None and (ANAPHORA.search(clause) or not clause.strip() or True):
-        return previous
+    if previous is not None:
+        return previous  # "The firm now rates ...", "the strategist lifted his target"
     return speaker
 
 
@@ -132,7 +139,7 @@ def analyst_claim(
     """The claim a call states, or None when it has no subject or reports the past."""
     text = ctx.text
     probe = Trigger("target", "up", call.start, call.end)
-    if is_past(text, probe):
+    if is_past(text, probe) or BACKGROUND.search(text[: call.start]):
         return None
     subject = _subject(call, ctx)
     if subject is None:
@@ -241,15 +248,15 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Hor
     is_index = symbol.startswith("^") or canonical(symbol) != symbol
     if not is_index:
         return resolve_horizon(None, published, "target")
-    noun = text[call.noun_start : call.noun_end]
+    noun = text[max(0, call.noun_start - 25) : call.noun_end]
     if published is not None and (m := INDEX_YEAR.search(noun)):
         from datetime import date
 
         year = int(m.group("year")) if m.group("year") else published.year
         if m.group("short"):
             year = 2000 + int(m.group("short"))
-        if NEXT_YEAR.search(noun):
-            year = published.year + 1
+        if NEXT_YEAR.search(noun) or (not m.group("year") and published.month == 12):
+            year = published.year + 1  # a year-end call made in December is next year's
         if year >= published.year:
             return Horizon(published, date(year, 12, 31), noun, False)
     found = find_horizons(text)
