@@ -315,3 +315,14 @@ def test_cli_run_with_inferred_dates_grades_an_undated_seed(
         db, "run", str(seed), "--prices", str(prices_dir), "--out", out, "--use-inferred-dates"
     )
     assert code == 0 and "no_date" not in output, output
+
+
+def test_cli_config_with_an_old_flat_key_says_where_it_moved(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "old.toml"
+    config.write_text('[thesis]\nprice_provider = "cache"\n')
+    code, output = thesis(db, "--config", str(config), "track")
+    assert code == 1 and "Traceback" not in output
+    assert "Error: " in output and "'price_provider' has moved" in output
+    assert "write it as 'provider' in [thesis.prices]" in output
