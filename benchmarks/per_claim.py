@@ -14,9 +14,9 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.extract.instruments import EQUIVALENTS, canonical
 from pipeline.models import Claim, Outcome, Status
 from pipeline.prices.book import PriceBook, file_name
+from pipeline.symbols import load_equivalents
 
 #: A level fits a series when it lies within this factor of the series' entry price.
 SCALE_FIT = 4.0
@@ -103,8 +103,7 @@ def pick_series(claim: Claim, book: PriceBook) -> str | None:
 
 
 def _candidates(subject: str) -> list[str]:
-    index = canonical(subject)
-    pair = [index, EQUIVALENTS[index]] if index in EQUIVALENTS else [index]
+    pair = load_equivalents().family(subject)
     return [subject, *[s for s in pair if s != subject]]
 
 

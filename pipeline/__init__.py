@@ -4,7 +4,8 @@ The public API, stage by stage (ingest → extract → prices → track → repo
 
     from pipeline import Store, Settings, run_all
     store = Store("thesis.db")
-    summary = run_all(store, [Path("corpus")], Settings(prices_dir=Path("../shared/prices")))
+    settings = Settings().with_overrides(prices={"dir": Path("../shared/prices")})
+    summary = run_all(store, [Path("corpus")], settings)
 """
 
 from pipeline.errors import ExtractError, IngestError, PriceDataError, StoreError, ThesisError
@@ -16,8 +17,9 @@ from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_html, parse_text
 from pipeline.models import Article, Claim, Disagreement, Duplicate, Failure, Outcome, Page, Tag
 from pipeline.prices.book import CsvFolderProvider, PriceBook, symbols_for, update_prices
-from pipeline.prices.providers import YFinanceProvider, make_provider
+from pipeline.prices.providers import make_provider
 from pipeline.prices.stooq import StooqProvider
+from pipeline.prices.yahoo import YFinanceProvider
 from pipeline.report.render import describe_claim, render_report
 from pipeline.run import extract, ingest, load_prices, report, run_all, track
 from pipeline.settings import Settings, load_settings

@@ -149,7 +149,8 @@ def override_options(func: F) -> F:
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML settings file with a [thesis] table.",
+    help="TOML settings file: a [thesis] table, and [thesis.fetch], [thesis.extract], "
+    "[thesis.prices], [thesis.grading], [thesis.report] tables (README, Settings).",
 )
 @click.option(
     "--lexicon",
@@ -174,7 +175,9 @@ def main(
     Example:
         thesis run corpus/ --prices ../shared/prices
     """
-    settings = load_settings(config).with_overrides(db_path=db_path, lexicon=lexicon or None)
+    settings = load_settings(config).with_overrides(
+        db_path=db_path, extract={"lexicon": lexicon or None}
+    )
     ctx.obj = settings.with_overrides(progress=False) if quiet else settings
 
 
@@ -203,7 +206,9 @@ def ingest(
         thesis ingest https://example.com/feed.xml
         thesis ingest --sources sources.toml
     """
-    settings = _settings(ctx, refresh=refresh, use_inferred_dates=use_inferred_dates)
+    settings = _settings(
+        ctx, fetch={"refresh": refresh}, grading={"use_inferred_dates": use_inferred_dates}
+    )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)
     _finish(stages.ingest(_store(settings), items, settings, overrides or None))
@@ -225,7 +230,7 @@ def extract(ctx: click.Context, use_inferred_dates: bool | None) -> None:
     Example:
         thesis extract
     """
-    settings = _settings(ctx, use_inferred_dates=use_inferred_dates)
+    settings = _settings(ctx, grading={"use_inferred_dates": use_inferred_dates})
     _finish(stages.extract(_store(settings), settings))
 
 
@@ -242,7 +247,7 @@ def prices(ctx: click.Context, prices_dir: Path | None, price_provider: str | No
         thesis prices --prices ../shared/prices
         thesis prices --provider yfinance
     """
-    settings = _settings(ctx, prices_dir=prices_dir, price_provider=price_provider)
+    settings = _settings(ctx, prices={"dir": prices_dir, "provider": price_provider})
     book, failures = stages.load_prices(_store(settings), settings)
     for symbol in sorted(book.closes):
         series = book.closes[symbol]
@@ -268,7 +273,9 @@ def track(
     Example:
         thesis track --prices ../shared/prices --as-of 2024-12-31
     """
-    settings = _settings(ctx, prices_dir=prices_dir, price_provider=price_provider, as_of=as_of)
+    settings = _settings(
+        ctx, prices={"dir": prices_dir, "provider": price_provider}, grading={"as_of": as_of}
+    )
     _finish(stages.track(_store(settings), settings))
 
 
@@ -306,7 +313,10 @@ def report(
         thesis report --format md
     """
     settings = _settings(
-        ctx, out_dir=out_dir, prices_dir=prices_dir, price_provider=price_provider, as_of=as_of
+        ctx,
+        report={"out_dir": out_dir},
+        prices={"dir": prices_dir, "provider": price_provider},
+        grading={"as_of": as_of},
     )
     store = _store(settings)
     if (prices_dir or price_provider) and not as_of:
@@ -314,7 +324,7 @@ def report(
     formats = ("html", "md") if fmt == "all" else (fmt,)
     summary = stages.report(store, settings, as_of, formats=formats)
     if fmt == "md":
-        click.echo((settings.out_dir / "summary.md").read_text(encoding="utf-8"))
+        click.echo((settings.report.out_dir / "summary.md").read_text(encoding="utf-8"))
     _finish(summary)
 
 
@@ -366,12 +376,10 @@ def run_command(
     """
     settings = _settings(
         ctx,
-        out_dir=out_dir,
-        prices_dir=prices_dir,
-        price_provider=price_provider,
-        as_of=as_of,
-        refresh=refresh,
-        use_inferred_dates=use_inferred_dates,
+        report={"out_dir": out_dir},
+        prices={"dir": prices_dir, "provider": price_provider},
+        grading={"as_of": as_of, "use_inferred_dates": use_inferred_dates},
+        fetch={"refresh": refresh},
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)
@@ -481,10 +489,12 @@ def train(ctx: click.Context, data: Path | None, out_dir: Path | None) -> None:
         thesis train
         thesis train --data my_sentences.jsonl --out models/
     """
-    settings = _settings(ctx, model_dir=out_dir)
-    card = train_tagger(data or default_data(), settings.model_dir)
+    settings = _settings(ctx, extract={"model_dir": out_dir})
+    card = train_tagger(data or default_data(), settings.extract.model_dir)
     click.echo(f"trained {card.version} on {card.examples} sentences ({len(card.labels)} classes)")
     click.echo(
         f"{card.cv_folds}-fold cross-validated macro F1: {card.cv_macro_f1_mean:.3f} +/- {card.cv_macro_f1_std:.3f}"
     )
-    click.echo(f"training data sha256 {card.data_sha256[:16]}..., saved to {settings.model_dir}")
+    click.echo(
+        f"training data sha256 {card.data_sha256[:16]}..., saved to {settings.extract.model_dir}"
+    )

@@ -24,6 +24,7 @@ from pipeline.prices.providers import make_provider
 from pipeline.report.render import ReportInput, render_report
 from pipeline.settings import Settings
 from pipeline.store.database import Store
+from pipeline.symbols import load_equivalents
 from pipeline.track.resolve import reconcile_outcomes, resolve_claims
 
 T = TypeVar("T")
@@ -131,9 +132,9 @@ def ingest(
 def extract(store: Store, settings: Settings) -> Summary:
     """Extract claims from every article not yet read by this extractor version."""
     summary = Summary()
-    version = EXTRACTOR_VERSION + ("+inferred-dates" if settings.use_inferred_dates else "")
+    version = EXTRACTOR_VERSION + ("+inferred-dates" if settings.grading.use_inferred_dates else "")
     pending = store.articles(needing_extraction=version)
-    if settings.use_inferred_dates:
+    if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]
     results = _progress(
         extract_claims(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
@@ -155,9 +156,9 @@ def _with_inferred_date(article: Article) -> Article:
 def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failure]]:
     """Prices for every symbol the stored claims need: from --prices, else the online
     provider, on top of the cache."""
-    book, failures = update_prices(
-        store, make_provider(settings), symbols_for(store.claims(), settings.default_benchmark)
-    )
+    equivalents = load_equivalents(settings.extract.lexicon)
+    wanted = symbols_for(store.claims(), settings.grading.default_benchmark, equivalents)
+    book, failures = update_prices(store, make_provider(settings), wanted, equivalents=equivalents)
     store.save_failures(failures)
     return book, failures
 
@@ -168,7 +169,7 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     summary = Summary(counts=False)
     if book is None:
         book, summary.failures = load_prices(store, settings)
-    as_of = settings.as_of or book.last_date() or date.today()
+    as_of = settings.grading.as_of or book.last_date() or date.today()
     known = store.outcomes()
     fresh = resolve_claims(store.claims(), book, as_of, settings)
     to_save, summary.disagreements = reconcile_outcomes(known, fresh)
@@ -187,11 +188,11 @@ def report(
     as_of: date | None = None,
     formats: Sequence[str] = ("html", "md"),
 ) -> Summary:
-    """Write the report (HTML pages and/or Markdown) to settings.out_dir."""
+    """Write the report (HTML pages and/or Markdown) to settings.report.out_dir."""
     data = report_input(store, settings, as_of)
-    written = render_report(data, settings.out_dir, formats)
+    written = render_report(data, settings.report.out_dir, formats)
     summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()), counts=False)
-    summary.written = [p for p in written if p.parent == settings.out_dir]
+    summary.written = [p for p in written if p.parent == settings.report.out_dir]
     summary.pages = len(written)
     return summary
 
@@ -218,7 +219,9 @@ def report_input(store: Store, settings: Settings, as_of: date | None = None) ->
         outcomes=outcomes,
         texts=store.article_texts(),
         closes=closes,
-        as_of=as_of or settings.as_of or max((o.as_of for o in outcomes.values()), default=None),
+        as_of=as_of
+        or settings.grading.as_of
+        or max((o.as_of for o in outcomes.values()), default=None),
         sources={symbol: provider for symbol, (_, _, provider) in cached.items()},
     )
 

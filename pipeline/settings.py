@@ -1,18 +1,25 @@
-"""One settings object: defaults here, an optional TOML file, CLI flags override."""
+"""One settings object: defaults here, an optional TOML file, CLI flags override.
+
+Settings are grouped by concern, one frozen dataclass per group, and the TOML file has
+one table per group: `[thesis]` for the top-level keys, then `[thesis.fetch]`,
+`[thesis.extract]`, `[thesis.prices]`, `[thesis.grading]` and `[thesis.report]`.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ThesisError
+from pipeline.http import USER_AGENT, HttpPolicy
 
 DB_ENV = "THESIS_DB"
+TABLE = "thesis"
 
 
 def _models_dir() -> Path:
@@ -27,62 +34,122 @@ def _models_dir() -> Path:
 MODELS_DIR = _models_dir()
 
 
-def _user_agent() -> str:
-    try:
-        release = version("thesis-tracker")
-    except PackageNotFoundError:
-        release = "dev"
-    return f"ThesisTracker/{release} (market-commentary research; honours robots.txt)"
+@dataclass(frozen=True)
+class FetchSettings:
+    """HTTP for pages, feeds and price APIs (pipeline/http.py), and ingest's crawl policy."""
+
+    user_agent: str = USER_AGENT
+    delay: float = 1.0  # seconds between two requests to the same host (ingest)
+    timeout: float = 20.0
+    retries: int = 3  # extra tries after a 429/5xx answer or a network error
+    backoff: float = 1.0  # first wait between tries; doubles each time
+    max_wait: float = 60.0  # longest Retry-After honoured before giving up
+    max_page_bytes: int = 20 * 2**20
+    refresh: bool = False  # revalidate cached pages (conditional GET) instead of reusing them
+
+    def http_policy(self, **changes: Any) -> HttpPolicy:
+        """The HTTP client's policy for these settings, with `changes` applied."""
+        policy = HttpPolicy(
+            user_agent=self.user_agent,
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            max_wait=self.max_wait,
+            max_bytes=self.max_page_bytes,
+        )
+        return replace(policy, **changes)
 
 
-USER_AGENT = _user_agent()
+@dataclass(frozen=True)
+class ExtractSettings:
+    """Extra instrument lexicons (CSV, same columns as the shipped one) and the classifier."""
+
+    lexicon: tuple[Path, ...] = ()
+    model_dir: Path = MODELS_DIR
+
+
+@dataclass(frozen=True)
+class PriceSettings:
+    """Where prices come from: a CSV folder (`dir`), else the named `provider`
+    (pipeline/prices/providers.py; `cache` for no fetching)."""
+
+    provider: str = "stooq"
+    dir: Path | None = None
+    stooq_url: str = "https://stooq.com/q/d/l/"
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    """How claims are graded. `as_of` None means: the last date with price data.
+
+    `drift_pct_per_year`: the market's normal drift that direction calls are also graded
+    net of; `use_inferred_dates`: grade undated articles from dates their text pins down
+    (README, "How claims are resolved" and "Ingest").
+    """
+
+    as_of: date | None = None
+    default_benchmark: str = "^GSPC"
+    drift_pct_per_year: float = 8.0
+    use_inferred_dates: bool = False
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    out_dir: Path = Path("reports")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where things live and how a run behaves.
-
-    `as_of` None means: the last date with price data.
-    """
+    """Where things live and how a run behaves, one group per concern."""
 
     db_path: Path = Path("thesis.db")
-    out_dir: Path = Path("reports")
-    prices_dir: Path | None = None
-    as_of: date | None = None
-    default_benchmark: str = "^GSPC"
     progress: bool = True
-    lexicon: tuple[Path, ...] = ()
-    model_dir: Path = MODELS_DIR
-    # Prices and grading: the online provider used without --prices (stooq, yfinance, or
-    # cache for no fetching), its HTTP patience, and the market's normal drift that
-    # direction calls are also graded net of (README, "How claims are resolved").
-    price_provider: str = "stooq"
-    stooq_url: str = "https://stooq.com/q/d/l/"
-    http_timeout: float = 10.0
-    http_retries: int = 3
-    drift_pct_per_year: float = 8.0
-    # ingest: grading with dates inferred from the text is opt-in (README, "Ingest")
-    use_inferred_dates: bool = False
-    # ingest over HTTP (pipeline/fetch.py)
-    user_agent: str = USER_AGENT
-    fetch_delay: float = 1.0  # seconds between two requests to the same host
-    fetch_timeout: float = 20.0
-    fetch_retries: int = 3  # extra tries after a 429/5xx answer or a network error
-    fetch_backoff: float = 1.0  # first wait between tries; doubles each time
-    fetch_max_wait: float = 60.0  # longest Retry-After honoured before giving up
-    max_page_bytes: int = 20 * 2**20
-    refresh: bool = False  # revalidate cached pages (conditional GET) instead of reusing them
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    prices: PriceSettings = field(default_factory=PriceSettings)
+    grading: GradingSettings = field(default_factory=GradingSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with every override that is not None applied."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with every override that is not None applied.
+
+        Top-level fields take values; groups take a mapping of their fields:
+        `settings.with_overrides(db_path=path, prices={"provider": "cache", "dir": None})`
+        (None leaves a field as it is).
+
+        Raises:
+            TypeError: a field or group that does not exist.
+        """
+        changes: dict[str, Any] = {}
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            if name in GROUPS:
+                if not isinstance(value, Mapping):
+                    raise TypeError(f"override the {name} group with a mapping of its fields")
+                given = {k: v for k, v in value.items() if v is not None}
+                changes[name] = replace(getattr(self, name), **given)
+            else:
+                changes[name] = value
+        return replace(self, **changes)
+
+
+GROUPS: dict[str, type] = {
+    "fetch": FetchSettings,
+    "extract": ExtractSettings,
+    "prices": PriceSettings,
+    "grading": GradingSettings,
+    "report": ReportSettings,
+}
 
 
 def load_settings(config: Path | None = None) -> Settings:
-    """Defaults, then `THESIS_DB`, then a TOML file's `[thesis]` table if given.
+    """Defaults, then `THESIS_DB`, then a TOML file's `[thesis]` and `[thesis.<group>]`
+    tables if given. Paths in `lexicon` are relative to the file.
 
     Raises:
-        ThesisError: the TOML file is missing, malformed or names an unknown key.
+        ThesisError: the TOML file is missing or malformed, has no `[thesis]` table, or
+            names an unknown key or table.
     """
     settings = Settings()
     if env_db := os.environ.get(DB_ENV):
@@ -90,19 +157,83 @@ def load_settings(config: Path | None = None) -> Settings:
     if config is None:
         return settings
     try:
-        table = tomllib.loads(config.read_text(encoding="utf-8")).get("thesis", {})
+        document = tomllib.loads(config.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ThesisError(f"cannot read settings ({exc}); fix the TOML file", str(config)) from exc
-    known = {f.name: f for f in fields(Settings)}
-    for key in table:
+    table = document.get(TABLE)
+    if not isinstance(table, dict):
+        raise ThesisError(
+            f"no [{TABLE}] table; put settings under [{TABLE}] and "
+            f"[{TABLE}.<group>] ({', '.join(GROUPS)}); see README, Settings",
+            str(config),
+        )
+    top = {k: v for k, v in table.items() if k not in GROUPS}
+    overrides: dict[str, Any] = _converted(Settings, top, TABLE, config)
+    for name, kind in GROUPS.items():
+        group = table.get(name, {})
+        if not isinstance(group, dict):
+            raise ThesisError(
+                f"{name!r} in [{TABLE}] is a table of settings: write it as [{TABLE}.{name}]",
+                str(config),
+            )
+        overrides[name] = _converted(kind, group, f"{TABLE}.{name}", config)
+    return settings.with_overrides(**overrides)
+
+
+#: Keys of the flat [thesis] table used before settings were grouped.
+MOVED = {
+    "out_dir": "report.out_dir",
+    "prices_dir": "prices.dir",
+    "price_provider": "prices.provider",
+    "stooq_url": "prices.stooq_url",
+    "http_timeout": "fetch.timeout",
+    "http_retries": "fetch.retries",
+    "as_of": "grading.as_of",
+    "default_benchmark": "grading.default_benchmark",
+    "drift_pct_per_year": "grading.drift_pct_per_year",
+    "use_inferred_dates": "grading.use_inferred_dates",
+    "lexicon": "extract.lexicon",
+    "model_dir": "extract.model_dir",
+    "user_agent": "fetch.user_agent",
+    "fetch_delay": "fetch.delay",
+    "fetch_timeout": "fetch.timeout",
+    "fetch_retries": "fetch.retries",
+    "fetch_backoff": "fetch.backoff",
+    "fetch_max_wait": "fetch.max_wait",
+    "max_page_bytes": "fetch.max_page_bytes",
+    "refresh": "fetch.refresh",
+}
+
+
+def _converted(kind: type, table: dict[str, Any], name: str, config: Path) -> dict[str, Any]:
+    """A TOML table's values as the dataclass `kind` types them (paths, dates)."""
+    known = {f.name: str(f.type) for f in fields(kind) if f.name not in GROUPS}
+    out: dict[str, Any] = {}
+    for key, value in table.items():
         if key not in known:
-            raise ThesisError(f"unknown setting {key!r}; known: {', '.join(known)}", str(config))
-    converted: dict[str, Any] = {
-        key: Path(value) if key.endswith(("_path", "_dir")) else value
-        for key, value in table.items()
-    }
-    if "lexicon" in converted:
-        converted["lexicon"] = tuple(config.parent / p for p in converted["lexicon"])
-    if isinstance(converted.get("as_of"), str):
-        converted["as_of"] = date.fromisoformat(converted["as_of"])
-    return replace(settings, **converted)
+            raise ThesisError(_unknown(key, name, known), str(config))
+        typed = known[key]
+        if typed.startswith("tuple[Path"):
+            value = tuple(config.parent / p for p in value)
+        elif typed.startswith("Path"):
+            value = Path(value)
+        elif typed.startswith("date") and isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError as exc:
+                raise ThesisError(
+                    f"{key} in [{name}] is not a date; write it as YYYY-MM-DD", str(config)
+                ) from exc
+        out[key] = value
+    return out
+
+
+def _unknown(key: str, table: str, known: dict[str, str]) -> str:
+    moved = MOVED.get(key) if table == TABLE else None
+    if moved:
+        group, new = moved.split(".")
+        return f"setting {key!r} has moved: write it as {new!r} in [{TABLE}.{group}]"
+    tables = (
+        f", and the tables {', '.join(f'[{TABLE}.{g}]' for g in GROUPS)}" if table == TABLE else ""
+    )
+    return f"unknown setting {key!r} in [{table}]; known: {', '.join(known)}{tables}"

@@ -49,11 +49,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(tmp_path: Path, prices_dir: Path) -> Settings:
-    return Settings(
-        db_path=tmp_path / "thesis.db",
-        out_dir=tmp_path / "reports",
-        prices_dir=prices_dir,
-        progress=False,
+    return Settings(db_path=tmp_path / "thesis.db", progress=False).with_overrides(
+        report={"out_dir": tmp_path / "reports"}, prices={"dir": prices_dir}
     )
 
 
@@ -61,7 +58,7 @@ def settings(tmp_path: Path, prices_dir: Path) -> Settings:
 def web_settings(settings: Settings) -> Settings:
     """Settings for tests against the local HTTP server: no politeness delays."""
     return settings.with_overrides(
-        fetch_delay=0.0, fetch_backoff=0.01, fetch_retries=2, fetch_timeout=5.0
+        fetch={"delay": 0.0, "backoff": 0.01, "retries": 2, "timeout": 5.0}
     )
 
 

@@ -253,7 +253,7 @@ def test_cli_run_offline_grades_no_data_and_says_how_to_add_a_csv(
     """No --prices: the online provider is used; its host is unreachable (nothing listens
     on port 9), so the claim is no_data with a reason naming the symbol and the CSV."""
     config = tmp_path / "thesis.toml"
-    config.write_text('[thesis]\nstooq_url = "http://127.0.0.1:9/q/d/l/"\n')
+    config.write_text('[thesis.prices]\nstooq_url = "http://127.0.0.1:9/q/d/l/"\n')
     code, output = thesis(
         db, "--config", str(config), "run", str(one_article), "--out", str(tmp_path / "r")
     )
@@ -291,7 +291,7 @@ def test_cli_ingest_urls_and_sources_file(
     )
     httpserver.expect_request("/banks").respond_with_data(page, content_type="text/html")
     config = tmp_path / "fast.toml"
-    config.write_text("[thesis]\nfetch_delay = 0.0\nfetch_backoff = 0.01\nfetch_retries = 1\n")
+    config.write_text("[thesis.fetch]\ndelay = 0.0\nbackoff = 0.01\nretries = 1\n")
     sources = tmp_path / "sources.toml"
     sources.write_text(
         f'urls = ["{httpserver.url_for("/banks")}", "{httpserver.url_for("/private/x")}"]\n'
@@ -320,3 +320,14 @@ def test_cli_run_with_inferred_dates_grades_an_undated_seed(
         db, "run", str(seed), "--prices", str(prices_dir), "--out", out, "--use-inferred-dates"
     )
     assert code == 0 and "no_date" not in output, output
+
+
+def test_cli_config_with_an_old_flat_key_says_where_it_moved(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "old.toml"
+    config.write_text('[thesis]\nprice_provider = "cache"\n')
+    code, output = thesis(db, "--config", str(config), "track")
+    assert code == 1 and "Traceback" not in output
+    assert "Error: " in output and "'price_provider' has moved" in output
+    assert "write it as 'provider' in [thesis.prices]" in output

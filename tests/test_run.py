@@ -101,7 +101,7 @@ def test_run_extract_uses_inferred_dates_only_when_asked(
     stages.track(store, settings)
     assert {o.status for o in store.outcomes().values()} == {"no_date"}
 
-    opted_in = settings.with_overrides(use_inferred_dates=True)
+    opted_in = settings.with_overrides(grading={"use_inferred_dates": True})
     stages.extract(store, opted_in)
     claims = store.claims()
     assert claims and {c.published for c in claims} == {date(2023, 6, 2)}

@@ -112,8 +112,8 @@ def cached_tagger(model_dir: Path) -> Pipeline | None:
 
 def make_nlp(settings: Settings | None = None) -> Language:
     """The extraction pipeline: blank English, sentence rules, instrument tagger
-    (with the user's lexicon CSVs from `settings.lexicon`)."""
-    paths = [str(p) for p in settings.lexicon] if settings else []
+    (with the user's lexicon CSVs from `settings.extract.lexicon`)."""
+    paths = [str(p) for p in settings.extract.lexicon] if settings else []
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("thesis_paragraph_breaks")
@@ -157,7 +157,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
     quote_speakers = attributor.quote_speakers(paragraphs)
     sentences = list(_sentences(doc, mentions))
     catalysts, risks = tags_from_paragraphs(paragraphs)
-    if (classifier := cached_tagger(settings.model_dir)) is not None:
+    if (classifier := cached_tagger(settings.extract.model_dir)) is not None:
         catalysts, risks = classifier_tags(
             [s.text for s in sentences], classifier, (catalysts, risks)
         )
@@ -267,7 +267,7 @@ def _claim(
     horizon_match = _nearest_horizon(text, trig)
     horizon = resolve_horizon(horizon_match, article.published, trig.kind)
     bench_symbol = (
-        (benchmark.symbol if benchmark else settings.default_benchmark)
+        (benchmark.symbol if benchmark else settings.grading.default_benchmark)
         if trig.kind == "relative"
         else None
     )

@@ -28,10 +28,10 @@ from typing import Any
 
 from pipeline.errors import GoldError, IngestError
 from pipeline.extract.claims import extract_claims, make_nlp
-from pipeline.extract.instruments import canonical
 from pipeline.ingest.documents import read_document
 from pipeline.models import Claim
 from pipeline.settings import Settings
+from pipeline.symbols import canonical
 
 VALUE_TOLERANCE = 0.02  # relative, for levels, moves and ratios
 MOVE_TOLERANCE_POINTS = 1.0

@@ -15,9 +15,10 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-#: Index <-> tracking ETF pairs: claims on one are graded on the other when needed,
-#: and gold matching treats them as the same subject.
-EQUIVALENTS = {"^RUT": "IWM", "^GSPC": "SPY", "^NDX": "QQQ", "^DJI": "DIA"}
+# Symbol identity (index <-> ETF equivalents, read from the `proxy` column) lives in
+# pipeline/symbols.py; `canonical` is re-exported here for the extractor.
+from pipeline.symbols import canonical as canonical
+
 MEMBER_INDICES = ("S&P 500", "NASDAQ 100")
 
 
@@ -55,12 +56,6 @@ EXCHANGE = re.compile(
     r"\b(?:NYSEARCA|NYSE|NASDAQ|NasdaqGS|NasdaqGM|AMEX|BATS|ARCA|CBOE):\s?(?P<sym>[A-Z]{1,5})\b"
 )
 PAREN = re.compile(r"\((?P<sym>\^?[A-Z]{1,5})\)")
-
-
-def canonical(symbol: str) -> str:
-    """The index a symbol tracks, so that IWM and ^RUT compare equal."""
-    reverse = {etf: index for index, etf in EQUIVALENTS.items()}
-    return reverse.get(symbol, symbol)
 
 
 def read_lexicon_rows(path: Path | None = None) -> list[dict[str, str]]:

@@ -144,11 +144,11 @@ def ingest_url(
     it lists that has not been fetched before. Each problem becomes a Failure."""
     settings = fetcher.settings
     try:
-        page = fetcher.fetch_page(url, revalidate=settings.refresh)
-        kind = kind_of(page, settings.max_page_bytes)
+        page = fetcher.fetch_page(url, revalidate=settings.fetch.refresh)
+        kind = kind_of(page, settings.fetch.max_page_bytes)
         if page.from_cache and kind != "page":  # listings change: ask again (conditional GET)
             page = fetcher.fetch_page(url, revalidate=True)
-            kind = kind_of(page, settings.max_page_bytes)
+            kind = kind_of(page, settings.fetch.max_page_bytes)
         if kind == "page":
             yield article_from_page(page, hint)
             return
@@ -156,7 +156,7 @@ def ingest_url(
         if kind == "feed":
             links = links_from_feed(page)
         else:
-            links, children = links_from_sitemap(page, settings.max_page_bytes)
+            links, children = links_from_sitemap(page, settings.fetch.max_page_bytes)
     except IngestError as exc:
         yield Failure(item=url, stage="ingest", reason=exc.message)
         return
@@ -171,7 +171,7 @@ def ingest_url(
 def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Article | Failure]:
     try:
         page = fetcher.fetch_page(link.url, revalidate=revalidate)
-        if kind_of(page, fetcher.settings.max_page_bytes) != "page":
+        if kind_of(page, fetcher.settings.fetch.max_page_bytes) != "page":
             raise IngestError("a feed or sitemap item is itself a feed or sitemap; skipped")
         yield article_from_page(page, link)
     except IngestError as exc:

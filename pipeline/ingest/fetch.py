@@ -4,10 +4,11 @@ Input: http(s) URLs and the settings. Output: Pages (status, content type, raw b
 Side effects: network requests, at most one at a time per host, and the raw-page cache
 (`PageCache`, the store) so that a re-run does not fetch a page again.
 
-Politeness: robots.txt is honoured (RFC 9309, with Crawl-delay), requests to one host
-are spaced by `fetch_delay` seconds, 429 and 5xx answers are retried with exponential
-backoff that respects Retry-After, bodies are capped, and every request names itself
-with a clear User-Agent. Revalidation uses ETag / Last-Modified (a 304 keeps the copy).
+Politeness: requests go through the one HTTP client (`pipeline/http.py`: timeouts, 429 and
+5xx retried with exponential backoff that respects Retry-After, bodies capped, one clear
+User-Agent). On top of it this module is the crawl policy: robots.txt is honoured (RFC
+9309, with Crawl-delay) on every redirect hop, and requests to one host are spaced by
+`settings.fetch.delay` seconds. Revalidation uses ETag / Last-Modified (a 304 keeps the copy).
 """
 
 from __future__ import annotations
@@ -16,19 +17,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from protego import Protego
 
 from pipeline.errors import IngestError
+from pipeline.http import (
+    MAX_REDIRECTS,
+    HttpClient,
+    HttpError,
+    KeptFailingError,
+    TooLargeError,
+    TooManyRedirectsError,
+    UnreachableError,
+    describe,
+)
 from pipeline.models import Page
 from pipeline.settings import Settings
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: What ingest can read: web pages, plain text, feeds and sitemaps (possibly gzipped).
 READABLE_TYPES = frozenset(
     {
@@ -46,7 +55,6 @@ READABLE_TYPES = frozenset(
     }
 )
 MAX_CRAWL_DELAY = 60.0
-MAX_REDIRECTS = 5
 
 
 class PageCache(Protocol):
@@ -72,19 +80,14 @@ class Fetcher:
 
     settings: Settings
     cache: PageCache | None = None
-    client: httpx.Client | None = None
+    http: HttpClient | None = None
     sleep: Callable[[float], None] = time.sleep
     _robots: dict[str, _Robots] = field(default_factory=dict, init=False)
     _last_request: dict[str, float] = field(default_factory=dict, init=False)
-    _last_status: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
-        if self.client is None:
-            self.client = httpx.Client(
-                headers={"User-Agent": self.settings.user_agent},
-                timeout=self.settings.fetch_timeout,
-                follow_redirects=False,
-            )
+        if self.http is None:
+            self.http = HttpClient(self.settings.fetch.http_policy(), sleep=self.sleep)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -98,8 +101,8 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
+        if self.http is not None:
+            self.http.close()
 
     def fetch_page(self, url: str, *, revalidate: bool = False) -> Page:
         """The resource at `url`: the cached copy, or a fresh one over HTTP.
@@ -128,62 +131,49 @@ class Fetcher:
             self.cache.save_page(page)
         return page
 
-    # -- one request, with retries -----------------------------------------------
+    # -- one request: the client retries, this side checks each hop ------------------
 
     def _get(self, url: str, headers: dict[str, str], cached: Page | None) -> Page:
-        attempts = self.settings.fetch_retries + 1
-        for attempt in range(attempts):
-            self._throttle(url)
-            try:
-                page, wait = self._request(url, headers, cached)
-            except httpx.TransportError as exc:
-                if attempt + 1 == attempts:
-                    raise IngestError(
-                        f"could not fetch the page after {attempts} tries ({_describe(exc)}); "
-                        "check the address and your connection",
-                        url,
-                    ) from exc
-                self.sleep(self._backoff(attempt))
-                continue
-            if page is not None:
-                return page
-            if attempt + 1 < attempts:
-                self.sleep(wait if wait is not None else self._backoff(attempt))
-        raise IngestError(
-            f"the server kept answering with an error ({self._last_status}) after {attempts} "
-            "tries; try again later",
-            url,
-        )
-
-    def _request(
-        self, url: str, headers: dict[str, str], cached: Page | None
-    ) -> tuple[Page | None, float | None]:
-        """A Page, or (None, seconds to wait) when the answer says to try again.
-
-        Redirects are followed here, not by httpx, so that every hop is checked against
-        its own site's robots.txt and rate limit.
-        """
-        assert self.client is not None
-        target = url
-        for _ in range(MAX_REDIRECTS + 1):
-            with self.client.stream("GET", target, headers=headers) as response:
-                if response.is_redirect and response.headers.get("location"):
-                    target = check_url(urljoin(target, response.headers["location"]))
-                    self._check_robots(target)
-                    self._throttle(target)
-                    continue
+        assert self.http is not None
+        try:
+            with self.http.stream(url, headers=headers, on_request=self._before) as response:
                 return self._answer(url, response, cached)
-        raise IngestError(f"the page redirects more than {MAX_REDIRECTS} times", url)
+        except HttpError as exc:
+            raise IngestError(self._failure(exc), url) from exc
 
-    def _answer(
-        self, url: str, response: httpx.Response, cached: Page | None
-    ) -> tuple[Page | None, float | None]:
+    def _before(self, url: str) -> None:
+        """Before every request, redirect hops included: its own site's robots.txt and
+        rate limit."""
+        self._check_robots(check_url(url))
+        self._throttle(url)
+
+    def _failure(self, exc: HttpError) -> str:
+        if isinstance(exc, UnreachableError):
+            return (
+                f"could not fetch the page after {exc.attempts} tries ({describe(exc.cause)}); "
+                "check the address and your connection"
+            )
+        if isinstance(exc, KeptFailingError) and exc.asked is not None:
+            return (
+                f"the server answered {exc.status} and asked to wait {exc.asked:.0f} s, "
+                f"longer than the {self.settings.fetch.max_wait:.0f} s limit; try again later"
+            )
+        if isinstance(exc, KeptFailingError):
+            return (
+                f"the server kept answering with an error ({exc.status}) after {exc.attempts} "
+                "tries; try again later"
+            )
+        if isinstance(exc, TooLargeError):
+            return _too_large(exc.size, exc.limit, more=not exc.declared)
+        if isinstance(exc, TooManyRedirectsError):
+            return f"the page redirects more than {MAX_REDIRECTS} times"
+        return exc.message
+
+    def _answer(self, url: str, response: httpx.Response, cached: Page | None) -> Page:
+        assert self.http is not None
         status = response.status_code
         if status == 304 and cached is not None:
-            return cached, None
-        if status in RETRY_STATUSES:
-            self._last_status = status
-            return None, self._retry_after(response, url)
+            return cached
         if status >= 400:
             raise IngestError(
                 f"the server answered {status} {response.reason_phrase}; check the URL", url
@@ -196,64 +186,23 @@ class Fetcher:
                 "Thesis Tracker reads HTML, text, RSS/Atom and XML sitemaps",
                 url,
             )
-        body = self._read_capped(response, url)
-        return (
-            Page(
-                url=url,
-                final_url=str(response.url),
-                status=status,
-                content_type=content_type,
-                body=body,
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
-                fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            ),
-            None,
+        return Page(
+            url=url,
+            final_url=str(response.url),
+            status=status,
+            content_type=content_type,
+            body=self.http.read_capped(response),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
-
-    def _read_capped(self, response: httpx.Response, url: str) -> bytes:
-        limit = self.settings.max_page_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise IngestError(_too_large(int(declared), limit), url)
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise IngestError(_too_large(size, limit, more=True), url)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _retry_after(self, response: httpx.Response, url: str) -> float | None:
-        value = response.headers.get("retry-after", "").strip()
-        if not value:
-            return None
-        if value.isdigit():
-            seconds = float(value)
-        else:
-            try:
-                when = parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                return None
-            seconds = max((when - datetime.now(UTC)).total_seconds(), 0.0)
-        if seconds > self.settings.fetch_max_wait:
-            raise IngestError(
-                f"the server answered {response.status_code} and asked to wait {seconds:.0f} s, "
-                f"longer than the {self.settings.fetch_max_wait:.0f} s limit; try again later",
-                url,
-            )
-        return seconds
-
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self.settings.fetch_backoff * 2**attempt, self.settings.fetch_max_wait))
 
     def _throttle(self, url: str) -> None:
         host = _origin(url)
         robots = self._robots.get(host)
-        delay = self.settings.fetch_delay
+        delay = self.settings.fetch.delay
         if robots is not None and robots.parser is not None:
-            crawl_delay = robots.parser.crawl_delay(self.settings.user_agent)
+            crawl_delay = robots.parser.crawl_delay(self.settings.fetch.user_agent)
             if crawl_delay:
                 delay = max(delay, min(float(crawl_delay), MAX_CRAWL_DELAY))
         last = self._last_request.get(host)
@@ -272,7 +221,7 @@ class Fetcher:
         robots = self._robots[origin]
         if robots.parser is None:
             raise IngestError(robots.reason, url)
-        if not robots.parser.can_fetch(url, self.settings.user_agent):
+        if not robots.parser.can_fetch(url, self.settings.fetch.user_agent):
             raise IngestError(
                 "robots.txt disallows fetching this page for our User-Agent; it was skipped", url
             )
@@ -280,20 +229,21 @@ class Fetcher:
     def _load_robots(self, origin: str) -> _Robots:
         """Parse /robots.txt. Per RFC 9309: a 4xx answer allows everything; a 5xx answer
         or no answer at all means nothing may be fetched from the site for now."""
-        assert self.client is not None
+        assert self.http is not None
         robots_url = origin + "/robots.txt"
         self._throttle(robots_url)
         try:
-            response = self.client.get(robots_url, follow_redirects=True)
-        except httpx.TransportError as exc:
-            return _Robots(None, f"robots.txt could not be fetched ({_describe(exc)}); try later")
+            response = self.http.get(robots_url, retry=False, truncate=True)
+        except HttpError as exc:
+            why = describe(exc.cause) if isinstance(exc, UnreachableError) else exc.message
+            return _Robots(None, f"robots.txt could not be fetched ({why}); try later")
         if response.status_code >= 500:
             return _Robots(
                 None, f"robots.txt answered {response.status_code}, so the site is skipped for now"
             )
         if response.status_code >= 400:
             return _Robots(Protego.parse(""))
-        return _Robots(Protego.parse(response.text[: self.settings.max_page_bytes]))
+        return _Robots(Protego.parse(response.text))
 
 
 def check_url(url: str) -> str:
@@ -329,7 +279,3 @@ def _too_large(size: int, limit: int, more: bool = False) -> str:
         f"the page is {over}{size / 2**20:.1f} MB, over the {limit / 2**20:.0f} MB limit "
         "for one article; it was not downloaded"
     )
-
-
-def _describe(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -20,9 +20,9 @@ from typing import Protocol
 import pandas as pd
 
 from pipeline.errors import PriceDataError
-from pipeline.extract.instruments import EQUIVALENTS, canonical
 from pipeline.models import Claim, Failure
 from pipeline.store.database import Store
+from pipeline.symbols import Equivalents, load_equivalents
 from pipeline.track.windows import SeriesArrays
 
 COLUMNS = ["date", "open", "high", "low", "close", "adj_close", "volume"]
@@ -143,12 +143,14 @@ class CsvFolderProvider:
 @dataclass
 class PriceBook:
     """Closing prices per symbol (date-indexed Series), split events, where each series came
-    from, and why any wanted symbol has no prices."""
+    from, why any wanted symbol has no prices, and which symbols stand in for each other
+    (index <-> ETF, pipeline/symbols.py)."""
 
     closes: dict[str, pd.Series] = field(default_factory=dict)
     splits: Splits = field(default_factory=dict)
     providers: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+    equivalents: Equivalents = field(default_factory=load_equivalents)
     _arrays: dict[str, SeriesArrays] = field(default_factory=dict, repr=False, compare=False)
 
     def last_date(self) -> date | None:
@@ -177,8 +179,12 @@ class PriceBook:
         return factor
 
 
-def symbols_for(claims: Iterable[Claim], default_benchmark: str) -> list[str]:
-    """Every symbol grading needs: subjects, benchmarks, and their index/ETF equivalents."""
+def symbols_for(
+    claims: Iterable[Claim], default_benchmark: str, equivalents: Equivalents | None = None
+) -> list[str]:
+    """Every symbol grading needs: subjects, benchmarks, and their index/ETF equivalents
+    (by default those of the shipped lexicon)."""
+    equivalents = equivalents or load_equivalents()
     wanted: set[str] = {default_benchmark}
     for claim in claims:
         wanted.add(claim.subject)
@@ -186,10 +192,7 @@ def symbols_for(claims: Iterable[Claim], default_benchmark: str) -> list[str]:
             wanted.add(claim.benchmark)
     expanded = set(wanted)
     for symbol in wanted:
-        index = canonical(symbol)
-        expanded.add(index)
-        if index in EQUIVALENTS:
-            expanded.add(EQUIVALENTS[index])
+        expanded.update(equivalents.family(symbol))
     return sorted(expanded)
 
 
@@ -198,6 +201,7 @@ def update_prices(
     provider: PriceProvider | None,
     symbols: Iterable[str],
     today: date | None = None,
+    equivalents: Equivalents | None = None,
 ) -> tuple[PriceBook, list[Failure]]:
     """Bring each symbol's cached series up to date from `provider`, then load the book.
 
@@ -207,7 +211,7 @@ def update_prices(
     the cache. With `provider` None only the cache is read.
 
     Returns the price book and one Failure per symbol that could not be fetched, unless
-    its index/ETF equivalent has prices.
+    its index/ETF equivalent (by `equivalents`, default the shipped lexicon's) has prices.
     """
     today = today or date.today()
     wanted = list(symbols)
@@ -220,6 +224,7 @@ def update_prices(
         except PriceDataError as exc:
             problems[symbol] = f"{provider.name}: {exc.message}"
     book = _load_book(store, wanted, problems, provider)
+    book.equivalents = equivalents or book.equivalents
     failures = [
         Failure(symbol, "prices", _failure_reason(symbol, reason, book))
         for symbol, reason in problems.items()
@@ -287,5 +292,4 @@ def _failure_reason(symbol: str, reason: str, book: PriceBook) -> str:
 
 
 def _has_equivalent(symbol: str, book: PriceBook) -> bool:
-    index = canonical(symbol)
-    return any(book.has(s) for s in (index, EQUIVALENTS.get(index)) if s and s != symbol)
+    return any(book.has(s) for s in book.equivalents.family(symbol) if s != symbol)

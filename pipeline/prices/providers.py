@@ -1,102 +1,62 @@
-"""Providers: which price source a run uses, and the optional yfinance one.
+"""Providers: the price sources a run can use, registered by name.
 
 Input: Settings. Output: a PriceProvider (or None: read the cache only). No side effects
-until the provider fetches. yfinance is an optional extra
-(`pip install "thesis-tracker[yfinance]"`) and is imported only when asked for.
+until the provider fetches. A new provider is one module (a PriceProvider and a factory
+taking Settings) plus one entry in REGISTRY; the CLI's `--provider` choices come from it.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from datetime import date
-from types import ModuleType
+from collections.abc import Callable
 
-import pandas as pd
-
-from pipeline.errors import PriceDataError, ThesisError
-from pipeline.prices.book import COLUMNS, CsvFolderProvider, PriceProvider
-from pipeline.prices.stooq import HttpPolicy, StooqProvider
+from pipeline.errors import ThesisError
+from pipeline.prices.book import CsvFolderProvider, PriceProvider
+from pipeline.prices.stooq import stooq_from_settings
+from pipeline.prices.yahoo import YFinanceProvider, yfinance_from_settings
 from pipeline.settings import Settings
 
-PROVIDERS = ("stooq", "yfinance", "cache")
-#: yfinance's history starts here unless a later start is asked for.
-EARLIEST = date(1990, 1, 1)
+__all__ = ["PROVIDERS", "REGISTRY", "YFinanceProvider", "make_provider"]
+
+
+def csv_from_settings(settings: Settings) -> CsvFolderProvider:
+    """The CSV folder at `settings.prices.dir`.
+
+    Raises:
+        ThesisError: no folder is set (PriceDataError: it does not exist).
+    """
+    if settings.prices.dir is None:
+        raise ThesisError("the csv provider reads a folder: pass --prices DIR")
+    return CsvFolderProvider(settings.prices.dir)
+
+
+def cache_only(settings: Settings) -> None:
+    """No provider: grade from the prices already cached in the store."""
+    del settings  # nothing to configure
+
+
+#: Name -> factory. Order matters only for messages and `--help`.
+REGISTRY: dict[str, Callable[[Settings], PriceProvider | None]] = {
+    "stooq": stooq_from_settings,
+    "yfinance": yfinance_from_settings,
+    "cache": cache_only,
+    "csv": csv_from_settings,
+}
+PROVIDERS = tuple(REGISTRY)
 
 
 def make_provider(settings: Settings) -> PriceProvider | None:
-    """The CSV folder when `prices_dir` is set, else `settings.price_provider`
-    (stooq, yfinance, or cache for no fetching at all).
+    """The CSV folder when `settings.prices.dir` is set, else the provider registered as
+    `settings.prices.provider` (None for `cache`: no fetching at all).
 
     Raises:
         ThesisError: an unknown provider name, a missing prices folder, or yfinance asked
             for without the optional extra.
     """
-    if settings.prices_dir is not None:
-        return CsvFolderProvider(settings.prices_dir)
-    name = settings.price_provider
-    if name == "stooq":
-        policy = HttpPolicy(timeout=settings.http_timeout, retries=settings.http_retries)
-        return StooqProvider(base_url=settings.stooq_url, policy=policy)
-    if name == "yfinance":
-        _yfinance()  # fail once, here, when the optional extra is not installed
-        return YFinanceProvider()
-    if name == "cache":
-        return None
-    raise ThesisError(
-        f"unknown price provider {name!r}; choose one of {', '.join(PROVIDERS)}, "
-        "or pass --prices DIR"
-    )
-
-
-@dataclass
-class YFinanceProvider:
-    """Daily bars and split events from Yahoo Finance through the yfinance package.
-
-    Bars are Yahoo's split-adjusted OHLC (`auto_adjust=False`) with `Adj Close` kept as
-    adj_close, so closes match the CSV folder's basis.
-    """
-
-    name: str = "yfinance"
-    remote: bool = True
-
-    def fetch(self, symbol: str, start: date | None = None) -> pd.DataFrame:
-        ticker = _yfinance().Ticker(symbol)
-        try:
-            history = ticker.history(
-                start=(start or EARLIEST).isoformat(), interval="1d", auto_adjust=False
-            )
-        except Exception as exc:  # yfinance raises many types (HTTP, JSON, rate limits)
-            raise PriceDataError(f"yfinance could not fetch {symbol} ({exc})", symbol) from exc
-        if history is None or history.empty:
-            if start is not None:
-                return pd.DataFrame(columns=COLUMNS[1:], index=pd.DatetimeIndex([], name="date"))
-            raise PriceDataError(f"yfinance returned no prices for {symbol}", symbol)
-        return _bars(history)
-
-    def splits(self, symbol: str) -> list[tuple[date, float]]:
-        try:
-            series = _yfinance().Ticker(symbol).splits
-        except Exception as exc:  # see fetch
-            raise PriceDataError(f"yfinance could not list splits of {symbol} ({exc})") from exc
-        return [
-            (pd.Timestamp(when).date(), float(ratio)) for when, ratio in series.items() if ratio
-        ]
-
-
-def _bars(history: pd.DataFrame) -> pd.DataFrame:
-    index = pd.DatetimeIndex(history.index)
-    if index.tz is not None:
-        index = index.tz_localize(None)
-    renamed = history.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
-    renamed.index = index.normalize().rename("date")
-    return renamed.reindex(columns=COLUMNS[1:]).sort_index()
-
-
-def _yfinance() -> ModuleType:
-    try:
-        return importlib.import_module("yfinance")
-    except ImportError as exc:
-        raise PriceDataError(
-            'the yfinance provider needs the optional extra: pip install "thesis-tracker[yfinance]"'
-        ) from exc
+    name = "csv" if settings.prices.dir is not None else settings.prices.provider
+    factory = REGISTRY.get(name)
+    if factory is None:
+        raise ThesisError(
+            f"unknown price provider {name!r}; choose one of {', '.join(REGISTRY)}, "
+            "or pass --prices DIR"
+        )
+    return factory(settings)

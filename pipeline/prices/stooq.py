@@ -2,7 +2,8 @@
 
 Input: a symbol, mapped to Stooq's name by data/stooq_symbols.csv (indexes) or the rule
 `IWM` -> `iwm.us`. Output: Stooq's split-adjusted daily bars. Side effects: HTTP GETs to
-`base_url` with timeouts, retried with backoff on 429 and 5xx (honouring Retry-After).
+`base_url` through the one HTTP client (pipeline/http.py: timeouts, retries with backoff
+on 429 and 5xx honouring Retry-After); a host that cannot be reached is not asked again.
 Stooq's CSV carries no split events, so its splits come from data/splits.csv.
 """
 
@@ -13,8 +14,7 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from functools import cache
 from importlib import resources
 from urllib.parse import urlsplit
@@ -23,38 +23,20 @@ import httpx
 import pandas as pd
 
 from pipeline.errors import PriceDataError
+from pipeline.http import HttpClient, HttpError, HttpPolicy, KeptFailingError, UnreachableError
 from pipeline.prices.book import COLUMNS, known_splits
+from pipeline.settings import Settings
 
 STOOQ_URL = "https://stooq.com/q/d/l/"
-USER_AGENT = "thesis-tracker/0.1 (daily closes for grading market forecasts)"
 #: What Stooq writes instead of CSV when a symbol or date range has no bars.
 NO_DATA = ("no data", "brak danych")
 DAILY_LIMIT = "exceeded the daily hits limit"
 
 
-@dataclass(frozen=True)
-class HttpPolicy:
-    """How patient a provider is: per-request timeout, retries and their waits (seconds)."""
-
-    timeout: float = 10.0
-    retries: int = 3
-    backoff: float = 1.0
-    max_wait: float = 60.0
-
-    def wait(self, attempt: int, retry_after: str | None) -> float:
-        """Seconds before retry number `attempt` + 1: Retry-After when the server sent one
-        (seconds or an HTTP date), else `backoff` doubled per attempt."""
-        if retry_after:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                try:
-                    when = parsedate_to_datetime(retry_after)
-                except (TypeError, ValueError):
-                    pass
-                else:
-                    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-        return self.backoff * 2**attempt
+def stooq_from_settings(settings: Settings) -> StooqProvider:
+    """The Stooq provider at `settings.prices.stooq_url`, with the HTTP settings."""
+    policy = settings.fetch.http_policy().for_api()
+    return StooqProvider(base_url=settings.prices.stooq_url, policy=policy)
 
 
 @cache
@@ -91,7 +73,7 @@ class StooqProvider:
     """Daily bars from Stooq's CSV download (`<base_url>?s=iwm.us&i=d[&d1=...&d2=...]`)."""
 
     base_url: str = STOOQ_URL
-    policy: HttpPolicy = field(default_factory=HttpPolicy)
+    policy: HttpPolicy = field(default_factory=lambda: HttpPolicy().for_api())
     sleep: Callable[[float], None] = time.sleep
     name: str = "stooq"
     remote: bool = True
@@ -116,35 +98,28 @@ class StooqProvider:
     def _get(self, params: dict[str, str], symbol: str) -> str:
         if self.unreachable:
             raise PriceDataError(self.unreachable, symbol)
-        timeout = httpx.Timeout(self.policy.timeout, connect=min(5.0, self.policy.timeout))
-        headers = {"User-Agent": USER_AGENT, "Accept": "text/csv, text/plain;q=0.9"}
-        with httpx.Client(timeout=timeout, headers=headers, follow_redirects=True) as client:
-            for attempt in range(self.policy.retries + 1):
-                last = attempt == self.policy.retries
-                try:
-                    response = client.get(self.base_url, params=params)
-                except httpx.ConnectTimeout as exc:  # nothing answers: do not wait again
-                    raise self._unreachable(f"cannot reach {self.host} (timed out)") from exc
-                except httpx.TimeoutException as exc:
-                    if last:
-                        raise self._unreachable(f"{self.host} did not answer in time") from exc
-                    self.sleep(self.policy.wait(attempt, None))
-                    continue
-                except httpx.TransportError as exc:
-                    raise self._unreachable(f"cannot reach {self.host} ({exc})") from exc
-                if response.status_code == 429 or response.status_code >= 500:
-                    wait = self.policy.wait(attempt, response.headers.get("Retry-After"))
-                    if last or wait > self.policy.max_wait:
-                        raise PriceDataError(
-                            f"{self.host} answered {response.status_code} "
-                            f"{response.reason_phrase} after {attempt + 1} attempt(s); "
-                            "try again later",
-                            symbol,
-                        )
-                    self.sleep(wait)
-                    continue
-                return self._body(response, params["s"], symbol)
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        headers = {"Accept": "text/csv, text/plain;q=0.9"}
+        try:
+            with HttpClient(self.policy, sleep=self.sleep) as http:
+                response = http.get(self.base_url, params=params, headers=headers)
+        except UnreachableError as exc:
+            raise self._unreachable(self._why_unreachable(exc)) from exc
+        except KeptFailingError as exc:
+            raise PriceDataError(
+                f"{self.host} answered {exc.status} {exc.reason} after {exc.attempts} "
+                "attempt(s); try again later",
+                symbol,
+            ) from exc
+        except HttpError as exc:
+            raise PriceDataError(f"{self.host}: {exc.message}", symbol) from exc
+        return self._body(response, params["s"], symbol)
+
+    def _why_unreachable(self, exc: UnreachableError) -> str:
+        if exc.connect and exc.timed_out:
+            return f"cannot reach {self.host} (timed out)"
+        if exc.timed_out:
+            return f"{self.host} did not answer in time"
+        return f"cannot reach {self.host} ({exc.cause})"
 
     def _unreachable(self, why: str) -> PriceDataError:
         self.unreachable = why

@@ -19,7 +19,6 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from pipeline.extract.instruments import canonical
 from pipeline.models import Claim, Outcome
 from pipeline.report.charts import ChartSpec, price_path_svg
 from pipeline.report.frames import join
@@ -30,6 +29,7 @@ from pipeline.report.scorecard import (
     build_scorecards,
     unique_slugs,
 )
+from pipeline.symbols import canonical
 
 
 @dataclass(frozen=True)

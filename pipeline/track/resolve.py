@@ -40,7 +40,7 @@ def resolve_claims(
     if not claims:
         return []
     settings = settings or Settings()
-    cols = _grade(claim_columns(claims, settings.default_benchmark), book, as_of, settings)
+    cols = _grade(claim_columns(claims, settings.grading.default_benchmark), book, as_of, settings)
     return _outcomes(cols, book, as_of)
 
 
@@ -195,7 +195,7 @@ def _measure_benchmarks(cols: Columns, book: PriceBook) -> None:
     cols["benchmark_series"] = np.full(n, None, dtype=object)
     has_window = cols["start_day"] >= 0
     for symbol, rows in groups(keep(cols["benchmark"], has_window)).items():
-        usable = [s for s in candidates(str(symbol)) if book.has(s)]
+        usable = [s for s in candidates(str(symbol), book.equivalents) if book.has(s)]
         if not usable:
             continue
         arrays = book.arrays(usable[0])
@@ -215,7 +215,7 @@ def _judge(cols: Columns, settings: Settings) -> None:
     """Returns, drift, whether the window is closed, and the status of every claim."""
     ret = (cols["end_price"] / cols["start_price"] - 1) * 100
     years = (cols["end_day"] - cols["start_day"]) / DAYS_PER_YEAR
-    drift = ((1 + settings.drift_pct_per_year / 100) ** years - 1) * 100
+    drift = ((1 + settings.grading.drift_pct_per_year / 100) ** years - 1) * 100
     bench, up, negated, kind = cols["benchmark_return"], cols["up"], cols["negated"], cols["kind"]
     has_ratio = ~np.isnan(cols["ratio"])
     margin = (np.where(has_ratio, cols["ratio"], 1.0) - 1) * np.abs(bench)

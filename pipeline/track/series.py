@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.extract.instruments import EQUIVALENTS, canonical
 from pipeline.prices.book import PriceBook, how_to_supply
+from pipeline.symbols import Equivalents, load_equivalents
 from pipeline.track.windows import EPOCH
 
 #: A level fits a series when it lies within this factor of the series' entry price.
@@ -36,10 +36,9 @@ def keep(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return kept
 
 
-def candidates(subject: str) -> list[str]:
+def candidates(subject: str, equivalents: Equivalents | None = None) -> list[str]:
     """The subject, then its index/ETF equivalents: the series a claim may be graded on."""
-    index = canonical(subject)
-    pair = [index, EQUIVALENTS[index]] if index in EQUIVALENTS else [index]
+    pair = (equivalents or load_equivalents()).family(subject)
     return [subject, *[s for s in pair if s != subject]]
 
 
@@ -52,7 +51,7 @@ def choose_series(cols: Columns, book: PriceBook) -> None:
     raw = cols["raw_level"]
     is_level = (cols["kind"] == "target") & ~np.isnan(raw)
     for subject, rows in groups(cols["subject"]).items():
-        wanted = candidates(str(subject))
+        wanted = candidates(str(subject), book.equivalents)
         usable = [s for s in wanted if book.has(s)]
         if not usable:
             why[rows] = _no_prices(wanted, book)

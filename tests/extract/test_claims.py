@@ -138,7 +138,7 @@ def test_extract_user_lexicon_extends_and_tag_lists_are_not_mentions(tmp_path: P
     extra.write_text(
         "symbol,kind,proxy,scale_hint,aliases\nARKK,etf,,price,ARK Innovation ETF|ARKK\n"
     )
-    settings = Settings(lexicon=(extra,))
+    settings = Settings().with_overrides(extract={"lexicon": (extra,)})
     text = "I think the ARK Innovation ETF could rally 40% next year.\n$iShares Russell 2000 ETF(IWM)$  $NVDA\n"
     doc = make_nlp(settings)(text)
     assert [(s.text, s.label_) for s in doc.spans["instruments"]] == [

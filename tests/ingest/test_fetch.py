@@ -122,7 +122,7 @@ def test_fetch_spaces_requests_to_one_host(
 ) -> None:
     _robots(httpserver)
     httpserver.expect_request("/a").respond_with_data(PAGE, content_type="text/html")
-    with Fetcher(web_settings.with_overrides(fetch_delay=20.0), sleep=sleeps) as fetcher:
+    with Fetcher(web_settings.with_overrides(fetch={"delay": 20.0}), sleep=sleeps) as fetcher:
         fetcher.fetch_page(httpserver.url_for("/a"))
         fetcher.fetch_page(httpserver.url_for("/a"))
     assert sleeps and all(10.0 < s <= 20.0 for s in sleeps)
@@ -182,7 +182,7 @@ def test_fetch_caps_the_size_declared_or_streamed(
         return Response(chunks, content_type="text/html", direct_passthrough=True)
 
     httpserver.expect_request("/streamed").respond_with_handler(streamed)
-    with Fetcher(web_settings.with_overrides(max_page_bytes=2000)) as fetcher:
+    with Fetcher(web_settings.with_overrides(fetch={"max_page_bytes": 2000})) as fetcher:
         with pytest.raises(IngestError, match="over the 0 MB limit"):
             fetcher.fetch_page(httpserver.url_for("/declared"))
         with pytest.raises(IngestError, match="more than"):

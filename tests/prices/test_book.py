@@ -11,6 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipeline.errors import PriceDataError
+from pipeline.http import HttpPolicy
 from pipeline.prices.book import (
     CsvFolderProvider,
     PriceBook,
@@ -18,7 +19,7 @@ from pipeline.prices.book import (
     merge_splits,
     update_prices,
 )
-from pipeline.prices.stooq import HttpPolicy, StooqProvider
+from pipeline.prices.stooq import StooqProvider
 from pipeline.store.database import Store
 
 DAY1, DAY2 = date(2026, 1, 5), date(2026, 1, 6)

@@ -1,109 +1,73 @@
-"""Choosing a provider, and the yfinance provider with a stand-in yfinance module.
-
-yfinance is an optional extra and never installed for tests: a small module with the
-same `Ticker(symbol).history(...)` / `.splits` surface stands in for it.
-"""
+"""Choosing a price provider by name from the registry."""
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import date
 from pathlib import Path
-from typing import Any, ClassVar
 
 import pandas as pd
 import pytest
 
+from pipeline import cli
 from pipeline.errors import PriceDataError, ThesisError
+from pipeline.prices import providers
 from pipeline.prices.book import CsvFolderProvider
-from pipeline.prices.providers import YFinanceProvider, make_provider
+from pipeline.prices.providers import PROVIDERS, REGISTRY, make_provider
 from pipeline.prices.stooq import StooqProvider
 from pipeline.settings import Settings
 
 
+def _with(**prices: object) -> Settings:
+    return Settings().with_overrides(prices=prices)
+
+
 def test_providers_make_provider_follows_settings(prices_dir: Path) -> None:
-    assert isinstance(make_provider(Settings(prices_dir=prices_dir)), CsvFolderProvider)
-    stooq = make_provider(Settings(stooq_url="http://127.0.0.1:1/x", http_retries=1))
+    assert isinstance(make_provider(_with(dir=prices_dir)), CsvFolderProvider)
+    stooq = make_provider(
+        Settings().with_overrides(
+            prices={"stooq_url": "http://127.0.0.1:1/x"}, fetch={"retries": 1, "timeout": 9.0}
+        )
+    )
     assert isinstance(stooq, StooqProvider) and stooq.base_url == "http://127.0.0.1:1/x"
-    assert stooq.policy.retries == 1
-    assert make_provider(Settings(price_provider="cache")) is None
+    assert stooq.policy.retries == 1 and stooq.policy.timeout == 9.0
+    assert stooq.policy.connect_timeout == 5.0 and not stooq.policy.retry_connect
+    assert make_provider(_with(provider="cache")) is None
     with pytest.raises(
         ThesisError, match="unknown price provider 'bloomberg'; choose one of stooq"
     ):
-        make_provider(Settings(price_provider="bloomberg"))
+        make_provider(_with(provider="bloomberg"))
 
 
-class FakeTicker:
-    calls: ClassVar[list[dict[str, Any]]] = []
-
-    def __init__(self, symbol: str) -> None:
-        self.symbol = symbol
-
-    def history(self, **kwargs: Any) -> pd.DataFrame:
-        FakeTicker.calls.append({"symbol": self.symbol, **kwargs})
-        if self.symbol == "NOPE":
-            return pd.DataFrame()
-        if self.symbol == "BOOM":
-            raise RuntimeError("Too Many Requests. Rate limited.")
-        index = pd.DatetimeIndex(["2024-06-07", "2024-06-10"]).tz_localize("America/New_York")
-        return pd.DataFrame(
-            {
-                "Open": [119.77, 120.37],
-                "High": [121.69, 123.1],
-                "Low": [118.02, 117.01],
-                "Close": [120.888, 121.79],
-                "Adj Close": [120.86, 121.76],
-                "Volume": [412385000, 314162700],
-                "Dividends": [0.0, 0.0],
-                "Stock Splits": [0.0, 10.0],
-            },
-            index=index.rename("Date"),
-        )
-
-    @property
-    def splits(self) -> pd.Series:
-        index = pd.DatetimeIndex(["2021-07-20", "2024-06-10"]).tz_localize("America/New_York")
-        return pd.Series([4.0, 10.0], index=index, name="Stock Splits")
+def test_providers_csv_by_name_needs_a_folder(prices_dir: Path) -> None:
+    assert isinstance(make_provider(_with(provider="csv", dir=prices_dir)), CsvFolderProvider)
+    with pytest.raises(ThesisError, match="the csv provider reads a folder: pass --prices DIR"):
+        make_provider(_with(provider="csv"))
 
 
-@pytest.fixture
-def fake_yfinance(monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("yfinance")
-    module.Ticker = FakeTicker  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "yfinance", module)
-    FakeTicker.calls = []
+def test_providers_the_cli_offers_every_registered_provider() -> None:
+    assert PROVIDERS == tuple(REGISTRY) == ("stooq", "yfinance", "cache", "csv")
+    choice = next(p for p in cli.track.params if p.name == "price_provider")
+    assert tuple(choice.type.choices) == PROVIDERS  # type: ignore[attr-defined]
 
 
-@pytest.mark.usefixtures("fake_yfinance")
-def test_providers_yfinance_bars_are_split_adjusted_closes_on_plain_dates() -> None:
-    assert isinstance(make_provider(Settings(price_provider="yfinance")), YFinanceProvider)
-    bars = YFinanceProvider().fetch("NVDA", date(2024, 6, 7))
-    assert list(bars.columns) == ["open", "high", "low", "close", "adj_close", "volume"]
-    assert list(bars.index) == [pd.Timestamp("2024-06-07"), pd.Timestamp("2024-06-10")]
-    assert bars["close"].tolist() == [120.888, 121.79] and bars["adj_close"].iloc[0] == 120.86
-    assert FakeTicker.calls[0] | {"symbol": "NVDA"} == {
-        "symbol": "NVDA",
-        "start": "2024-06-07",
-        "interval": "1d",
-        "auto_adjust": False,
-    }
+class Constant:
+    """A provider that is one module's worth of code: a flat price for every symbol."""
+
+    name = "constant"
+    remote = False
+
+    def fetch(self, symbol: str, start: date | None = None) -> pd.DataFrame:
+        if symbol == "NOPE":
+            raise PriceDataError("no such symbol", symbol)
+        index = pd.DatetimeIndex(pd.date_range("2024-01-02", periods=3), name="date")
+        return pd.DataFrame({"close": [100.0] * 3}, index=index)
+
+    def splits(self, symbol: str) -> list[tuple[date, float]]:
+        return []
 
 
-@pytest.mark.usefixtures("fake_yfinance")
-def test_providers_yfinance_reports_splits_and_errors() -> None:
-    provider = YFinanceProvider()
-    assert provider.splits("NVDA") == [(date(2021, 7, 20), 4.0), (date(2024, 6, 10), 10.0)]
-    assert provider.fetch("NOPE", date(2030, 1, 1)).empty  # nothing new since a date
-    with pytest.raises(PriceDataError, match="yfinance returned no prices for NOPE"):
-        provider.fetch("NOPE")
-    with pytest.raises(PriceDataError, match=r"yfinance could not fetch BOOM \(Too Many Requests"):
-        provider.fetch("BOOM")
-
-
-def test_providers_yfinance_missing_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "yfinance", None)  # makes `import yfinance` fail
-    with pytest.raises(PriceDataError, match=r'pip install "thesis-tracker\[yfinance\]"'):
-        YFinanceProvider().fetch("IWM")
-    with pytest.raises(PriceDataError, match="needs the optional extra"):
-        make_provider(Settings(price_provider="yfinance"))
+def test_providers_a_new_provider_is_one_registry_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(providers.REGISTRY, "constant", lambda settings: Constant())
+    provider = make_provider(_with(provider="constant"))
+    assert isinstance(provider, Constant)
+    assert provider.fetch("IWM")["close"].tolist() == [100.0] * 3

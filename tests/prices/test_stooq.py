@@ -8,8 +8,7 @@ for: 404, an empty body, an HTML page served with status 200 (its browser check)
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from email.utils import format_datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +16,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipeline.errors import PriceDataError
-from pipeline.prices.stooq import HttpPolicy, StooqProvider, parse_stooq_csv, stooq_symbol
+from pipeline.http import USER_AGENT, HttpPolicy
+from pipeline.prices.stooq import StooqProvider, parse_stooq_csv, stooq_symbol
 
 PATH = "/q/d/l/"
 
@@ -42,7 +42,7 @@ def sleeps() -> list[float]:
 def stooq(httpserver: HTTPServer, sleeps: list[float]) -> StooqProvider:
     return StooqProvider(
         base_url=httpserver.url_for(PATH),
-        policy=HttpPolicy(timeout=2.0, retries=3, backoff=1.0, max_wait=30.0),
+        policy=HttpPolicy(timeout=2.0, retries=3, backoff=1.0, max_wait=30.0).for_api(),
         sleep=sleeps.append,
     )
 
@@ -71,7 +71,7 @@ def test_stooq_fetch_reads_the_whole_series(
     assert bars.at[pd.Timestamp("2023-11-28"), "close"] == 178.04  # SOURCES.md sanity fact
     assert bars["adj_close"].isna().all()  # Stooq's CSV has no adjusted-close column
     request = httpserver.log[0][0]
-    assert "thesis-tracker" in request.headers["User-Agent"]
+    assert request.headers["User-Agent"] == USER_AGENT
 
 
 def test_stooq_fetch_from_a_date_asks_for_that_range(
@@ -182,17 +182,11 @@ def test_stooq_does_not_wait_longer_than_max_wait(
     assert sleeps == []
 
 
-def test_stooq_retry_after_as_an_http_date() -> None:
-    policy = HttpPolicy(backoff=1.0)
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=20), usegmt=True)
-    assert 15 < policy.wait(0, when) <= 20
-    assert policy.wait(2, "not a date") == 4.0
-    assert policy.wait(0, "-5") == 0.0
-
-
 def test_stooq_unreachable_host_fails_fast_for_every_symbol(sleeps: list[float]) -> None:
     provider = StooqProvider(
-        base_url="http://127.0.0.1:9/q/d/l/", policy=HttpPolicy(timeout=2.0), sleep=sleeps.append
+        base_url="http://127.0.0.1:9/q/d/l/",
+        policy=HttpPolicy(timeout=2.0).for_api(),
+        sleep=sleeps.append,
     )
     with pytest.raises(PriceDataError, match=r"cannot reach 127\.0\.0\.1:9"):
         provider.fetch("IWM")
@@ -212,7 +206,7 @@ def test_stooq_timeout_is_retried_then_reported(
     httpserver.expect_request(PATH).respond_with_handler(slow)  # type: ignore[arg-type]
     provider = StooqProvider(
         base_url=httpserver.url_for(PATH),
-        policy=HttpPolicy(timeout=0.2, retries=1, backoff=0.5),
+        policy=HttpPolicy(timeout=0.2, retries=1, backoff=0.5).for_api(),
         sleep=sleeps.append,
     )
     with pytest.raises(PriceDataError, match="did not answer in time"):

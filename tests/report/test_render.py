@@ -98,8 +98,8 @@ def built_report(
     tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, prices_dir: Path
 ) -> Path:
     tmp = tmp_path_factory.mktemp("report")
-    settings = Settings(
-        db_path=tmp / "t.db", out_dir=tmp / "reports", prices_dir=prices_dir, progress=False
+    settings = Settings(db_path=tmp / "t.db", progress=False).with_overrides(
+        report={"out_dir": tmp / "reports"}, prices={"dir": prices_dir}
     )
     evil = tmp / "evil.md"
     evil.write_text(
@@ -109,7 +109,7 @@ def built_report(
     store = Store(settings.db_path)
     run_all(store, [corpus_dir, evil], settings)
     store.close()
-    return settings.out_dir
+    return settings.report.out_dir
 
 
 def _errors(driver: webdriver.Chrome) -> list[str]:

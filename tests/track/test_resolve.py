@@ -263,7 +263,9 @@ def test_track_direction_up_in_a_slow_year_is_a_miss_net_of_drift(
     assert (outcome.status, outcome.net_status) == ("hit", "miss")
     assert "a miss net of drift" in outcome.reason
     assert outcome.excess_return_pct == 0.0  # the S&P 500 against itself
-    flat = resolve_claim(c, book, AS_OF, Settings(drift_pct_per_year=0.0))
+    flat = resolve_claim(
+        c, book, AS_OF, Settings().with_overrides(grading={"drift_pct_per_year": 0.0})
+    )
     assert flat.net_status == "hit" and flat.drift_pct == 0.0
 
 

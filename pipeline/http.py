@@ -1,0 +1,312 @@
+"""HTTP: the one polite client, for web pages and feeds (ingest) and price APIs (prices).
+
+Input: URLs and an `HttpPolicy`. Output: httpx responses whose status is final (not a
+redirect, not a 429/5xx that is still worth retrying), bodies capped. Side effects:
+network requests, and sleeps between tries: exponential backoff, or the server's
+Retry-After when it sends one, never longer than `max_wait`.
+
+Crawling policy (robots.txt, per-host spacing) sits on top, in `pipeline/ingest/fetch.py`:
+it sees every request, redirect hops included, through the `on_request` hook.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from importlib.metadata import PackageNotFoundError, version
+from types import TracebackType
+from urllib.parse import urljoin
+
+import httpx
+
+from pipeline.errors import ThesisError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 5
+#: What a read answer keeps of the streamed one's extensions (the server's own wording).
+ANSWER_EXTENSIONS = ("reason_phrase", "http_version")
+#: An API's connect timeout (`HttpPolicy.for_api`).
+API_CONNECT_TIMEOUT = 5.0
+
+
+def _user_agent() -> str:
+    try:
+        release = version("thesis-tracker")
+    except PackageNotFoundError:
+        release = "dev"
+    return f"ThesisTracker/{release} (market-commentary research; honours robots.txt)"
+
+
+#: The one User-Agent every request names itself with (pages, feeds, price APIs).
+USER_AGENT = _user_agent()
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """How patient and how polite the client is (times in seconds).
+
+    `retries` extra tries follow a 429/5xx answer or a network error; a connection that
+    cannot be made at all is retried only with `retry_connect` (a price API that is down
+    fails fast, so the next symbols do not each wait for it).
+    """
+
+    user_agent: str = USER_AGENT
+    timeout: float = 20.0
+    connect_timeout: float | None = None  # None: the same as `timeout`
+    retries: int = 3
+    backoff: float = 1.0  # first wait between tries; doubles each time
+    max_wait: float = 60.0  # longest wait, and the longest Retry-After honoured
+    max_bytes: int = 20 * 2**20
+    retry_connect: bool = True
+
+    def for_api(self) -> HttpPolicy:
+        """This policy for a price API: connecting times out within API_CONNECT_TIMEOUT
+        and is not retried, so a host that is down fails fast."""
+        connect = min(API_CONNECT_TIMEOUT, self.timeout)
+        return replace(self, connect_timeout=connect, retry_connect=False)
+
+    def wait(self, attempt: int, retry_after: str | None = None) -> float:
+        """Seconds before try number `attempt` + 2: Retry-After when the server sent one
+        (seconds or an HTTP date), else `backoff` doubled per attempt, at most `max_wait`."""
+        asked = parse_retry_after(retry_after)
+        if asked is not None:
+            return asked
+        return float(min(self.backoff * 2**attempt, self.max_wait))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """A Retry-After header (`120` or an HTTP date) in seconds from now; None if unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+# -- what can go wrong --------------------------------------------------------------
+
+
+class HttpError(ThesisError):
+    """A request that did not get a usable answer. Callers usually turn it into their
+    stage's error (IngestError, PriceDataError) with a message of their own."""
+
+    def __init__(self, message: str, url: str, attempts: int = 1) -> None:
+        super().__init__(message, url)
+        self.url = url
+        self.attempts = attempts
+
+
+class UnreachableError(HttpError):
+    """No answer: the connection failed or timed out (`cause` is httpx's error)."""
+
+    def __init__(self, url: str, cause: httpx.TransportError, attempts: int) -> None:
+        super().__init__(f"no answer after {attempts} tries ({describe(cause)})", url, attempts)
+        self.cause = cause
+        self.connect = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+        self.timed_out = isinstance(cause, httpx.TimeoutException)
+
+
+class KeptFailingError(HttpError):
+    """The server answered 429 or 5xx to every try, or asked to wait longer than allowed."""
+
+    def __init__(
+        self, url: str, status: int, reason: str, attempts: int, asked: float | None = None
+    ) -> None:
+        super().__init__(f"the server answered {status} {reason} {attempts} times", url, attempts)
+        self.status = status
+        self.reason = reason
+        self.asked = asked  # seconds the server asked to wait, when over `max_wait`
+
+
+class TooManyRedirectsError(HttpError):
+    """More than MAX_REDIRECTS hops."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"the address redirects more than {MAX_REDIRECTS} times", url)
+
+
+class TooLargeError(HttpError):
+    """A body over `max_bytes`: declared in Content-Length, or found while streaming."""
+
+    def __init__(self, url: str, size: int, limit: int, declared: bool) -> None:
+        over = "" if declared else "more than "
+        super().__init__(f"the body is {over}{size} bytes, over the {limit} limit", url)
+        self.size = size
+        self.limit = limit
+        self.declared = declared
+
+
+# -- the client -----------------------------------------------------------------------
+
+
+class HttpClient:
+    """GETs with timeouts, retries, backoff, Retry-After, redirects and a size cap.
+
+    Use as a context manager, or call `close()`. `sleep` is how it waits (tests record it).
+    """
+
+    def __init__(
+        self, policy: HttpPolicy | None = None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.policy = policy or HttpPolicy()
+        self.sleep = sleep
+        connect = self.policy.connect_timeout
+        timeout = httpx.Timeout(self.policy.timeout, connect=connect or self.policy.timeout)
+        self._client = httpx.Client(
+            headers={"User-Agent": self.policy.user_agent},
+            timeout=timeout,
+            follow_redirects=False,
+        )
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        retry: bool = True,
+        truncate: bool = False,
+    ) -> httpx.Response:
+        """The final answer to a GET of `url`, its body read (see `stream` and `read_capped`).
+
+        Raises:
+            HttpError: see `stream`; TooLargeError unless `truncate`.
+        """
+        with self.stream(url, params=params, headers=headers, retry=retry) as response:
+            body = self.read_capped(response, truncate=truncate)
+            kept = httpx.Headers(response.headers)
+            kept.pop("content-encoding", None)  # the body is decoded already
+            said = {k: v for k, v in response.extensions.items() if k in ANSWER_EXTENSIONS}
+            return httpx.Response(
+                response.status_code,
+                headers=kept,
+                content=body,
+                request=response.request,
+                extensions=said,
+            )
+
+    @contextmanager
+    def stream(
+        self,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        on_request: Callable[[str], None] | None = None,
+        retry: bool = True,
+    ) -> Iterator[httpx.Response]:
+        """The final answer to a GET of `url`, body not yet read (use `read_capped`).
+
+        Redirects are followed hop by hop; `on_request(url)` runs before every request
+        (each try, each hop) and may raise to stop it. Without `retry` there is one try and
+        any status is returned as it is.
+
+        Raises:
+            UnreachableError: no answer after the tries allowed.
+            KeptFailingError: 429/5xx to every try, or a Retry-After over `max_wait`.
+            TooManyRedirectsError: more than MAX_REDIRECTS hops.
+        """
+        attempts = self.policy.retries + 1 if retry else 1
+        for attempt in range(attempts):
+            last = attempt + 1 == attempts
+            try:
+                response = self._follow(url, params, headers, on_request)
+            except httpx.TransportError as exc:
+                failure = UnreachableError(url, exc, attempt + 1)
+                if last or (failure.connect and not self.policy.retry_connect):
+                    raise failure from exc
+                self.sleep(self.policy.wait(attempt))
+                continue
+            if retry and response.status_code in RETRY_STATUSES:
+                response.close()
+                self._wait_or_give_up(url, response, attempt, last)
+                continue
+            try:
+                yield response
+            finally:
+                response.close()
+            return
+
+    def read_capped(self, response: httpx.Response, *, truncate: bool = False) -> bytes:
+        """The body of a streamed response, at most `max_bytes` of it.
+
+        Raises:
+            TooLargeError: the body is over the cap (declared or streamed), unless `truncate`,
+                which keeps the first `max_bytes` instead.
+        """
+        limit = self.policy.max_bytes
+        url = str(response.url)
+        declared = response.headers.get("content-length", "")
+        if not truncate and declared.isdigit() and int(declared) > limit:
+            raise TooLargeError(url, int(declared), limit, declared=True)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            chunks.append(chunk)
+            if size > limit:
+                if not truncate:
+                    raise TooLargeError(url, size, limit, declared=False)
+                break
+        return b"".join(chunks)[:limit]
+
+    def _follow(
+        self,
+        url: str,
+        params: dict[str, str] | None,
+        headers: dict[str, str] | None,
+        on_request: Callable[[str], None] | None,
+    ) -> httpx.Response:
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            if on_request is not None:
+                on_request(target)
+            request = self._client.build_request("GET", target, params=params, headers=headers)
+            response = self._client.send(request, stream=True)
+            location = response.headers.get("location")
+            if not (response.is_redirect and location):
+                return response
+            response.close()
+            target, params = urljoin(str(response.url), location), None
+        raise TooManyRedirectsError(url)
+
+    def _wait_or_give_up(
+        self, url: str, response: httpx.Response, attempt: int, last: bool
+    ) -> None:
+        status, reason = response.status_code, response.reason_phrase
+        wait = self.policy.wait(attempt, response.headers.get("retry-after"))
+        if wait > self.policy.max_wait:
+            raise KeptFailingError(url, status, reason, attempt + 1, asked=wait)
+        if last:
+            raise KeptFailingError(url, status, reason, attempt + 1)
+        self.sleep(wait)
+
+
+def describe(exc: Exception) -> str:
+    """`ConnectError: [Errno 111] Connection refused`, or the type alone when it says nothing."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
