@@ -35,6 +35,20 @@ DATE_BEFORE = re.compile(rf"(?:\b(?:{MONTHS})[a-z]*\.?\s+|/|\bQ[1-4]\s?)$")
 INDEX_NAME = re.compile(
     r"(?:S\s?&\s?P|Russell|Nasdaq|NASDAQ|Stoxx|STOXX|FTSE|Nikkei|DAX|CAC|Euro Stoxx|ASX)[\s-]?$"
 )
+#: Numbers that measure a change or a spread, not a level: "raised it by $20", "targets
+#: that span roughly 1,000 points".
+DIFFERENCE_BEFORE = re.compile(
+    r"\b(?:by|spans?|spanning|spread(?: of)?|gap of|difference of|apart by|range of|widened|"
+    r"narrowed)\s+(?:(?:about|roughly|nearly|some|almost|around|just|only|over|more than)\s+)?$",
+    re.IGNORECASE,
+)
+#: An implied move measured from something other than today's price: "4.8% below where
+#: the index started the year", "a decline for 2025 measured from the 2024 close".
+OTHER_BASE = re.compile(
+    r"\s*(?:\w+\s+){0,2}?(?:where|its starting|the start|from the (?:20\d\d |year.s )?(?:close|end|start)|"
+    r"for (?:the year|20\d\d)|measured from|year[- ]to[- ]date|on the year)",
+    re.IGNORECASE,
+)
 WINDOW_BEFORE = 70
 WINDOW_AFTER = 80
 #: Rating words that are also everyday words: ratings only when quoted, capitalised or
@@ -228,7 +242,7 @@ def _target_call(
     previous_rating = next((r.grade for r in ratings if r.previous), None)
     implied = cues.implied.search(sentence, end)
     implied_direction = None
-    if implied and implied.start() - end < 60:
+    if implied and implied.start() - end < 60 and not OTHER_BASE.match(sentence, implied.end()):
         word = (implied.group("dir") or implied.group("dir2") or "").lower()
         implied_direction = "down" if _is_down(word) else "up"
     left = sentence[max(0, noun.start() - 30) : noun.start()]
@@ -310,7 +324,12 @@ def _levels(sentence: str, noun: re.Match[str], cues: AnalystCues) -> list[_Leve
         ):
             continue
         before = sentence[max(0, m.start() - 30) : m.start()]
-        if DATE_BEFORE.search(before) or cues.price_now.search(before) or INDEX_NAME.search(before):
+        if (
+            DATE_BEFORE.search(before)
+            or cues.price_now.search(before)
+            or INDEX_NAME.search(before)
+            or DIFFERENCE_BEFORE.search(before)
+        ):
             continue
         if cues.not_price.search(sentence[max(0, m.start() - 25) : m.start()]):
             continue

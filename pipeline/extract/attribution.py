@@ -26,7 +26,10 @@ ROLE_NOUN = r"strategist|analyst|economist|officer|CIO|CEO|founder|president|dir
 SPEECH = (
     r"said|says|say|told|tells|believes|believe|expects|expect|thinks|think|sees|see|wrote|writes|"
     r"noted|notes|predicts|forecasts|argues|argued|added|adds|warned|warns|reckons|estimates|projects|"
-    r"explained|highlighted|cautioned|suggested|suggests|recommends|recommended"
+    r"explained|highlighted|cautioned|suggested|suggests|recommends|recommended|projecting|"
+    r"predicting|forecasting|expecting|issued|has issued|published|is calling for|calls for|"
+    r"anticipates|lifted|raised|lowered|trimmed|slashed|cut|kept|keeps|held|holds|stands by|"
+    r"standing by|clung|sticks|reiterated|maintained|upgraded|downgraded"
 )
 VOICE = re.compile(rf"\b(?:reckons|writes|argues|says|according to|by)\s+(?P<name>{NAME})\b")
 

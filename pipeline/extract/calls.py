@@ -54,6 +54,7 @@ BACKGROUND = re.compile(
     r"prior to (?:this|the)|previously|earlier (?:this|that) (?:year|month))\b",
     re.IGNORECASE,
 )
+TWELVE_MONTH = re.compile(r"12-month|twelve-month|one-year|1-year|next 12 months", re.I)
 NEXT_YEAR = re.compile(r"next year", re.I)
 
 
@@ -263,6 +264,13 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Hor
     if found:
         nearest = min(found, key=lambda h: abs(h.start - call.end))
         return resolve_horizon(nearest, published, "target")
+    if published is not None and not TWELVE_MONTH.search(noun):
+        # A strategist's index target with no horizon is a year-end target (a December
+        # call is for the next year's end).
+        from datetime import date
+
+        year = published.year + 1 if published.month == 12 else published.year
+        return Horizon(published, date(year, 12, 31), "year-end (index target convention)", False)
     return resolve_horizon(None, published, "target")
 
 

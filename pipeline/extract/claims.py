@@ -52,6 +52,18 @@ POSITION_PREFIX = re.compile(
     r"continue to|remain|stay))\s*$",
     re.IGNORECASE,
 )
+#: A sentence whose speaker is a person or firm named earlier, not the writer.
+THIRD_PERSON = re.compile(
+    r"(?:^|[,;:]\s|\band\s)\W*(?:[Hh]e|[Ss]he|[Tt]hey|[Tt]he (?:strategists?|analysts?|firm|bank|"
+    r"brokerage|team|economists?|investment bank|chief investment officer|CIO))\s+"
+    r"(?:\w+\s+){0,2}?(?:sees?|expects?|thinks?|believes?|forecasts?|predicts?|projects?|said|says|"
+    r"wrote|writes|argues?|argued|warned|warns|added|adds|noted|notes|estimates?|reckons?|"
+    r"anticipates?|calls? for|is calling for|targets?|lifted|raised|cut|lowered|trimmed|held|kept|"
+    r"maintained|reiterated|now|also|keeping|keeps|standing by|stands by|sticking|sticks|holding|"
+    r"holds|forecasting|projecting|expecting|calling for|predicting|sees)\b"
+    r"|(?:^|[,;:]\s)\W*(?:His|Her|Their|[Tt]he (?:firm|bank|strategist|team)['’]s) (?:call|forecast|"
+    r"target|view|base case|outlook|projection|prediction|model)\b"
+)
 BENCHMARK_BEFORE = re.compile(
     r"\b(?:than|against|versus|vs\.?|relative to|compared (?:with|to))\s+(?:the\s+)?$", re.I
 )
@@ -170,6 +182,10 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         recent = [m for s in window if s.paragraph == sent.paragraph for m in s.mentions]
         quoted_by = quote_speakers[sent.paragraph] if sent.quoted else None
         speaker = attributor.speaker_of(sent.text, quoted_by)
+        if speaker.role == "quoted":
+            holder = speaker
+        elif holder is not None and THIRD_PERSON.search(sent.text):
+            speaker = holder  # "He sees the index at 6,500": the person last quoted
         found = []
         calls = [] if load_cues().skip.search(sent.text) else find_calls(sent.text)
         context = AnalystContext(

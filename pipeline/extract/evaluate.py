@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import GoldError, IngestError
+from pipeline.extract.attribution import load_firms
 from pipeline.extract.claims import extract_claims, make_nlp
 from pipeline.ingest.documents import read_document
 from pipeline.models import Claim
@@ -293,9 +294,26 @@ def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
 
 
 def _forecaster_agrees(p: Claim, g: dict[str, Any]) -> bool:
-    names = {_norm(p.forecaster), _norm(p.forecaster_org)} - {""}
-    wanted = {_norm(g.get("forecaster")), _norm(g.get("forecaster_org"))} - {""}
+    names = {_firm(p.forecaster), _firm(p.forecaster_org)} - {""}
+    wanted = {_firm(g.get("forecaster")), _firm(g.get("forecaster_org"))} - {""}
     return bool(names & wanted)
+
+
+FIRM_SUFFIX = re.compile(
+    r"(?:,?\s+(?:securities|capital markets|aktiengesellschaft|ag|inc\.?|llc|plc|& co\.?|"
+    r"& company|group|research|asset management|global wealth management|investment institute))+$"
+)
+
+
+def _firm(value: object) -> str:
+    """A name compared up to firm aliases ("Citigroup" = "Citi") and corporate suffixes
+    ("Wedbush Securities" = "Wedbush")."""
+    name = _norm(value)
+    if not name:
+        return ""
+    canonical = {_norm(k): _norm(v) for k, v in load_firms().canonical.items()}
+    stripped = FIRM_SUFFIX.sub("", name) or name
+    return canonical.get(name) or canonical.get(stripped) or stripped
 
 
 def _norm(value: object) -> str:

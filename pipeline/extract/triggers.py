@@ -25,6 +25,10 @@ PAST_NOUN = re.compile(
 NOT_POSITION = re.compile(
     r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE
 )
+LEVEL_AFTER_MOVE = re.compile(
+    rf",?\s+(?:to|at)\s+(?:around\s+|about\s+|roughly\s+|near\s+|approximately\s+)?\$?"
+    rf"(?P<level>{NUM})(?![\d%]|\s?percent)"
+)
 CLAUSE_BREAK = re.compile(
     r"[;:]|,\s+(?:while|but|whereas|although|though|and\s+(?:I|we|you))\b|\s[–—-]\s"
 )
@@ -99,9 +103,7 @@ def load_cues() -> Cues:
         ),
         move_verb=re.compile(rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+{pct}", i),
         move_noun=re.compile(rf"{pct}(?:-plus)?\s+(?P<noun>{nouns})\b", i),
-        noun_first=re.compile(
-            rf"\b(?P<noun>upside|downside|gain|return)\s+of\s+(?:(?:{fillers})\s+)*{pct}", i
-        ),
+        noun_first=re.compile(rf"\b(?P<noun>{nouns})\s+of\s+(?:(?:{fillers})\s+)*{pct}", i),
         target_range=re.compile(
             rf"(?P<low>{NUM})\s?(?:-|–|—|to)\s?(?P<high>{NUM})(?:[- ]points?)?\s+(?P<noun>{levels})\b",
             i,
@@ -174,14 +176,15 @@ def _moves(sentence: str, cues: Cues) -> list[Trigger]:
             ):
                 continue
             word = " ".join(m.group(group).lower().split())
+            direction = _direction_of(word, cues)
+            if level := LEVEL_AFTER_MOVE.match(sentence, m.end()):
+                value = _num(level.group("level"))
+                if not ("," not in level.group("level") and 1990 <= value <= 2100):
+                    # "climb more than 10% to 5,200": the level is the forecast, the % its gap
+                    out.append(Trigger("target", direction, m.start(), level.end(), value, value))
+                    continue
             out.append(
-                Trigger(
-                    "move",
-                    _direction_of(word, cues),
-                    m.start(),
-                    m.end(),
-                    move_pct=_num(m.group("pct")),
-                )
+                Trigger("move", direction, m.start(), m.end(), move_pct=_num(m.group("pct")))
             )
     return out
 
