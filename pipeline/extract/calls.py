@@ -26,6 +26,7 @@ from pipeline.extract.analyst import RATING_GRADE_DIRECTION, AnalystCall, load_a
 from pipeline.extract.attribution import NAME, Attributor, Speaker
 from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
+from pipeline.extract.tables import TableRow, rating_grade
 from pipeline.extract.triggers import Trigger, is_past
 from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
@@ -310,3 +311,66 @@ def merge_ratings(claims: list[Claim]) -> list[Claim]:
                 out[j] = replace(out[j], rating=c.rating, previous_rating=c.previous_rating)
             drop.add(i)
     return [c for i, c in enumerate(out) if i not in drop]
+
+
+def table_claim(row: TableRow, subject: Mention, who: Speaker, article: Article) -> Claim:
+    """The claim one row of a forecast table states (its evidence is the row)."""
+    direction = "up"
+    grade = rating_grade(row.rating_text)
+    if row.price and 0.2 < row.target_low / row.price < 5:
+        direction = "up" if row.target_low >= row.price else "down"
+    elif grade in ("sell", "strong_sell"):
+        direction = "down"
+    horizon = _table_horizon(row, subject.symbol, article)
+    firm = None if row.firm is None else _canonical_firm(row.firm)
+    return Claim(
+        claim_id=stable_id(article.article_id, row.start, "target", subject.symbol, direction),
+        article_id=article.article_id,
+        url=article.url,
+        title=article.title,
+        published=article.published,
+        forecaster="consensus" if row.average else (row.firm or who.name),
+        forecaster_org=None if row.average else (firm or who.org),
+        forecaster_role="quoted" if row.firm or row.average else who.role,  # type: ignore[arg-type]
+        subject=subject.symbol,
+        subject_text=subject.text,
+        kind="target",
+        direction=direction,  # type: ignore[arg-type]
+        target_low=row.target_low,
+        target_high=row.target_high,
+        move_pct=None,
+        benchmark=None,
+        ratio=None,
+        horizon_start=horizon.start,
+        horizon_end=horizon.end,
+        horizon_text=horizon.text,
+        horizon_assumed=horizon.assumed,
+        hedge="expect",
+        conditional=False,
+        negated=False,
+        evidence=row.text,
+        evidence_start=row.start,
+        evidence_end=row.end,
+        rating=grade,
+        consensus=row.average,
+    )
+
+
+def _canonical_firm(name: str) -> str:
+    from pipeline.extract.attribution import load_firms
+
+    return load_firms().canonical.get(name.strip(), name.strip())
+
+
+def _table_horizon(row: TableRow, symbol: str, article: Article) -> Horizon:
+    published = article.published
+    is_index = symbol.startswith("^") or canonical(symbol) != symbol
+    if not is_index or published is None:
+        return resolve_horizon(None, published, "target")
+    from datetime import date
+
+    m = re.search(r"20\d\d", row.header)
+    year = int(m.group(0)) if m else published.year + (1 if published.month == 12 else 0)
+    if TWELVE_MONTH.search(row.header) or year < published.year:
+        return resolve_horizon(None, published, "target")
+    return Horizon(published, date(year, 12, 31), row.header, False)

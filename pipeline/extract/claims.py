@@ -22,9 +22,17 @@ from spacy.tokens import Doc, Span
 
 from pipeline.extract.analyst import find_calls, find_ratings
 from pipeline.extract.attribution import Attributor, Speaker
-from pipeline.extract.calls import AnalystContext, analyst_claim, covered, holder_of, merge_ratings
+from pipeline.extract.calls import (
+    AnalystContext,
+    analyst_claim,
+    covered,
+    holder_of,
+    merge_ratings,
+    table_claim,
+)
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
+from pipeline.extract.tables import find_table_rows, table_line_starts
 from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
 from pipeline.extract.triggers import (
@@ -173,10 +181,14 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         catalysts, risks = classifier_tags(
             [s.text for s in sentences], classifier, (catalysts, risks)
         )
-    candidates: list[_Candidate] = []
+    candidates = _table_candidates(doc.text, mentions, main, article, attributor)
+    line_starts = [0] + [i + 1 for i, ch in enumerate(doc.text) if ch == "\n"]
+    in_tables = {_bisect(line_starts, s) for s in table_line_starts(doc.text)}
     holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
     for index, sent in enumerate(sentences):
         if sent.text.endswith("?") or (is_heading(sent.text) and not sent.bullet):
+            continue
+        if sent.paragraph in in_tables:
             continue
         window = sentences[max(0, index - LOOKBACK_SENTENCES) : index]
         recent = [m for s in window if s.paragraph == sent.paragraph for m in s.mentions]
@@ -208,6 +220,27 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         candidates.extend(_prune_sentence(found))
     claims = merge_ratings(_deduplicate(candidates))
     return [replace(c, catalysts=catalysts, risks=risks) for c in claims]
+
+
+def _table_candidates(
+    text: str,
+    mentions: Sequence[Mention],
+    main: Mention | None,
+    article: Article,
+    attributor: Attributor,
+) -> list[_Candidate]:
+    """Claims from forecast tables: the row's subject cell, else the instrument named
+    last before the table, else the article's main instrument."""
+    out: list[_Candidate] = []
+    for row in find_table_rows(text):
+        named = find_mentions(row.subject_text) if row.subject_text else []
+        before = [m for m in mentions if m.end <= row.start and row.start - m.end < 600]
+        subject = named[0] if named else (before[-1] if before else main)
+        if subject is None:
+            continue
+        who = attributor.speaker_of(text[max(0, row.start - 300) : row.start])
+        out.append(_Candidate(table_claim(row, subject, who, article), False, False))
+    return out
 
 
 def _mention(span: Span) -> Mention:
