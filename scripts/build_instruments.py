@@ -5,9 +5,9 @@ Source: the SEC's ticker/exchange list (company_tickers_exchange), as shipped in
 `pip install -e ".[listings]"`, or pass --source with a parquet of the same columns or the
 SEC's own company_tickers_exchange.json. OTC quotes are left out.
 
-One-word names that are dictionary words are kept for large registrants only (a Debian
-`wamerican` word list, --words). Output columns: symbol, name (as listed), everyday (names writers use, "|"-separated, on
-the first ticker of each registrant only), kind (stock/etf), exchange.
+One-word names that are dictionary words (a Debian `wamerican` word list, --words) are
+listed again in `word_names` for all but the largest registrants. symbol, name (as listed), everyday (names writers use, "|"-separated, on
+the first ticker of each registrant only), word_names, kind (stock/etf), exchange.
 
     python scripts/build_instruments.py            # rewrites the shipped file
     python scripts/build_instruments.py --source company_tickers_exchange.json -o out.csv
@@ -29,8 +29,9 @@ from pipeline.extract.names import everyday_names, listing_kind
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "pipeline" / "extract" / "data" / "listings.csv"
 EXCHANGES = {"Nasdaq": "NASDAQ", "NYSE": "NYSE", "CBOE": "CBOE"}
-#: Registrants ranked below this (the SEC lists larger ones first) lose one-word names that
-#: are also dictionary words ("Gain", "Alpha", "City"); "Apple" and "Oracle" keep theirs.
+#: For registrants ranked below this (the SEC lists larger ones first), one-word names that
+#: are also dictionary words ("Tenable", "Alpha", "City") go in `word_names` too: they count
+#: only mid-sentence, outside headlines. "Apple" and "Oracle" count anywhere.
 WORD_NAME_RANK = 500
 #: Common shares and share classes (BRK-B); not preferreds (BAC-PB), warrants or units.
 SYMBOL = re.compile(r"[A-Z]{1,5}(?:-[A-Z])?")
@@ -80,17 +81,17 @@ def listings(rows: list[dict[str, str]], words: frozenset[str]) -> list[dict[str
             continue  # a warrant, unit or right of a listed share
         name = " ".join(row["name"].split())
         names = [] if row["cik"] in seen_cik else everyday_names(name)
-        names = [
-            n for n in names if n not in taken and (rank < WORD_NAME_RANK or n.lower() not in words)
-        ]
+        names = [n for n in names if n not in taken]
         taken.update(names)
         seen_cik.add(row["cik"])
+        plain = [n for n in names if rank >= WORD_NAME_RANK and n.lower() in words]
         everyday = "|".join(names)
         kind = listing_kind(name)
         out[symbol] = {
             "symbol": symbol,
             "name": name,
             "everyday": everyday,
+            "word_names": "|".join(plain),
             "kind": kind,
             "exchange": exchange,
         }

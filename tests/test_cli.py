@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
@@ -94,7 +95,7 @@ def db(tmp_path: Path) -> Path:
         ),
         (
             ["export", "tweets"],
-            "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards'",
+            "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards', 'mentions'",
         ),
         (["eval", "nowhere"], "Error: nowhere: no gold files (*.json) found"),
     ],
@@ -315,3 +316,32 @@ def test_cli_run_with_inferred_dates_grades_an_undated_seed(
         db, "run", str(seed), "--prices", str(prices_dir), "--out", out, "--use-inferred-dates"
     )
     assert code == 0 and "no_date" not in output, output
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_cli_export_mentions_from_stored_text(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path, fmt: str
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = "Wingstop (WING) and shares of Target rose; the Dow slipped.\n"
+    (folder / "a.md").write_text(f"---\npublished: 2024-03-04\nauthor: Jane Doe\n---\n{text}")
+    assert thesis(db, "ingest", str(folder))[0] == 0
+    out = tmp_path / f"m.{fmt}"
+    code, output = thesis(db, "export", "mentions", "--format", fmt, "-o", str(out))
+    assert code == 0 and "wrote 4 mentions" in output
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    elif fmt == "csv":
+        rows = pd.read_csv(out).to_dict("records")
+    else:
+        rows = pd.read_parquet(out).to_dict("records")
+    assert [(r["symbol"], r["text"]) for r in rows] == [
+        ("WING", "Wingstop"),
+        ("WING", "WING"),
+        ("TGT", "Target"),
+        ("^DJI", "Dow"),
+    ]
+    assert list(rows[0]) == ["article_id", "url", "symbol", "text", "start", "end"]
+    stored = sqlite3.connect(db).execute("select text from articles").fetchone()[0]
+    assert all(stored[r["start"] : r["end"]] == r["text"] for r in rows)

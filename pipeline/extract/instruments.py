@@ -60,6 +60,8 @@ class Lexicon:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: names tagged only in a stock context: everyday words ("Target") and quoted firms
     context_names: frozenset[str] = frozenset()
+    #: names that are dictionary words ("Tenable"): not at a sentence start or in a headline
+    word_names: frozenset[str] = frozenset()
     #: tickers that are words or one letter ("ALL", "IT", "F"): never bare
     word_tickers: frozenset[str] = frozenset()
     renames: dict[str, Rename] = field(default_factory=dict)
@@ -103,9 +105,13 @@ def read_lexicon_rows(path: Path | None = None) -> list[dict[str, str]]:
     return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
 
 
+def _listing_lines() -> list[str]:
+    return [line for line in _data_text("listings.csv").splitlines() if not line.startswith("#")]
+
+
 def listing_rows() -> list[dict[str, str]]:
     """data/listings.csv as lexicon rows: the everyday names and the symbol are aliases."""
-    lines = [line for line in _data_text("listings.csv").splitlines() if not line.startswith("#")]
+    lines = _listing_lines()
     return [
         {
             "symbol": row["symbol"],
@@ -133,6 +139,9 @@ def load_lexicon(extra: tuple[Path, ...] = ()) -> Lexicon:
         rows.extend(read_lexicon_rows(path))
     instruments: dict[str, Instrument] = {}
     alias_to_symbol: dict[str, str] = {}
+    renames = read_renames()
+    for rename in renames.values():
+        alias_to_symbol[rename.old] = rename.new
     for row in rows:
         symbol = _class_symbol(row["symbol"].strip())
         aliases = tuple(a.strip() for a in row["aliases"].split("|") if a.strip())
@@ -149,7 +158,7 @@ def load_lexicon(extra: tuple[Path, ...] = ()) -> Lexicon:
             for variant in {alias, alias.replace("'", "’")}:
                 key = variant.lower() if variant[0].islower() else variant
                 alias_to_symbol[_class_symbol(key) if TICKERISH.fullmatch(key) else key] = symbol
-    return _indexed(instruments, alias_to_symbol)
+    return _indexed(instruments, alias_to_symbol, renames)
 
 
 def find_mentions(
@@ -231,6 +240,11 @@ def _accepted(
         return not _shouting(text, start, lex, caps_lines)
     if alias in lex.context_names:
         return _stock_context(text, start, end)
+    if alias in lex.word_names:
+        return _stock_context(text, start, end) or not (
+            SENTENCE_START.search(text, max(0, start - 3), start)
+            or _title_line(text, start, caps_lines)
+        )
     return True
 
 
@@ -259,6 +273,17 @@ def _shouting(text: str, pos: int, lex: Lexicon, cache_: dict[int, bool]) -> boo
     return cache_[line_start]
 
 
+def _title_line(text: str, pos: int, cache_: dict[int, bool]) -> bool:
+    """A headline in title case, where every word is capitalised."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    key = -1 - line_start
+    if key not in cache_:
+        line_end = text.find("\n", pos)
+        words = re.findall(r"[A-Za-z]{4,}", text[line_start : line_end if line_end >= 0 else None])
+        cache_[key] = len(words) >= 3 and all(w[0].isupper() for w in words)
+    return cache_[key]
+
+
 def _right_boundary(text: str, end: int) -> bool:
     if end >= len(text):
         return True
@@ -268,7 +293,9 @@ def _right_boundary(text: str, end: int) -> bool:
     return not (nxt == "." and end + 1 < len(text) and text[end + 1].isalnum())
 
 
-def _indexed(instruments: dict[str, Instrument], alias_to_symbol: dict[str, str]) -> Lexicon:
+def _indexed(
+    instruments: dict[str, Instrument], alias_to_symbol: dict[str, str], renames: dict[str, Rename]
+) -> Lexicon:
     names: dict[str, list[str]] = defaultdict(list)
     groups: dict[str, list[str]] = defaultdict(list)
     for alias in alias_to_symbol:
@@ -290,7 +317,13 @@ def _indexed(instruments: dict[str, Instrument], alias_to_symbol: dict[str, str]
         groups={k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in groups.items()},
         context_names=_word_list("company_name_stopwords.txt") | firms,
         word_tickers=_word_list("ticker_stopwords.txt") | _spacy_stop_words(),
-        renames=read_renames(),
+        word_names=frozenset(
+            name
+            for row in csv.DictReader(_listing_lines())
+            for name in row["word_names"].split("|")
+            if name
+        ),
+        renames=renames,
     )
 
 
