@@ -24,6 +24,8 @@ import re
 import sys
 from pathlib import Path
 
+from spacy.lang.en.stop_words import STOP_WORDS as STOP
+
 from pipeline.extract.names import everyday_names, listing_kind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +83,7 @@ def listings(rows: list[dict[str, str]], words: frozenset[str]) -> list[dict[str
             continue  # a warrant, unit or right of a listed share
         name = " ".join(row["name"].split())
         names = [] if row["cik"] in seen_cik else everyday_names(name)
-        names = [n for n in names if n not in taken]
+        names = [n for n in names if n not in taken and n[0].isupper() and n.lower() not in STOP]
         taken.update(names)
         seen_cik.add(row["cik"])
         plain = [n for n in names if rank >= WORD_NAME_RANK and n.lower() in words]

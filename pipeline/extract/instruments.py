@@ -60,7 +60,8 @@ class Lexicon:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: names tagged only in a stock context: everyday words ("Target") and quoted firms
     context_names: frozenset[str] = frozenset()
-    #: names that are dictionary words ("Tenable"): not at a sentence start or in a headline
+    #: names that are dictionary words ("Tenable"): in a stock context, or mid-sentence
+    #: outside headlines in a text that also writes the ticker
     word_names: frozenset[str] = frozenset()
     #: tickers that are words or one letter ("ALL", "IT", "F"): never bare
     word_tickers: frozenset[str] = frozenset()
@@ -241,9 +242,11 @@ def _accepted(
     if alias in lex.context_names:
         return _stock_context(text, start, end)
     if alias in lex.word_names:
-        return _stock_context(text, start, end) or not (
-            SENTENCE_START.search(text, max(0, start - 3), start)
-            or _title_line(text, start, caps_lines)
+        symbol = lex.alias_to_symbol.get(alias, "")
+        return _stock_context(text, start, end) or (
+            re.search(rf"(?<![\w.]){re.escape(symbol)}(?![\w])", text) is not None
+            and not SENTENCE_START.search(text, max(0, start - 3), start)
+            and not _title_line(text, start, caps_lines)
         )
     return True
 

@@ -47,7 +47,8 @@ def test_instruments_listing_kind() -> None:
     ("text", "expected"),
     [
         ("Our team now likes Texas Roadhouse and Wingstop into the summer.", ["TXRH", "WING"]),
-        ("Mohawk Industries slid after a weak quarter at Tenable.", ["MHK", "TENB"]),
+        ("Mohawk Industries slid after a weak quarter at Tenable Holdings.", ["MHK", "TENB"]),
+        ("TENB is cheap. I think Tenable can recover; Insight cannot.", ["TENB", "TENB"]),
         ("Kenvue, Vestis and WW International all reported.", ["KVUE", "VSTS", "WW"]),
         ("Domino's looks cheap; so does Amazon.com.", ["DPZ", "AMZN"]),
         ("I own Amazon and Google, and trimmed Facebook.", ["AMZN", "GOOGL", "META"]),
