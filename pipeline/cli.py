@@ -398,15 +398,19 @@ def run_command(
 @click.pass_context
 @expected_errors
 def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> None:
-    """Export claims, outcomes, articles or forecaster scorecards as JSON Lines, CSV or Parquet.
+    """Export claims, outcomes, articles, forecaster scorecards or instrument mentions.
+
+    Formats: JSON Lines, CSV or Parquet. Mentions (article_id, url, symbol, text, start,
+    end) are found in the stored article texts, with any --lexicon.
 
     \b
     Example:
         thesis export claims --format jsonl
         thesis export outcomes --format parquet -o outcomes.parquet
+        thesis export mentions --format csv -o mentions.csv
     """
     settings = _settings(ctx)
-    count = export_table(_store(settings), table, fmt, output)
+    count = export_table(_store(settings), table, fmt, output, settings.extract.lexicon)
     if output is not None:
         click.echo(f"wrote {count} {table} to {output}")
 

@@ -62,10 +62,14 @@ def load_equivalents(lexicon: tuple[Path, ...] = ()) -> Equivalents:
     shipped = (
         resources.files("pipeline.extract").joinpath("data", "instruments.csv").read_text("utf-8")
     )
-    proxies = read_proxies(csv.DictReader(shipped.splitlines()))
+    proxies = read_proxies(
+        csv.DictReader(line for line in shipped.splitlines() if not line.startswith("#"))
+    )
     for path in lexicon:
         with path.open(encoding="utf-8", newline="") as handle:
-            proxies |= read_proxies(csv.DictReader(handle))
+            proxies |= read_proxies(
+                csv.DictReader(line for line in handle if not line.startswith("#"))
+            )
     return Equivalents(proxies)
 
 

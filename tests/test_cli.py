@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
@@ -99,7 +100,7 @@ def db(tmp_path: Path) -> Path:
         ),
         (
             ["export", "tweets"],
-            "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards'",
+            "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards', 'mentions'",
         ),
         (["eval", "nowhere"], "Error: nowhere: no gold files (*.json) found"),
     ],
@@ -331,3 +332,32 @@ def test_cli_config_with_an_old_flat_key_says_where_it_moved(
     assert code == 1 and "Traceback" not in output
     assert "Error: " in output and "'price_provider' has moved" in output
     assert "write it as 'provider' in [thesis.prices]" in output
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_cli_export_mentions_from_stored_text(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path, fmt: str
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = "Wingstop (WING) and shares of Target rose; the Dow slipped.\n"
+    (folder / "a.md").write_text(f"---\npublished: 2024-03-04\nauthor: Jane Doe\n---\n{text}")
+    assert thesis(db, "ingest", str(folder))[0] == 0
+    out = tmp_path / f"m.{fmt}"
+    code, output = thesis(db, "export", "mentions", "--format", fmt, "-o", str(out))
+    assert code == 0 and "wrote 4 mentions" in output
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    elif fmt == "csv":
+        rows = pd.read_csv(out).to_dict("records")
+    else:
+        rows = pd.read_parquet(out).to_dict("records")
+    assert [(r["symbol"], r["text"]) for r in rows] == [
+        ("WING", "Wingstop"),
+        ("WING", "WING"),
+        ("TGT", "Target"),
+        ("^DJI", "Dow"),
+    ]
+    assert list(rows[0]) == ["article_id", "url", "symbol", "text", "start", "end"]
+    stored = sqlite3.connect(db).execute("select text from articles").fetchone()[0]
+    assert all(stored[r["start"] : r["end"]] == r["text"] for r in rows)

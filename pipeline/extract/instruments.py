@@ -1,16 +1,19 @@
-"""Instruments: find tickers, index names and group phrases in text.
+"""Instruments: find tickers, company names, index names and sector words in text.
 
 Input: text. Output: `Mention`s (character span, canonical symbol, text as written).
-The lexicon ships as data/instruments.csv; users extend it with their own CSV of the
-same columns. No side effects.
+The lexicon is data: data/listings.csv (every US-listed stock and ETF, built by
+scripts/build_instruments.py), data/instruments.csv (indices, ETFs, sector words, short
+names), data/renames.csv (dated ticker changes), then the user's CSVs. No side effects.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,8 +22,6 @@ from pathlib import Path
 # pipeline/symbols.py; `canonical` is re-exported here for the extractor.
 from pipeline.symbols import canonical as canonical
 
-MEMBER_INDICES = ("S&P 500", "NASDAQ 100")
-
 
 @dataclass(frozen=True)
 class Instrument:
@@ -28,6 +29,8 @@ class Instrument:
     kind: str
     proxy: str | None
     aliases: tuple[str, ...]
+    name: str | None = None
+    exchange: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,133 +42,293 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Rename:
+    """`old` became `new` on `day`: mentions of `old` before then mean `new`'s series."""
+
+    old: str
+    new: str
+    day: date
+
+
+@dataclass(frozen=True)
 class Lexicon:
     instruments: dict[str, Instrument]
-    alias_pattern: re.Pattern[str]
-    group_pattern: re.Pattern[str]
     alias_to_symbol: dict[str, str]
+    #: first token of a name as written -> names starting with it, longest first
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: first token of a lower-case phrase ("small caps", "tech stocks") -> phrases
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: names tagged only in a stock context: everyday words ("Target") and quoted firms
+    context_names: frozenset[str] = frozenset()
+    #: names that are dictionary words ("Tenable"): in a stock context, or mid-sentence
+    #: outside headlines in a text that also writes the ticker
+    word_names: frozenset[str] = frozenset()
+    #: tickers that are words or one letter ("ALL", "IT", "F"): never bare
+    word_tickers: frozenset[str] = frozenset()
+    renames: dict[str, Rename] = field(default_factory=dict)
 
-    def symbol_for(self, alias: str) -> str | None:
-        return self.alias_to_symbol.get(alias) or self.alias_to_symbol.get(alias.lower())
+    def symbol_for(self, alias: str, on: date | None = None) -> str | None:
+        """The symbol an alias or ticker stands for (on a day, for renamed tickers)."""
+        key = _class_symbol(alias)
+        rename = self.renames.get(key)
+        if rename and (on is None or on < rename.day or key not in self.instruments):
+            return rename.new
+        return self.alias_to_symbol.get(key) or self.alias_to_symbol.get(alias.lower())
 
 
 CASHTAG = re.compile(
-    r"\$(?P<name>[A-Za-z][^$\n()]{1,60})\((?P<sym>\^?[A-Z][A-Z.]{0,5})\)\$|\$(?P<tag>[A-Z]{1,5})\b"
+    r"\$(?P<name>[A-Za-z][^$\n()]{1,60})\((?P<sym>\^?[A-Z][A-Z.]{0,5})\)\$"
+    r"|\$(?P<tag>[A-Za-z]{1,5}(?:[.\-/][A-Za-z])?)(?![\w.]\w)"
 )
 EXCHANGE = re.compile(
-    r"\b(?:NYSEARCA|NYSE|NASDAQ|NasdaqGS|NasdaqGM|AMEX|BATS|ARCA|CBOE):\s?(?P<sym>[A-Z]{1,5})\b"
+    r"\b(?:NYSEARCA|NYSEAMERICAN|NYSE American|NYSE|NASDAQ|Nasdaq|NasdaqGS|NasdaqGM|NasdaqCM|AMEX|BATS|ARCA|CBOE|Cboe)\s?:\s?(?P<sym>[A-Z]{1,5}(?:[.\-/][A-Z])?)\b"
 )
-PAREN = re.compile(r"\((?P<sym>\^?[A-Z]{1,5})\)")
+PAREN = re.compile(r"\((?P<sym>\^?[A-Z]{1,5}(?:[.\-/][A-Z])?)\)")
+TOKEN = re.compile(r"[\w^][\w&'’]*")
+TICKERISH = re.compile(r"\^?[A-Z]{1,5}(?:[.\-/][A-Z])?")
+#: A name is a stock, not a speaker, in "shares of X", "X shares", "X's stock", "X (TICK)".
+STOCK_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:shares|stock|stocks|share price)\b|,?\s+(?:Inc\b|Corp\b|Corporation\b|Co\.)|\s*\((?:[A-Za-z ]+:\s?)?[A-Z]{1,5}(?:[.\-][A-Z])?\)"
+)
+STOCK_BEFORE = re.compile(r"\b(?:shares|stock|stake)\s+(?:of|in)\s+$", re.IGNORECASE)
+SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“•*#|>-])\s*$")
 
 
 def read_lexicon_rows(path: Path | None = None) -> list[dict[str, str]]:
     """Rows of an instruments CSV (symbol, kind, proxy, scale_hint, aliases)."""
-    if path is None:
-        text = (
-            resources.files("pipeline.extract")
-            .joinpath("data", "instruments.csv")
-            .read_text("utf-8")
-        )
-    else:
-        text = path.read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    text = _data_text("instruments.csv") if path is None else path.read_text(encoding="utf-8")
+    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
 
 
-def index_member_rows() -> list[dict[str, str]]:
-    """S&P 500 and Nasdaq-100 members from pytickersymbols, as lexicon rows.
+def _listing_lines() -> list[str]:
+    return [line for line in _data_text("listings.csv").splitlines() if not line.startswith("#")]
 
-    A member's name is an alias unless it is an everyday word (data/company_name_stopwords.txt),
-    in which case only "<Name> Inc./Corp." and its symbol are tagged.
-    """
-    from pytickersymbols import PyTickerSymbols  # heavy: imported only when the lexicon is built
 
-    # Everyday words, and firms whose strategists are quoted: "Goldman Sachs says..." names a speaker.
-    common = _word_list("company_name_stopwords.txt") | {
-        alias.strip() for line in _word_list("firms.txt") for alias in line.split("|")
-    }
-    source = PyTickerSymbols()
-    rows: dict[str, dict[str, str]] = {}
-    for index in MEMBER_INDICES:
-        for stock in source.get_stocks_by_index(index):
-            usd = sorted(
-                (s["yahoo"] for s in stock.get("symbols", []) if s.get("currency") == "USD"),
-                key=lambda sym: (not re.fullmatch(r"[A-Z]{1,5}", sym), sym),
-            )
-            name = str(stock.get("name", "")).strip()
-            if not usd or not name or usd[0] in rows:
-                continue
-            aliases = [f"{name} Inc.", f"{name} Corp.", f"{name} Corporation", usd[0]]
-            if name not in common:
-                aliases.insert(0, name)
-            rows[usd[0]] = {
-                "symbol": usd[0],
-                "kind": "stock",
-                "proxy": "",
-                "scale_hint": "price",
-                "aliases": "|".join(aliases),
-            }
-    return list(rows.values())
+def listing_rows() -> list[dict[str, str]]:
+    """data/listings.csv as lexicon rows: the everyday names and the symbol are aliases."""
+    lines = _listing_lines()
+    return [
+        {
+            "symbol": row["symbol"],
+            "kind": row["kind"],
+            "proxy": "",
+            "aliases": "|".join([*filter(None, row["everyday"].split("|")), row["symbol"]]),
+            "name": row["name"],
+            "exchange": row["exchange"],
+        }
+        for row in csv.DictReader(lines)
+    ]
+
+
+def read_renames() -> dict[str, Rename]:
+    """data/renames.csv: old,new,date."""
+    rows = csv.DictReader(_data_text("renames.csv").splitlines())
+    return {r["old"]: Rename(r["old"], r["new"], date.fromisoformat(r["date"])) for r in rows}
 
 
 @cache
 def load_lexicon(extra: tuple[Path, ...] = ()) -> Lexicon:
-    """Index members (pytickersymbols), then the shipped CSV, then user CSVs: later rows win."""
-    rows = index_member_rows() + read_lexicon_rows()
+    """Listings, then the shipped CSV, then user CSVs: a later row's aliases win."""
+    rows = listing_rows() + read_lexicon_rows()
     for path in extra:
         rows.extend(read_lexicon_rows(path))
-    stop = _stopwords()
     instruments: dict[str, Instrument] = {}
     alias_to_symbol: dict[str, str] = {}
-    proper: list[str] = []
-    groups: list[str] = []
+    renames = read_renames()
+    for rename in renames.values():
+        alias_to_symbol[rename.old] = rename.new
     for row in rows:
+        symbol = _class_symbol(row["symbol"].strip())
         aliases = tuple(a.strip() for a in row["aliases"].split("|") if a.strip())
-        symbol = row["symbol"].strip()
+        old = instruments.get(symbol)
         instruments[symbol] = Instrument(
-            symbol, row["kind"].strip(), row["proxy"].strip() or None, aliases
+            symbol,
+            row["kind"].strip(),
+            (row.get("proxy") or "").strip() or None,
+            tuple(dict.fromkeys((*(old.aliases if old else ()), *aliases))),
+            row.get("name") or (old.name if old else None),
+            row.get("exchange") or (old.exchange if old else None),
         )
         for alias in aliases:
-            if alias.isupper() and alias.lstrip("^").isalpha() and alias.lstrip("^") in stop:
-                continue
-            if alias[0].islower():
-                groups.append(alias)
-                alias_to_symbol[alias.lower()] = symbol
-            else:
-                proper.append(alias)
-                alias_to_symbol[alias] = symbol
-    return Lexicon(
-        instruments=instruments,
-        alias_pattern=_alternation(proper, re.NOFLAG),
-        group_pattern=_alternation(groups, re.IGNORECASE),
-        alias_to_symbol=alias_to_symbol,
-    )
+            for variant in {alias, alias.replace("'", "’")}:
+                key = variant.lower() if variant[0].islower() else variant
+                alias_to_symbol[_class_symbol(key) if TICKERISH.fullmatch(key) else key] = symbol
+    return _indexed(instruments, alias_to_symbol, renames)
 
 
-def find_mentions(text: str, lexicon: Lexicon | None = None) -> list[Mention]:
+def find_mentions(
+    text: str, lexicon: Lexicon | None = None, published: date | None = None
+) -> list[Mention]:
     """Every instrument mention in `text`, left to right, without overlaps.
 
-    Explicit symbol forms ($IWM, NYSEARCA:IWM, (XLK)) win over names; a longer
-    name wins over a shorter one at the same place.
+    Explicit symbol forms ($IWM, NYSEARCA:IWM, (XLK)) win over names; a longer name wins
+    over a shorter one at the same place. Tickers that are words ("ALL", "IT") and one-letter
+    tickers count only in those explicit forms; names that are everyday words ("Target")
+    or quoted firms ("Goldman Sachs") only in a stock context ("shares of X", "X stock").
     """
     lex = lexicon or load_lexicon()
+    found = _symbol_forms(text, lex, published)
+    found.extend(_names(text, lex, published))
+    return _without_overlaps(found)
+
+
+def _symbol_forms(text: str, lex: Lexicon, on: date | None) -> list[Mention]:
     found: list[Mention] = []
     for match in CASHTAG.finditer(text):
         sym = match.group("sym") or match.group("tag")
-        found.append(
-            Mention(match.start(), match.end(), lex.symbol_for(sym) or sym, match.group(0))
-        )
-    for pattern in (EXCHANGE, PAREN):
-        for match in pattern.finditer(text):
-            sym = match.group("sym")
-            symbol = lex.symbol_for(sym) or (sym if sym in lex.instruments else None)
-            if symbol or pattern is EXCHANGE:
-                found.append(Mention(match.start("sym"), match.end("sym"), symbol or sym, sym))
-    for pattern in (lex.alias_pattern, lex.group_pattern):
-        for match in pattern.finditer(text):
-            symbol = lex.symbol_for(match.group(0))
+        symbol = lex.symbol_for(sym, on)
+        if symbol or sym.isupper():
+            found.append(Mention(match.start(), match.end(), symbol or sym, match.group(0)))
+    for match in EXCHANGE.finditer(text):
+        sym = match.group("sym")
+        symbol = lex.symbol_for(sym, on) or _class_symbol(sym)
+        found.append(Mention(match.start("sym"), match.end("sym"), symbol, sym))
+    for match in PAREN.finditer(text):
+        sym = match.group("sym")
+        symbol = lex.symbol_for(sym, on)
+        if symbol and (
+            _class_symbol(sym) not in lex.word_tickers or _after_name(text, match.start())
+        ):
+            found.append(Mention(match.start("sym"), match.end("sym"), symbol, sym))
+    return found
+
+
+def _names(text: str, lex: Lexicon, on: date | None) -> Iterable[Mention]:
+    caps_lines: dict[int, bool] = {}
+    for token in TOKEN.finditer(text):
+        start = token.start()
+        if start and text[start - 1] in "$^:-./\\@#":
+            continue
+        word = token.group(0)
+        for alias in _candidates(lex, word):
+            end = start + len(alias)
+            written = text[start:end]
+            if (written if alias[0].isupper() or alias[0] == "^" else written.lower()) != alias:
+                continue
+            if not _right_boundary(text, end):
+                continue
+            if not _accepted(text, lex, alias, start, end, caps_lines):
+                continue
+            symbol = lex.symbol_for(alias, on)
             if symbol:
-                found.append(Mention(match.start(), match.end(), symbol, match.group(0)))
-    return _without_overlaps(found)
+                yield Mention(start, end, symbol, written)
+                break
+
+
+def _candidates(lex: Lexicon, word: str) -> tuple[str, ...]:
+    stem = word[:-2] if word[-2:] in ("'s", "’s") else word
+    return (
+        lex.names.get(word, ())
+        + (lex.names.get(stem, ()) if stem != word else ())
+        + lex.groups.get(word.lower(), ())
+        + (lex.groups.get(stem.lower(), ()) if stem != word else ())
+    )
+
+
+def _accepted(
+    text: str, lex: Lexicon, alias: str, start: int, end: int, caps_lines: dict[int, bool]
+) -> bool:
+    if TICKERISH.fullmatch(alias):
+        key = _class_symbol(alias)
+        if key in lex.word_tickers or len(key.lstrip("^")) < 2:
+            return _stock_context(text, start, end)
+        return not _shouting(text, start, lex, caps_lines)
+    if alias in lex.context_names:
+        return _stock_context(text, start, end)
+    if alias in lex.word_names:
+        symbol = lex.alias_to_symbol.get(alias, "")
+        return _stock_context(text, start, end) or (
+            re.search(rf"(?<![\w.]){re.escape(symbol)}(?![\w])", text) is not None
+            and not SENTENCE_START.search(text, max(0, start - 3), start)
+            and not _title_line(text, start, caps_lines)
+        )
+    return True
+
+
+def _stock_context(text: str, start: int, end: int) -> bool:
+    return bool(
+        STOCK_AFTER.match(text, end, min(len(text), end + 40))
+        or STOCK_BEFORE.search(text, max(0, start - 20), start)
+    )
+
+
+def _after_name(text: str, paren: int) -> bool:
+    """A one-letter or word ticker in parentheses counts right after a capitalised name."""
+    before = text[max(0, paren - 40) : paren].rstrip()
+    words = before.split()
+    return bool(words) and words[-1][:1].isupper() and not SENTENCE_START.search(before)
+
+
+def _shouting(text: str, pos: int, lex: Lexicon, cache_: dict[int, bool]) -> bool:
+    """An all-caps line (a headline), where capitalised words are not tickers."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if line_start not in cache_:
+        line_end = text.find("\n", pos)
+        words = re.findall(r"[A-Za-z]{3,}", text[line_start : line_end if line_end >= 0 else None])
+        caps = [w for w in words if w.isupper() and w not in lex.instruments]
+        cache_[line_start] = len(caps) >= 3 and len(caps) * 2 >= len(words)
+    return cache_[line_start]
+
+
+def _title_line(text: str, pos: int, cache_: dict[int, bool]) -> bool:
+    """A headline in title case, where every word is capitalised."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    key = -1 - line_start
+    if key not in cache_:
+        line_end = text.find("\n", pos)
+        words = re.findall(r"[A-Za-z]{4,}", text[line_start : line_end if line_end >= 0 else None])
+        cache_[key] = len(words) >= 3 and all(w[0].isupper() for w in words)
+    return cache_[key]
+
+
+def _right_boundary(text: str, end: int) -> bool:
+    if end >= len(text):
+        return True
+    nxt = text[end]
+    if nxt.isalnum() or nxt in "_-&":
+        return False
+    return not (nxt == "." and end + 1 < len(text) and text[end + 1].isalnum())
+
+
+def _indexed(
+    instruments: dict[str, Instrument], alias_to_symbol: dict[str, str], renames: dict[str, Rename]
+) -> Lexicon:
+    names: dict[str, list[str]] = defaultdict(list)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for alias in alias_to_symbol:
+        first = TOKEN.match(alias)
+        if not first:
+            continue
+        if alias[0].islower():
+            groups[first.group(0)].append(alias)
+        else:
+            names[first.group(0)].append(alias)
+            if TICKERISH.fullmatch(alias) and "-" in alias:
+                for sep in "./":  # BRK.B, BRK/B
+                    names[first.group(0)].append(alias.replace("-", sep))
+    firms = {a.strip() for line in _word_list("firms.txt") for a in line.split("|")}
+    return Lexicon(
+        instruments=instruments,
+        alias_to_symbol=alias_to_symbol,
+        names={k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in names.items()},
+        groups={k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in groups.items()},
+        context_names=_word_list("company_name_stopwords.txt") | firms,
+        word_tickers=_word_list("ticker_stopwords.txt") | _spacy_stop_words(),
+        word_names=frozenset(
+            name
+            for row in csv.DictReader(_listing_lines())
+            for name in row["word_names"].split("|")
+            if name
+        ),
+        renames=renames,
+    )
+
+
+def _class_symbol(symbol: str) -> str:
+    """BRK.B, BRK/B and BRK-B are one share class: BRK-B."""
+    if TICKERISH.fullmatch(symbol) and len(symbol) > 2 and symbol[-2] in "./":
+        return f"{symbol[:-2]}-{symbol[-1]}"
+    return symbol
 
 
 def _without_overlaps(mentions: Iterable[Mention]) -> list[Mention]:
@@ -178,21 +341,20 @@ def _without_overlaps(mentions: Iterable[Mention]) -> list[Mention]:
     return kept
 
 
-def _alternation(aliases: list[str], flags: re.RegexFlag) -> re.Pattern[str]:
-    if not aliases:
-        return re.compile(r"(?!x)x")
-    ordered = sorted(set(aliases), key=len, reverse=True)
-    body = "|".join(re.escape(a) for a in ordered)
-    return re.compile(rf"(?<![\w$^:-])(?:{body})(?![\w-]|\.\w)", flags)
+def _spacy_stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(w.upper() for w in STOP_WORDS)
 
 
-def _stopwords() -> frozenset[str]:
-    return _word_list("ticker_stopwords.txt")
+def _data_text(name: str) -> str:
+    return resources.files("pipeline.extract").joinpath("data", name).read_text("utf-8")
 
 
 @cache
 def _word_list(name: str) -> frozenset[str]:
-    text = resources.files("pipeline.extract").joinpath("data", name).read_text("utf-8")
     return frozenset(
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip()
+        for line in _data_text(name).splitlines()
+        if line.strip() and not line.startswith("#")
     )

@@ -138,9 +138,7 @@ def _rows(table: list[_Line]) -> Iterator[TableRow]:
             subject_text=cells[subject_col] if subject_col is not None else None,
             target_low=value[0],
             target_high=value[1],
-            price=_value(cells[price_col])[0]
-            if price_col is not None and _value(cells[price_col])
-            else None,
+            price=_price(cells[price_col]) if price_col is not None else None,
             rating_text=cells[rating_col] if rating_col is not None else None,
             average=bool(label and AVERAGE.search(label)),
             header=header[target_col],

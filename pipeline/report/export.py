@@ -1,6 +1,6 @@
-"""Export: claims, outcomes and articles as JSON Lines, CSV or Parquet, in the contract's field names.
+"""Export: claims, outcomes, articles and instrument mentions as JSON Lines, CSV or Parquet.
 
-Input: the store. Output: a file or text on stdout. Lists (catalysts, risks) stay lists in
+Input: the store (mentions are found in the stored article text at export time). Output: a file or text on stdout. Lists (catalysts, risks) stay lists in
 JSON Lines and Parquet and are JSON-encoded in CSV.
 """
 
@@ -9,17 +9,20 @@ from __future__ import annotations
 import io
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipeline.errors import ThesisError
+from pipeline.extract.instruments import find_mentions, load_lexicon
 from pipeline.report import frames
 from pipeline.store.database import Store
 
 FORMATS = ("jsonl", "csv", "parquet")
-TABLES = ("claims", "outcomes", "articles", "scorecards")
+TABLES = ("claims", "outcomes", "articles", "scorecards", "mentions")
+MENTION_FIELDS = ("article_id", "url", "symbol", "text", "start", "end")
 #: Articles export without the raw page (kept in the database for audit).
 ARTICLE_FIELDS = (
     "article_id",
@@ -34,8 +37,10 @@ ARTICLE_FIELDS = (
 )
 
 
-def records(store: Store, table: str) -> list[dict[str, Any]]:
-    """The rows of `table` as contract records."""
+def records(store: Store, table: str, lexicon: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+    """The rows of `table` as contract records (`lexicon`: user CSVs, for mentions)."""
+    if table == "mentions":
+        return mention_records(store, lexicon)
     if table == "claims":
         return [c.to_record() for c in store.claims()]
     if table == "outcomes":
@@ -51,7 +56,21 @@ def records(store: Store, table: str) -> list[dict[str, Any]]:
     raise ThesisError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
 
 
-def export_table(store: Store, table: str, fmt: str, out: Path | None) -> int:
+def mention_records(store: Store, lexicon: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+    """Every instrument mention of every stored article, in text order."""
+    lex = load_lexicon(tuple(lexicon))
+    rows: list[dict[str, Any]] = []
+    for article in store.rows("articles"):
+        published = _day(article.get("published"))
+        for m in find_mentions(article.get("text") or "", lex, published):
+            values = (article["article_id"], article.get("url"), m.symbol, m.text, m.start, m.end)
+            rows.append(dict(zip(MENTION_FIELDS, values, strict=True)))
+    return rows
+
+
+def export_table(
+    store: Store, table: str, fmt: str, out: Path | None, lexicon: tuple[Path, ...] = ()
+) -> int:
     """Write `table` in `fmt` to `out` (stdout when None); returns the number of records.
 
     Raises:
@@ -59,7 +78,7 @@ def export_table(store: Store, table: str, fmt: str, out: Path | None) -> int:
     """
     if fmt not in FORMATS:
         raise ThesisError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    rows = records(store, table)
+    rows = records(store, table, lexicon)
     if fmt == "jsonl":
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         _write_text(text, out)
@@ -75,6 +94,13 @@ def export_table(store: Store, table: str, fmt: str, out: Path | None) -> int:
             raise ThesisError("Parquet is binary: pass -o FILE.parquet")
         pd.DataFrame(rows).to_parquet(out, index=False)
     return len(rows)
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _missing(value: Any) -> bool:

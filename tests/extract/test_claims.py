@@ -39,7 +39,7 @@ def test_extract_pipeline_is_blank_english_rules() -> None:
         ("$iShares Russell 2000 ETF(IWM)$ and $NVDA", ["IWM", "NVDA"]),
         ("small caps (NYSEARCA:IWM) vs the S&P 500 (^GSPC)", ["^RUT", "IWM", "^GSPC", "^GSPC"]),
         ("NVIDIA Corp. (NVDA) and Microsoft", ["NVDA", "NVDA", "MSFT"]),
-        ("the tech sector (XLK) beat the Nasdaq 100 and the Dow", ["XLK", "^NDX", "^DJI"]),
+        ("the tech sector (XLK) beat the Nasdaq 100 and the Dow", ["XLK", "XLK", "^NDX", "^DJI"]),
         ("IT is ON FOR NOW and A ALL", []),
     ],
 )
