@@ -205,11 +205,8 @@ def _excluded(sentence: str, start: int, end: int, rule: HorizonRule, data: Hori
 
 def _merge_aliases(groups: dict[str, str]) -> dict[str, str | None]:
     merged: dict[str, str | None] = {}
-    for name, value in groups.items():
-        merged.setdefault(name.rstrip("0123456789") or name, value)
-    for name, value in groups.items():  # month1 is a name of its own, not an alias of month
-        if name == "month1":
-            merged["month1"] = value
+    for name, value in groups.items():  # month1 (a range's first month) is its own name
+        merged.setdefault(name if name == "month1" else name.rstrip("0123456789"), value)
     return merged
 
 
