@@ -19,16 +19,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.kinds import KINDS, VALUE_FIELDS, GradedRow, LevelInputs, ReturnInputs
 from pipeline.models import FINAL_STATUSES, Claim, Disagreement, Outcome
 from pipeline.prices.book import PriceBook
 from pipeline.settings import Settings
-from pipeline.track.reasons import LEVEL_KINDS, REASON_KEYS, reason
+from pipeline.track.reasons import REASON_KEYS, reason
 from pipeline.track.series import Columns, candidates, choose_series, groups, keep, split_factors
 from pipeline.track.windows import EPOCH, day_numbers
 
 DAYS_PER_YEAR = 365.25
 TEXT_COLUMNS = ("claim_id", "subject", "kind")
-NUMBER_COLUMNS = ("target_low", "target_high", "move_pct", "ratio")
+#: Kinds that state a price level: graded on the side of the entry the level lies on.
+STATED = tuple(name for name, spec in KINDS.items() if spec.stated_level)
+#: Kinds graded on the first close reaching a level, rather than on the window's return.
+LEVEL = tuple(name for name, spec in KINDS.items() if spec.level)
+#: Kinds graded against the benchmark's return: without its prices, no data.
+AGAINST_BENCHMARK = tuple(name for name, spec in KINDS.items() if spec.benchmark)
+#: Kinds also graded net of the market's normal drift.
+NET_OF_DRIFT = tuple(name for name, spec in KINDS.items() if spec.net_of_drift)
 DATE_COLUMNS = ("published", "horizon_start", "horizon_end")
 
 
@@ -66,7 +74,7 @@ def claim_columns(claims: list[Claim], default_benchmark: str) -> Columns:
     cols["up"] = column("direction") == "up"
     for name in ("negated", "conditional"):
         cols[name] = column(name).astype(bool)
-    for name in NUMBER_COLUMNS:
+    for name in VALUE_FIELDS:
         cols[name] = column(name).astype(float)  # None -> NaN
     benchmark = column("benchmark")
     cols["benchmark"] = np.where(pd.isna(benchmark), default_benchmark, benchmark)
@@ -103,16 +111,24 @@ def _grade(cols: Columns, book: PriceBook, as_of: date, settings: Settings) -> C
 
 
 def _vague(cols: Columns) -> np.ndarray:
-    no_level = np.isnan(cols["target_low"]) & np.isnan(cols["target_high"])
-    kind = cols["kind"]
-    return ((kind == "target") & no_level) | ((kind == "move") & np.isnan(cols["move_pct"]))
+    """Claims of a kind that needs a value (a level, a percentage) but states none."""
+    vague = np.zeros(len(cols["kind"]), dtype=bool)
+    for name, spec in KINDS.items():
+        if spec.required_value:
+            stated = [~np.isnan(cols[field]) for field in spec.value_fields]
+            vague |= (cols["kind"] == name) & ~np.logical_or.reduce(stated)
+    return vague
 
 
-def _raw_level(cols: Columns) -> np.ndarray:
-    """The stated level a target must reach: the nearer end of a range (low going up)."""
-    low, high = cols["target_low"], cols["target_high"]
-    near = np.where(cols["up"], low, high)
-    return np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
+def _raw_level(cols: Columns, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """The level each claim states, before split adjustment (NaN for kinds without one)."""
+    kind, up = cols["kind"][rows], cols["up"][rows]
+    raw = np.full(len(kind), np.nan)
+    for name, spec in KINDS.items():
+        if spec.stated_level:
+            values = {field: cols[field][rows] for field in spec.value_fields}
+            raw = np.where(kind == name, spec.stated_level(values, up), raw)
+    return raw
 
 
 # -- window numbers -----------------------------------------------------------------
@@ -161,16 +177,14 @@ def _side_of_entry(cols: Columns, rows: np.ndarray, level: np.ndarray) -> bool:
     finish around 4,500", said at 4,740, is a call down whatever verb carried it. Flips
     `up` (and a range's near end) where the stated direction disagrees; True if any did."""
     start, up = cols["start_price"][rows], cols["up"][rows]
-    target = (cols["kind"][rows] == "target") & ~np.isnan(level)
-    flip = target & np.where(up, level < start, level > start)
+    stated = np.isin(cols["kind"][rows], STATED) & ~np.isnan(level)
+    flip = stated & np.where(up, level < start, level > start)
     if not flip.any():
         return False
     flipped = rows[flip]
     cols["up"], cols["raw_level"] = cols["up"].copy(), cols["raw_level"].copy()  # may be views
     cols["up"][flipped] = ~cols["up"][flipped]
-    low, high = cols["target_low"][flipped], cols["target_high"][flipped]
-    near = np.where(cols["up"][flipped], low, high)
-    cols["raw_level"][flipped] = np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
+    cols["raw_level"][flipped] = _raw_level(cols, flipped)
     return True
 
 
@@ -178,13 +192,20 @@ def _levels(
     cols: Columns, book: PriceBook, symbol: str, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The price each level claim must reach on `symbol` (NaN for return claims), and the
-    split factor a stated target was divided by."""
-    kind, up = cols["kind"][rows], cols["up"][rows]
-    move = cols["move_pct"][rows] / 100
+    split factor a stated level was divided by."""
+    kind = cols["kind"][rows]
     factor = split_factors(book, symbol, cols["published"][rows])
-    moved = cols["start_price"][rows] * np.where(up, 1 + move, 1 - move)
-    target = cols["raw_level"][rows] / factor
-    level = np.where(kind == "move", moved, np.where(kind == "target", target, np.nan))
+    inputs = LevelInputs(
+        start_price=cols["start_price"][rows],
+        up=cols["up"][rows],
+        stated=cols["raw_level"][rows],
+        factor=factor,
+        values={name: cols[name][rows] for name in VALUE_FIELDS},
+    )
+    level = np.full(len(rows), np.nan)
+    for name, spec in KINDS.items():
+        if spec.level:
+            level = np.where(kind == name, spec.level(inputs), level)
     return level, factor
 
 
@@ -217,17 +238,15 @@ def _judge(cols: Columns, settings: Settings) -> None:
     years = (cols["end_day"] - cols["start_day"]) / DAYS_PER_YEAR
     drift = ((1 + settings.drift_pct_per_year / 100) ** years - 1) * 100
     bench, up, negated, kind = cols["benchmark_return"], cols["up"], cols["negated"], cols["kind"]
-    has_ratio = ~np.isnan(cols["ratio"])
-    margin = (np.where(has_ratio, cols["ratio"], 1.0) - 1) * np.abs(bench)
-    needed = np.where(up, bench + margin, bench - margin)
-    beat = np.where(has_ratio, ret >= needed, ret > needed)
-    lag = np.where(has_ratio, ret <= needed, ret < needed)
-    relative_ok = np.where(up, beat, lag)
-    direction_ok = np.where(up, ret > 0, ret < 0)
     net_ok = np.where(up, ret - drift > 0, ret - drift < 0)
     closed = _closed(cols)
-    cols["return_pct"], cols["drift"], cols["needed"], cols["closed"] = ret, drift, needed, closed
-    ok = np.where(kind == "relative", relative_ok, direction_ok) ^ negated
+    cols["return_pct"], cols["drift"], cols["closed"] = ret, drift, closed
+    returns = ReturnInputs(ret, bench, up, {name: cols[name] for name in VALUE_FIELDS})
+    ok = np.zeros(len(kind), dtype=bool)
+    for name, spec in KINDS.items():
+        if spec.beats:
+            ok = np.where(kind == name, spec.beats(returns), ok)
+    ok ^= negated
     level_status = np.where(
         cols["hit_day"] >= 0,
         np.where(negated, "miss", "hit"),
@@ -242,17 +261,17 @@ def _judge(cols: Columns, settings: Settings) -> None:
         pd.isna(cols["series"]),
         ~has_window & (cols["as_of"] >= cols["horizon_end"]),
         ~has_window,
-        np.isin(kind, LEVEL_KINDS),
-        (kind == "relative") & np.isnan(bench) & closed,
+        np.isin(kind, LEVEL),
+        np.isin(kind, AGAINST_BENCHMARK) & np.isnan(bench) & closed,
     ]
     fixed = ["no_date", "excluded", "pending", "no_data", "no_data", "pending"]
     n = len(kind)
     choices = [np.full(n, name, dtype=object) for name in fixed]
     choices += [level_status.astype(object), np.full(n, "no_data", dtype=object)]
     cols["status"] = np.select(conditions, choices, default=return_status.astype(object))
-    decided_direction = (kind == "direction") & np.isin(cols["status"], ("hit", "miss"))
+    decided = np.isin(kind, NET_OF_DRIFT) & np.isin(cols["status"], ("hit", "miss"))
     net_status = np.where(net_ok ^ negated, "hit", "miss").astype(object)
-    net_status[~decided_direction] = None
+    net_status[~decided] = None
     cols["net_status"] = net_status
 
 
@@ -276,8 +295,12 @@ def _outcomes(cols: Columns, book: PriceBook, as_of: date) -> list[Outcome]:
     not apply); only the reason is written claim by claim.
     """
     values = _outcome_fields(cols, book, as_of)
-    cells = zip(*(cols[k].tolist() for k in REASON_KEYS), strict=True)
-    values["reason"] = [reason(dict(zip(REASON_KEYS, row, strict=True))) for row in cells]
+    kind_values = [
+        dict(zip(VALUE_FIELDS, cells, strict=True))
+        for cells in zip(*(cols[k].tolist() for k in VALUE_FIELDS), strict=True)
+    ]
+    cells = zip(*(cols[k].tolist() for k in REASON_KEYS), kind_values, strict=True)
+    values["reason"] = [reason(GradedRow._make(row)) for row in cells]
     names = [f.name for f in fields(Outcome)]
     return [Outcome(*record) for record in zip(*(values[n] for n in names), strict=True)]
 

@@ -1,6 +1,6 @@
 """Series: which price series each claim is graded on, and its split basis.
 
-Input: claim columns (subject, kind, stated level, publication day) and a PriceBook.
+Input: claim columns (subject, stated level, publication day) and a PriceBook.
 Output: a `series` column (None where no series fits) with a `no_series` reason. No side
 effects. A claim goes to its own symbol, else its index/ETF equivalent; a level target to
 the series whose price scale it fits, so an index level never meets an ETF price.
@@ -50,7 +50,7 @@ def choose_series(cols: Columns, book: PriceBook) -> None:
     series = np.full(n, None, dtype=object)
     why = np.full(n, None, dtype=object)
     raw = cols["raw_level"]
-    is_level = (cols["kind"] == "target") & ~np.isnan(raw)
+    is_level = ~np.isnan(raw)  # NaN for kinds that state no level
     for subject, rows in groups(cols["subject"]).items():
         wanted = candidates(str(subject))
         usable = [s for s in wanted if book.has(s)]
