@@ -6,8 +6,8 @@ for whole claims, per field, and for catalyst/risk labels. No side effects.
 
 A predicted claim matches a gold claim when subject (up to index/ETF equivalents, and a
 relative call read from either side: "A underperforms B" = "B outperforms A"), kind and
-direction agree, values are within VALUE_TOLERANCE, and horizon ends are within
-HORIZON_TOLERANCE_DAYS.
+direction agree, values agree by the kind's rule (pipeline.kinds: within VALUE_TOLERANCE),
+and horizon ends are within HORIZON_TOLERANCE_DAYS.
 
 Gold claims marked `required: false` (conditional scenarios, consensus figures, ratings
 without a target, ...) are optional: a prediction that pairs with one is neither credited
@@ -30,12 +30,11 @@ from pipeline.errors import GoldError, IngestError
 from pipeline.extract.attribution import load_firms
 from pipeline.extract.claims import extract_claims, make_nlp
 from pipeline.ingest.documents import read_document
+from pipeline.kinds import KINDS
 from pipeline.models import Claim
 from pipeline.settings import Settings
 from pipeline.symbols import canonical
 
-VALUE_TOLERANCE = 0.02  # relative, for levels, moves and ratios
-MOVE_TOLERANCE_POINTS = 1.0
 HORIZON_TOLERANCE_DAYS = 31
 MIN_ALIGNMENT = 3.0
 FIELDS = ("subject", "kind", "direction", "value", "horizon", "forecaster")
@@ -239,48 +238,13 @@ def _pairs(
 
 
 def _subjects_agree(p: Claim, g: dict[str, Any]) -> bool:
-    same = canonical(p.subject) == canonical(g["subject"])
-    if p.kind == "relative" and g.get("kind") == "relative" and p.benchmark and g.get("benchmark"):
-        straight = (
-            same
-            and canonical(p.benchmark) == canonical(g["benchmark"])
-            and p.direction == g["direction"]
-        )
-        flipped = (
-            canonical(p.subject) == canonical(g["benchmark"])
-            and canonical(p.benchmark) == canonical(g["subject"])
-            and p.direction != g["direction"]
-        )
-        return straight or flipped
-    return same
+    return KINDS[p.kind].subjects_agree(p, g)
 
 
 def _direction_agrees(p: Claim, g: dict[str, Any]) -> bool:
-    if (
-        p.kind == "relative"
-        and _subjects_agree(p, g)
-        and canonical(p.subject) != canonical(g["subject"])
-    ):
-        return True  # the flipped reading of a relative call
+    if _subjects_agree(p, g) and canonical(p.subject) != canonical(g["subject"]):
+        return True  # another reading the kind accepts ("B outperforms A" for "A lags B")
     return p.direction == g.get("direction")
-
-
-def _close(a: float | None, b: float | None, points: float = 0.0) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= max(abs(b) * VALUE_TOLERANCE, points)
-
-
-def _value_agrees(p: Claim, g: dict[str, Any]) -> bool:
-    if p.kind == "target":
-        return _close(p.target_low, g.get("target_low")) and _close(
-            p.target_high, g.get("target_high")
-        )
-    if p.kind == "move":
-        return _close(p.move_pct, g.get("move_pct"), MOVE_TOLERANCE_POINTS)
-    if p.kind == "relative":
-        return _close(p.ratio, g.get("ratio"))
-    return True
 
 
 def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
@@ -325,7 +289,7 @@ def _field_agreement(p: Claim, g: dict[str, Any]) -> dict[str, bool]:
         "subject": _subjects_agree(p, g),
         "kind": p.kind == g.get("kind"),
         "direction": _direction_agrees(p, g),
-        "value": p.kind == g.get("kind") and _value_agrees(p, g),
+        "value": p.kind == g.get("kind") and KINDS[p.kind].value_agrees(p, g),
         "horizon": _horizon_agrees(p, g),
         "forecaster": _forecaster_agrees(p, g),
     }

@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from pipeline.kinds import KINDS, ClaimKindSpec
 from pipeline.models import Claim, Outcome
 from pipeline.report.charts import ChartSpec, price_path_svg
 from pipeline.report.frames import join
@@ -56,22 +57,15 @@ class ReportRow:
     def status(self) -> str:
         return self.outcome.status if self.outcome else "untracked"
 
+    @property
+    def kind(self) -> ClaimKindSpec:
+        """The claim's kind, for what its chart shows."""
+        return KINDS[self.claim.kind]
+
 
 def describe_claim(claim: Claim) -> str:
     """What was predicted, in plain words: "IWM +70% by 2024-11-28, horizon assumed"."""
-    sign = "+" if claim.direction == "up" else "-"
-    if claim.kind == "move":
-        what = f"{claim.subject} {sign}{claim.move_pct:g}%"
-    elif claim.kind == "target":
-        low, high = claim.target_low or 0, claim.target_high or 0
-        level = f"{low:,.0f}" if low == high else f"{low:,.0f}-{high:,.0f}"
-        what = f"{claim.subject} {'to' if claim.direction == 'up' else 'down to'} {level}"
-    elif claim.kind == "relative":
-        verb = "outperforms" if claim.direction == "up" else "underperforms"
-        ratio = f" by {claim.ratio:g}x" if claim.ratio else ""
-        what = f"{claim.subject} {verb} {claim.benchmark}{ratio}"
-    else:
-        what = f"{claim.subject} {'up' if claim.direction == 'up' else 'down'}"
+    what = KINDS[claim.kind].describe(claim)
     if claim.horizon_end:
         what += f" by {claim.horizon_end.isoformat()}"
         if claim.horizon_start and claim.published and claim.horizon_start > claim.published:
@@ -197,24 +191,20 @@ def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:
     o, c = row.outcome, row.claim
     if o is None or o.series is None or o.start_date is None or o.series not in closes:
         return ""
+    kind = KINDS[c.kind]
     bench = None
-    if c.kind == "relative" and c.benchmark:
+    if kind.benchmark and c.benchmark:
         bench = next(
             (closes[s] for s in (c.benchmark, canonical(c.benchmark)) if s in closes), None
         )
-    low, high = c.target_low, c.target_high
-    if c.kind == "target" and low and o.start_price and not 0.25 <= low / o.start_price <= 4:
-        low = high = None  # a level on another scale (an index level, a pre-split price)
-    if c.kind == "move" and o.start_price and c.move_pct is not None:
-        factor = 1 + c.move_pct / 100 if c.direction == "up" else 1 - c.move_pct / 100
-        low = high = o.start_price * factor
+    low, high = kind.chart_band(c, o) if kind.chart_band else (None, None)
     spec = ChartSpec(
         closes=closes[o.series],
         start=o.start_date,
         end=c.horizon_end or o.end_date or o.start_date,
         entry_price=o.start_price,
-        target_low=low if c.kind in ("target", "move") else None,
-        target_high=high if c.kind in ("target", "move") else None,
+        target_low=low,
+        target_high=high,
         hit_date=o.hit_date,
         benchmark=bench,
     )

@@ -3,9 +3,10 @@
 Input: Claims, a PriceBook, the as-of date and Settings. Output: one Outcome per claim (hit,
 miss, pending, no_data, no_date or excluded) with the numbers it was decided on and the price
 data behind them (provider, digest of the closes). Pure; the caller stores outcomes.
-Vectorised: the claims become one frame and each price series answers the window queries of
-all its claims at once (pipeline.windows). The rules, and the reason for each, are in
-README.md ("How claims are resolved").
+Vectorised: the claims become columns and each price series answers the window queries of
+all its claims at once. The phases and the record each returns are in pipeline.track.state;
+`_grade` runs them in order. The rules, and the reason for each, are in README.md ("How
+claims are resolved").
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.kinds import KINDS, VALUE_FIELDS, GradedRow
 from pipeline.models import FINAL_STATUSES, Claim, Disagreement, Outcome
 from pipeline.prices.book import PriceBook
 from pipeline.settings import Settings
-from pipeline.track.reasons import LEVEL_KINDS, REASON_KEYS, reason
-from pipeline.track.series import Columns, candidates, choose_series, groups, keep, split_factors
-from pipeline.track.windows import EPOCH, day_numbers
+from pipeline.track.judge import judge_claims
+from pipeline.track.measure import measure_benchmarks, measure_windows, stated_levels
+from pipeline.track.reasons import REASON_KEYS, reason
+from pipeline.track.series import choose_series
+from pipeline.track.state import Basis, ClaimColumns, Graded
+from pipeline.track.windows import EPOCH
 
-DAYS_PER_YEAR = 365.25
 TEXT_COLUMNS = ("claim_id", "subject", "kind")
-NUMBER_COLUMNS = ("target_low", "target_high", "move_pct", "ratio")
 DATE_COLUMNS = ("published", "horizon_start", "horizon_end")
 
 
@@ -40,8 +43,8 @@ def resolve_claims(
     if not claims:
         return []
     settings = settings or Settings()
-    cols = _grade(claim_columns(claims, settings.grading.default_benchmark), book, as_of, settings)
-    return _outcomes(cols, book, as_of)
+    graded = _grade(claim_columns(claims, settings.grading.default_benchmark), book, as_of, settings)
+    return _outcomes(graded, book, as_of)
 
 
 def resolve_claim(
@@ -53,270 +56,148 @@ def resolve_claim(
 
 def claims_frame(claims: list[Claim], default_benchmark: str) -> pd.DataFrame:
     """One row per claim with the fields grading reads; dates as int64 day numbers."""
-    return pd.DataFrame(claim_columns(claims, default_benchmark))
+    cols = claim_columns(claims, default_benchmark)
+    named = {f.name: getattr(cols, f.name) for f in fields(cols) if f.name != "values"}
+    return pd.DataFrame(named | dict(cols.values))
 
 
-def claim_columns(claims: list[Claim], default_benchmark: str) -> Columns:
+def claim_columns(claims: list[Claim], default_benchmark: str) -> ClaimColumns:
     """The fields grading reads, one array per field (see `claims_frame`)."""
 
     def column(name: str) -> np.ndarray:
         return np.array(list(map(attrgetter(name), claims)), dtype=object)
 
-    cols: Columns = {name: column(name) for name in TEXT_COLUMNS}
-    cols["up"] = column("direction") == "up"
-    for name in ("negated", "conditional"):
-        cols[name] = column(name).astype(bool)
-    for name in NUMBER_COLUMNS:
-        cols[name] = column(name).astype(float)  # None -> NaN
+    text = {name: column(name) for name in TEXT_COLUMNS}
     benchmark = column("benchmark")
-    cols["benchmark"] = np.where(pd.isna(benchmark), default_benchmark, benchmark)
     dated = np.ones(len(claims), dtype=bool)
+    days = {}
     for name in DATE_COLUMNS:
         ordinals = np.array([d.toordinal() if d else 0 for d in map(attrgetter(name), claims)])
         dated &= ordinals > 0
-        cols[name] = np.where(ordinals > 0, ordinals - EPOCH.toordinal(), 0)
-    cols["dated"] = dated
-    return cols
+        days[name] = np.where(ordinals > 0, ordinals - EPOCH.toordinal(), 0)
+    return ClaimColumns(
+        **text,
+        up=column("direction") == "up",
+        negated=column("negated").astype(bool),
+        conditional=column("conditional").astype(bool),
+        benchmark=np.where(pd.isna(benchmark), default_benchmark, benchmark),
+        **days,
+        dated=dated,
+        values={name: column(name).astype(float) for name in VALUE_FIELDS},  # None -> NaN
+    )
 
 
 def grade_frame(
     frame: pd.DataFrame, book: PriceBook, as_of: date, settings: Settings
 ) -> pd.DataFrame:
     """A claims frame with the series, window numbers, benchmark and status columns added."""
-    cols = _grade({name: frame[name].to_numpy() for name in frame.columns}, book, as_of, settings)
-    return pd.DataFrame(cols, index=frame.index)
-
-
-def _grade(cols: Columns, book: PriceBook, as_of: date, settings: Settings) -> Columns:
-    n = len(cols["claim_id"])
-    cols["as_of"] = np.full(n, (as_of - EPOCH).days, dtype=np.int64)
-    cols["raw_level"] = _raw_level(cols)
-    cols["excluded"] = cols["dated"] & (cols["conditional"] | _vague(cols))
-    choose_series(cols, book)
-    _measure_windows(cols, book)
-    _measure_benchmarks(cols, book)
-    _judge(cols, settings)
-    return cols
-
-
-# -- claims ------------------------------------------------------------------------
-
-
-def _vague(cols: Columns) -> np.ndarray:
-    no_level = np.isnan(cols["target_low"]) & np.isnan(cols["target_high"])
-    kind = cols["kind"]
-    return ((kind == "target") & no_level) | ((kind == "move") & np.isnan(cols["move_pct"]))
-
-
-def _raw_level(cols: Columns) -> np.ndarray:
-    """The stated level a target must reach: the nearer end of a range (low going up)."""
-    low, high = cols["target_low"], cols["target_high"]
-    near = np.where(cols["up"], low, high)
-    return np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
-
-
-# -- window numbers -----------------------------------------------------------------
-
-
-def _measure_windows(cols: Columns, book: PriceBook) -> None:
-    """Start/end closes, extremes, the level and its first crossing, per claim."""
-    n = len(cols["subject"])
-    for name in ("start_price", "end_price", "high", "low", "level", "factor"):
-        cols[name] = np.full(n, np.nan)
-    for name in ("start_day", "end_day", "hit_day", "series_end", "after_end"):
-        cols[name] = np.full(n, -1, dtype=np.int64)
-    cols["digest"] = np.zeros(n, dtype=np.uint64)
-    cols["window_start"] = np.maximum(cols["horizon_start"], cols["published"])
-    window_last = np.minimum(cols["horizon_end"], cols["as_of"])
-    eligible = cols["dated"] & ~pd.isna(cols["series"])
-    for symbol, rows in groups(keep(cols["series"], eligible)).items():
-        arrays = book.arrays(str(symbol))
-        known = arrays.last_on_or_before(cols["as_of"][rows])
-        cols["series_end"][rows] = np.where(known >= 0, arrays.days[known], -1)
-        after = arrays.first_on_or_after(cols["horizon_end"][rows] + 1)
-        later = arrays.days[np.minimum(after, len(arrays) - 1)]
-        cols["after_end"][rows] = np.where(after < len(arrays), later, -1)
-        lo = arrays.first_on_or_after(cols["window_start"][rows])
-        hi = arrays.last_on_or_before(window_last[rows])
-        inside = (lo <= hi) & (lo < len(arrays))
-        rows, lo, hi = rows[inside], lo[inside], hi[inside]
-        cols["start_price"][rows] = arrays.closes[lo]
-        cols["end_price"][rows] = arrays.closes[hi]
-        cols["high"][rows] = arrays.range_max(lo, hi)
-        cols["low"][rows] = arrays.range_min(lo, hi)
-        cols["start_day"][rows] = arrays.days[lo]
-        cols["end_day"][rows] = arrays.days[hi]
-        cols["digest"][rows] = arrays.digest(lo, hi)
-        level, factor = _levels(cols, book, str(symbol), rows)
-        if _side_of_entry(cols, rows, level):
-            level, factor = _levels(cols, book, str(symbol), rows)
-        cols["level"][rows], cols["factor"][rows] = level, factor
-        # The first close that makes the stated move: a hit, or a negated call's failure.
-        hit = arrays.first_reaching(lo, hi, level, cols["up"][rows])
-        cols["hit_day"][rows] = np.where(hit >= 0, arrays.days[np.maximum(hit, 0)], -1)
-
-
-def _side_of_entry(cols: Columns, rows: np.ndarray, level: np.ndarray) -> bool:
-    """A target's direction is the side of the entry its level lies on: "the S&P 500 will
-    finish around 4,500", said at 4,740, is a call down whatever verb carried it. Flips
-    `up` (and a range's near end) where the stated direction disagrees; True if any did."""
-    start, up = cols["start_price"][rows], cols["up"][rows]
-    target = (cols["kind"][rows] == "target") & ~np.isnan(level)
-    flip = target & np.where(up, level < start, level > start)
-    if not flip.any():
-        return False
-    flipped = rows[flip]
-    cols["up"], cols["raw_level"] = cols["up"].copy(), cols["raw_level"].copy()  # may be views
-    cols["up"][flipped] = ~cols["up"][flipped]
-    low, high = cols["target_low"][flipped], cols["target_high"][flipped]
-    near = np.where(cols["up"][flipped], low, high)
-    cols["raw_level"][flipped] = np.where(np.isnan(near), np.where(np.isnan(low), high, low), near)
-    return True
-
-
-def _levels(
-    cols: Columns, book: PriceBook, symbol: str, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The price each level claim must reach on `symbol` (NaN for return claims), and the
-    split factor a stated target was divided by."""
-    kind, up = cols["kind"][rows], cols["up"][rows]
-    move = cols["move_pct"][rows] / 100
-    factor = split_factors(book, symbol, cols["published"][rows])
-    moved = cols["start_price"][rows] * np.where(up, 1 + move, 1 - move)
-    target = cols["raw_level"][rows] / factor
-    level = np.where(kind == "move", moved, np.where(kind == "target", target, np.nan))
-    return level, factor
-
-
-def _measure_benchmarks(cols: Columns, book: PriceBook) -> None:
-    """The benchmark's return from the claim's first close to its last close."""
-    n = len(cols["subject"])
-    cols["benchmark_return"] = np.full(n, np.nan)
-    cols["benchmark_series"] = np.full(n, None, dtype=object)
-    has_window = cols["start_day"] >= 0
-    for symbol, rows in groups(keep(cols["benchmark"], has_window)).items():
-        usable = [s for s in candidates(str(symbol), book.equivalents) if book.has(s)]
-        if not usable:
-            continue
-        arrays = book.arrays(usable[0])
-        lo = arrays.first_on_or_after(cols["start_day"][rows])
-        hi = arrays.last_on_or_before(cols["end_day"][rows])
-        inside = (lo <= hi) & (lo < len(arrays))
-        rows, lo, hi = rows[inside], lo[inside], hi[inside]
-        cols["benchmark_return"][rows] = (arrays.closes[hi] / arrays.closes[lo] - 1) * 100
-        cols["benchmark_series"][rows] = usable[0]
-        cols["digest"][rows] += arrays.digest(lo, hi) * np.uint64(3)
-
-
-# -- decisions ----------------------------------------------------------------------
-
-
-def _judge(cols: Columns, settings: Settings) -> None:
-    """Returns, drift, whether the window is closed, and the status of every claim."""
-    ret = (cols["end_price"] / cols["start_price"] - 1) * 100
-    years = (cols["end_day"] - cols["start_day"]) / DAYS_PER_YEAR
-    drift = ((1 + settings.grading.drift_pct_per_year / 100) ** years - 1) * 100
-    bench, up, negated, kind = cols["benchmark_return"], cols["up"], cols["negated"], cols["kind"]
-    has_ratio = ~np.isnan(cols["ratio"])
-    margin = (np.where(has_ratio, cols["ratio"], 1.0) - 1) * np.abs(bench)
-    needed = np.where(up, bench + margin, bench - margin)
-    beat = np.where(has_ratio, ret >= needed, ret > needed)
-    lag = np.where(has_ratio, ret <= needed, ret < needed)
-    relative_ok = np.where(up, beat, lag)
-    direction_ok = np.where(up, ret > 0, ret < 0)
-    net_ok = np.where(up, ret - drift > 0, ret - drift < 0)
-    closed = _closed(cols)
-    cols["return_pct"], cols["drift"], cols["needed"], cols["closed"] = ret, drift, needed, closed
-    ok = np.where(kind == "relative", relative_ok, direction_ok) ^ negated
-    level_status = np.where(
-        cols["hit_day"] >= 0,
-        np.where(negated, "miss", "hit"),
-        np.where(closed, np.where(negated, "hit", "miss"), "pending"),
+    names = [f.name for f in fields(ClaimColumns) if f.name != "values"]
+    claims = ClaimColumns(
+        **{name: frame[name].to_numpy() for name in names},
+        values={name: frame[name].to_numpy() for name in VALUE_FIELDS},
     )
-    return_status = np.where(closed, np.where(ok, "hit", "miss"), "pending")
-    has_window = cols["start_day"] >= 0
-    conditions = [
-        ~cols["dated"],
-        cols["excluded"],
-        cols["as_of"] < cols["published"],
-        pd.isna(cols["series"]),
-        ~has_window & (cols["as_of"] >= cols["horizon_end"]),
-        ~has_window,
-        np.isin(kind, LEVEL_KINDS),
-        (kind == "relative") & np.isnan(bench) & closed,
-    ]
-    fixed = ["no_date", "excluded", "pending", "no_data", "no_data", "pending"]
-    n = len(kind)
-    choices = [np.full(n, name, dtype=object) for name in fixed]
-    choices += [level_status.astype(object), np.full(n, "no_data", dtype=object)]
-    cols["status"] = np.select(conditions, choices, default=return_status.astype(object))
-    decided_direction = (kind == "direction") & np.isin(cols["status"], ("hit", "miss"))
-    net_status = np.where(net_ok ^ negated, "hit", "miss").astype(object)
-    net_status[~decided_direction] = None
-    cols["net_status"] = net_status
+    return pd.DataFrame(_grade(claims, book, as_of, settings).columns(), index=frame.index)
 
 
-def _closed(cols: Columns) -> np.ndarray:
-    """The window is over: as_of is on or after its end, and the prices show it (the last
-    close is on the end's last weekday, or a later close exists by as_of)."""
-    end = cols["horizon_end"]
-    last_weekday = np.busday_offset(end.astype("datetime64[D]"), 0, roll="backward")
-    on_last = cols["end_day"] >= day_numbers(last_weekday)
-    later = (cols["after_end"] >= 0) & (cols["after_end"] <= cols["as_of"])
-    return (cols["as_of"] >= end) & (on_last | later)
+def _grade(claims: ClaimColumns, book: PriceBook, as_of: date, settings: Settings) -> Graded:
+    """The phases, in order: basis, windows, benchmarks, judgement."""
+    basis = _basis(claims, book, as_of)
+    windows = measure_windows(claims, basis, book)
+    benchmarks = measure_benchmarks(claims, windows, book)
+    judgement = judge_claims(claims, basis, windows, benchmarks, settings.grading.drift_pct_per_year)
+    return Graded(claims, basis, windows, benchmarks, judgement)
+
+
+def _basis(claims: ClaimColumns, book: PriceBook, as_of: date) -> Basis:
+    """The as-of day, stated levels, exclusions and the series each claim is graded on."""
+    stated = stated_levels(claims, claims.up, slice(None))
+    series, no_series = choose_series(claims.subject, stated, claims.published, book)
+    return Basis(
+        as_of=np.full(len(claims), (as_of - EPOCH).days, dtype=np.int64),
+        stated=stated,
+        excluded=claims.dated & (claims.conditional | _vague(claims)),
+        series=series,
+        no_series=no_series,
+    )
+
+
+def _vague(claims: ClaimColumns) -> np.ndarray:
+    """Claims of a kind that needs a value (a level, a percentage) but states none."""
+    vague = np.zeros(len(claims), dtype=bool)
+    for name, spec in KINDS.items():
+        if spec.required_value:
+            stated = [~np.isnan(claims.values[field]) for field in spec.value_fields]
+            vague |= (claims.kind == name) & ~np.logical_or.reduce(stated)
+    return vague
 
 
 # -- outcomes -----------------------------------------------------------------------
 
 
-def _outcomes(cols: Columns, book: PriceBook, as_of: date) -> list[Outcome]:
+def _outcomes(g: Graded, book: PriceBook, as_of: date) -> list[Outcome]:
     """One Outcome per claim, with its numbers and the sentence that explains it.
 
     Every field is converted as a whole column (dates, rounding, None where a number does
     not apply); only the reason is written claim by claim.
     """
-    values = _outcome_fields(cols, book, as_of)
-    cells = zip(*(cols[k].tolist() for k in REASON_KEYS), strict=True)
-    values["reason"] = [reason(dict(zip(REASON_KEYS, row, strict=True))) for row in cells]
+    values = _outcome_fields(g, book, as_of)
+    values["reason"] = [reason(row) for row in _reason_rows(g)]
     names = [f.name for f in fields(Outcome)]
     return [Outcome(*record) for record in zip(*(values[n] for n in names), strict=True)]
 
 
-def _outcome_fields(cols: Columns, book: PriceBook, as_of: date) -> dict[str, list[Any]]:
-    n = len(cols["claim_id"])
-    shown = cols["start_day"] >= 0  # the window has prices: its numbers mean something
-    hit = (cols["hit_day"] >= 0) & ~cols["excluded"]  # no hit date beside "excluded"
-    up = cols["up"] ^ cols["negated"]  # higher prices favour the forecaster
-    ret = np.round(cols["return_pct"], 4)
-    bench = cols["benchmark_return"]
-    keys = [
-        f"{s}|{b}"
-        for s, b in zip(cols["series"].tolist(), cols["benchmark_series"].tolist(), strict=True)
+def _reason_rows(g: Graded) -> Iterable[GradedRow]:
+    """The graded claims one by one, as the rows reason sentences read."""
+    c, b, w, j = g.claims, g.basis, g.windows, g.judgement
+    cells = {
+        "status": j.status, "series": b.series, "no_series": b.no_series, "kind": c.kind,
+        "up": w.up, "negated": c.negated, "conditional": c.conditional, "as_of": b.as_of,
+        "published": c.published, "window_start": w.window_start,
+        "horizon_end": c.horizon_end, "series_end": w.series_end, "start_day": w.start_day,
+        "end_day": w.end_day, "hit_day": w.hit_day, "level": w.level, "factor": w.factor,
+        "high": w.high, "low": w.low, "return_pct": j.return_pct, "drift": j.drift,
+        "net_status": j.net_status, "benchmark": c.benchmark,
+        "benchmark_return": g.benchmarks.return_pct, "benchmark_series": g.benchmarks.series,
+    }  # fmt: skip
+    kind_values = [
+        dict(zip(c.values, row, strict=True))
+        for row in zip(*(v.tolist() for v in c.values.values()), strict=True)
     ]
+    rows = zip(*(cells[k].tolist() for k in REASON_KEYS), kind_values, strict=True)
+    return map(GradedRow._make, rows)
+
+
+def _outcome_fields(g: Graded, book: PriceBook, as_of: date) -> dict[str, list[Any]]:
+    c, b, w, j, bm = g.claims, g.basis, g.windows, g.judgement, g.benchmarks
+    shown = w.has_prices  # the window has prices: its numbers mean something
+    hit = (w.hit_day >= 0) & ~b.excluded  # no hit date beside "excluded"
+    up = w.up ^ c.negated  # higher prices favour the forecaster
+    ret = np.round(j.return_pct, 4)
+    keys = [f"{s}|{x}" for s, x in zip(b.series.tolist(), bm.series.tolist(), strict=True)]
     providers = {k: _provider(book, *k.split("|")) for k in set(keys)}
     return {
-        "claim_id": cols["claim_id"].tolist(),
-        "status": cols["status"].tolist(),
-        "as_of": [as_of] * n,
-        "series": _only(cols["series"], cols["dated"]),
-        "start_date": _days_as_dates(cols["start_day"], shown),
-        "start_price": _only(cols["start_price"], shown),
-        "end_date": _days_as_dates(cols["end_day"], shown),
-        "end_price": _only(cols["end_price"], shown),
+        "claim_id": c.claim_id.tolist(),
+        "status": j.status.tolist(),
+        "as_of": [as_of] * len(c),
+        "series": _only(b.series, c.dated),
+        "start_date": _days_as_dates(w.start_day, shown),
+        "start_price": _only(w.start_price, shown),
+        "end_date": _days_as_dates(w.end_day, shown),
+        "end_price": _only(w.end_price, shown),
         "return_pct": _only(ret, shown),
-        "benchmark_return_pct": _only(np.round(bench, 4), shown),
-        "excess_return_pct": _only(np.round(ret - bench, 4), shown),
-        "best_price": _only(np.where(up, cols["high"], cols["low"]), shown),
-        "worst_price": _only(np.where(up, cols["low"], cols["high"]), shown),
-        "hit_date": _days_as_dates(cols["hit_day"], shown & hit),
-        "days_to_hit": _only(cols["hit_day"] - cols["start_day"], shown & hit),
-        "level": _only(cols["level"], shown),
-        "benchmark_series": _only(cols["benchmark_series"], shown),
-        "drift_pct": _only(np.round(cols["drift"], 4), shown),
-        "net_return_pct": _only(np.round(cols["return_pct"] - cols["drift"], 4), shown),
-        "net_status": _only(cols["net_status"], shown),
+        "benchmark_return_pct": _only(np.round(bm.return_pct, 4), shown),
+        "excess_return_pct": _only(np.round(ret - bm.return_pct, 4), shown),
+        "best_price": _only(np.where(up, w.high, w.low), shown),
+        "worst_price": _only(np.where(up, w.low, w.high), shown),
+        "hit_date": _days_as_dates(w.hit_day, shown & hit),
+        "days_to_hit": _only(w.hit_day - w.start_day, shown & hit),
+        "level": _only(w.level, shown),
+        "benchmark_series": _only(bm.series, shown),
+        "drift_pct": _only(np.round(j.drift, 4), shown),
+        "net_return_pct": _only(np.round(j.return_pct - j.drift, 4), shown),
+        "net_status": _only(j.net_status, shown),
         "provider": _only(np.array([providers[k] for k in keys], dtype=object), shown),
-        "prices_digest": _only(np.array([f"{d:016x}" for d in cols["digest"].tolist()]), shown),
+        "prices_digest": _only(np.array([f"{d:016x}" for d in g.digest.tolist()]), shown),
     }
 
 

@@ -1,7 +1,7 @@
 """Series: which price series each claim is graded on, and its split basis.
 
-Input: claim columns (subject, kind, stated level, publication day) and a PriceBook.
-Output: a `series` column (None where no series fits) with a `no_series` reason. No side
+Input: claim subjects, stated levels and publication days, and a PriceBook.
+Output: the series per claim (None where no series fits) with a `no_series` reason. No side
 effects. A claim goes to its own symbol, else its index/ETF equivalent; a level target to
 the series whose price scale it fits, so an index level never meets an ETF price.
 """
@@ -19,9 +19,6 @@ from pipeline.track.windows import EPOCH
 
 #: A level fits a series when it lies within this factor of the series' entry price.
 SCALE_FIT = 4.0
-
-#: Claims as columns: one array per field, one element per claim (see track.claim_columns).
-Columns = dict[str, np.ndarray]
 
 
 def groups(values: np.ndarray) -> dict[Any, np.ndarray]:
@@ -42,15 +39,17 @@ def candidates(subject: str, equivalents: Equivalents | None = None) -> list[str
     return [subject, *[s for s in pair if s != subject]]
 
 
-def choose_series(cols: Columns, book: PriceBook) -> None:
-    """`series`: the subject's own prices, else its equivalent's; a level target goes to
-    the series whose price scale its level fits (nearest in log terms, within SCALE_FIT)."""
-    n = len(cols["subject"])
+def choose_series(
+    subjects: np.ndarray, stated: np.ndarray, published: np.ndarray, book: PriceBook
+) -> tuple[np.ndarray, np.ndarray]:
+    """The series each claim is graded on (None where none fits) and, where none, why: the
+    subject's own prices, else its equivalent's; a stated level goes to the series whose
+    price scale it fits (nearest in log terms, within SCALE_FIT)."""
+    n = len(subjects)
     series = np.full(n, None, dtype=object)
     why = np.full(n, None, dtype=object)
-    raw = cols["raw_level"]
-    is_level = (cols["kind"] == "target") & ~np.isnan(raw)
-    for subject, rows in groups(cols["subject"]).items():
+    is_level = ~np.isnan(stated)
+    for subject, rows in groups(subjects).items():
         wanted = candidates(str(subject), book.equivalents)
         usable = [s for s in wanted if book.has(s)]
         if not usable:
@@ -59,18 +58,17 @@ def choose_series(cols: Columns, book: PriceBook) -> None:
         series[rows] = usable[0]
         levels = rows[is_level[rows]]
         if len(levels):
-            picked, note = _fit_scale(cols, book, levels, usable, wanted)
+            picked, note = _fit_scale(stated[levels], published[levels], book, usable, wanted)
             series[levels] = picked
             why[levels] = note
-    cols["series"], cols["no_series"] = series, why
+    return series, why
 
 
 def _fit_scale(
-    cols: Columns, book: PriceBook, rows: np.ndarray, usable: list[str], wanted: list[str]
+    raw: np.ndarray, published: np.ndarray, book: PriceBook, usable: list[str], wanted: list[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    published, raw = cols["published"][rows], cols["raw_level"][rows]
-    picked = np.full(len(rows), None, dtype=object)
-    best = np.full(len(rows), np.log(SCALE_FIT))
+    picked = np.full(len(raw), None, dtype=object)
+    best = np.full(len(raw), np.log(SCALE_FIT))
     entries: dict[str, np.ndarray] = {}
     for symbol in usable:
         arrays = book.arrays(symbol)
@@ -81,7 +79,7 @@ def _fit_scale(
         better = distance <= best
         picked = np.where(better, symbol, picked)
         best = np.where(better, distance, best)
-    note = np.full(len(rows), None, dtype=object)
+    note = np.full(len(raw), None, dtype=object)
     for i in np.flatnonzero(pd.isna(picked)):
         prices = ", ".join(f"{s} near {entries[s][i]:,.2f}" for s in usable)
         absent = [s for s in wanted if s not in usable]
