@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -146,8 +147,11 @@ def find_triggers(sentence: str) -> list[Trigger]:
     cues = load_cues()
     if cues.skip.search(sentence):
         return []
-    found = [*_moves(sentence, cues), *_targets(sentence, cues), *_relatives(sentence, cues)]
-    found += _directions(sentence, cues, taken=found)
+    from pipeline.kinds import KINDS  # the registry imports these finders
+
+    found: list[Trigger] = []
+    for spec in KINDS.values():
+        found += spec.find_triggers(sentence, cues, found)
     if any(t.kind == "target" and not t.threshold for t in found):
         found = [t for t in found if not t.threshold]
     found.sort(key=lambda t: t.start)
@@ -163,7 +167,8 @@ def _direction_of(word: str, cues: Cues) -> str:
     return "up" if word.lower() in cues.up_words else "down"
 
 
-def _moves(sentence: str, cues: Cues) -> list[Trigger]:
+def move_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
+    """The move cues in a sentence (`taken`: cues found by the kinds before it)."""
     out = []
     for pattern, group in (
         (cues.move_verb, "verb"),
@@ -189,7 +194,8 @@ def _moves(sentence: str, cues: Cues) -> list[Trigger]:
     return out
 
 
-def _targets(sentence: str, cues: Cues) -> list[Trigger]:
+def target_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
+    """The target cues in a sentence (`taken`: cues found by the kinds before it)."""
     out: list[Trigger] = []
     for m in cues.target_range.finditer(sentence):
         low, high = sorted((_num(m.group("low")), _num(m.group("high"))))
@@ -232,7 +238,8 @@ def _targets(sentence: str, cues: Cues) -> list[Trigger]:
     return out
 
 
-def _relatives(sentence: str, cues: Cues) -> list[Trigger]:
+def relative_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
+    """The relative cues in a sentence (`taken`: cues found by the kinds before it)."""
     out = []
     for m in cues.relative.finditer(sentence):
         word = m.group("rel").lower()
@@ -242,7 +249,8 @@ def _relatives(sentence: str, cues: Cues) -> list[Trigger]:
     return out
 
 
-def _directions(sentence: str, cues: Cues, taken: list[Trigger]) -> list[Trigger]:
+def direction_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
+    """Position and bare direction cues not inside a cue already `taken`."""
     out = []
     for m in cues.position.finditer(sentence):
         if NOT_POSITION.match(sentence, m.end()):

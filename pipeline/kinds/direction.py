@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.extract.triggers import _directions
+from pipeline.extract.triggers import direction_triggers
 from pipeline.kinds.spec import (
     ClaimKindSpec,
     Gold,
@@ -47,7 +47,7 @@ def value_agrees(p: Claim, g: Gold) -> bool:
 SPEC = ClaimKindSpec(
     name="direction",
     value_fields=(),
-    find_triggers=_directions,
+    find_triggers=direction_triggers,
     describe=describe,
     reason=reason,
     value_agrees=value_agrees,

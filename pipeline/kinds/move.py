@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.extract.triggers import _moves
+from pipeline.extract.triggers import move_triggers
 from pipeline.kinds.spec import ClaimKindSpec, Gold, GradedRow, LevelInputs, close, level_reason
 from pipeline.models import Claim, Outcome
 
@@ -48,7 +48,7 @@ def chart_band(claim: Claim, outcome: Outcome) -> tuple[float | None, float | No
 SPEC = ClaimKindSpec(
     name="move",
     value_fields=("move_pct",),
-    find_triggers=_moves,
+    find_triggers=move_triggers,
     describe=describe,
     reason=reason,
     value_agrees=value_agrees,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.extract.instruments import canonical
-from pipeline.extract.triggers import _relatives
+from pipeline.extract.triggers import relative_triggers
 from pipeline.kinds.spec import (
     ClaimKindSpec,
     Gold,
@@ -85,7 +85,7 @@ def subjects_agree(p: Claim, g: Gold) -> bool:
 SPEC = ClaimKindSpec(
     name="relative",
     value_fields=("ratio",),
-    find_triggers=_relatives,
+    find_triggers=relative_triggers,
     describe=describe,
     reason=reason,
     value_agrees=value_agrees,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from pipeline.extract.triggers import _targets
+from pipeline.extract.triggers import target_triggers
 from pipeline.kinds.spec import ClaimKindSpec, Gold, GradedRow, LevelInputs, close, level_reason
 from pipeline.models import Claim, Outcome
 
@@ -60,7 +60,7 @@ def chart_band(claim: Claim, outcome: Outcome) -> tuple[float | None, float | No
 SPEC = ClaimKindSpec(
     name="target",
     value_fields=("target_low", "target_high"),
-    find_triggers=_targets,
+    find_triggers=target_triggers,
     describe=describe,
     reason=reason,
     value_agrees=value_agrees,

@@ -43,7 +43,9 @@ def resolve_claims(
     if not claims:
         return []
     settings = settings or Settings()
-    graded = _grade(claim_columns(claims, settings.grading.default_benchmark), book, as_of, settings)
+    graded = _grade(
+        claim_columns(claims, settings.grading.default_benchmark), book, as_of, settings
+    )
     return _outcomes(graded, book, as_of)
 
 
@@ -104,7 +106,9 @@ def _grade(claims: ClaimColumns, book: PriceBook, as_of: date, settings: Setting
     basis = _basis(claims, book, as_of)
     windows = measure_windows(claims, basis, book)
     benchmarks = measure_benchmarks(claims, windows, book)
-    judgement = judge_claims(claims, basis, windows, benchmarks, settings.grading.drift_pct_per_year)
+    judgement = judge_claims(
+        claims, basis, windows, benchmarks, settings.grading.drift_pct_per_year
+    )
     return Graded(claims, basis, windows, benchmarks, judgement)
 
 
