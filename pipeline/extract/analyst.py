@@ -276,7 +276,8 @@ def _named(sentence: str, noun: re.Match[str], level_start: int) -> bool:
     return bool(
         re.fullmatch(
             r"\s*(?:(?:is|was|of|at|to|for \S+(?: \S+)? (?:is|of|at)|now|:|-|=|around|near|"
-            r"about|from \S+ to|price|level|stands at|sits at|remains|stays|moves to|goes to)\s*)*",
+            r"about|from \S+ to|price|level|stands at|sits at|remains|stays|moves to|goes to|"
+            r"up to|down to|\d+(?:\.\d+)?%,?|by \d+(?:\.\d+)?%,?|\(after [^)]*\))\s*)*",
             between,
             re.I,
         )
@@ -371,6 +372,11 @@ def _pick(
             return (a.value, b.value), None, a.start, b.end
     after = [lv for lv in levels if lv.start >= noun.end()]
     before = [lv for lv in levels if lv.end <= noun.start()]
+    if after and re.fullmatch(
+        r"\s*[:=]?\s*(?:of\s+|at\s+|is\s+)?", sentence[noun.end() : after[0].start]
+    ):
+        near = after[0]  # "target 124", "PT: 300", "T1 170"
+        return (near.value, near.value), None, near.start, near.end
     if before and noun.start() - before[-1].end <= 12:
         near = before[-1]  # "a $255 price objective", "his 4,500 forecast"
         return (near.value, near.value), None, near.start, near.end

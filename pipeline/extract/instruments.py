@@ -88,9 +88,16 @@ TOKEN = re.compile(r"[\w^][\w&'’]*")
 TICKERISH = re.compile(r"\^?[A-Z]{1,5}(?:[.\-/][A-Z])?")
 #: A name is a stock, not a speaker, in "shares of X", "X shares", "X's stock", "X (TICK)".
 STOCK_AFTER = re.compile(
-    r"(?:['’]s)?\s+(?:shares|stock|stocks|share price)\b|,?\s+(?:Inc\b|Corp\b|Corporation\b|Co\.)|\s*\((?:[A-Za-z ]+:\s?)?[A-Z]{1,5}(?:[.\-][A-Z])?\)"
+    r"(?:['’]s)?\s+(?:shares|stock|stocks|share price|price target|target|PT|price objective|"
+    r"rating|outlook|earnings|results|guidance)\b|,?\s+(?:Inc\b|Corp\b|Corporation\b|Co\.)|\s*\((?:[A-Za-z ]+:\s?)?[A-Z]{1,5}(?:[.\-][A-Z])?\)"
 )
-STOCK_BEFORE = re.compile(r"\b(?:shares|stock|stake)\s+(?:of|in)\s+$", re.IGNORECASE)
+STOCK_BEFORE = re.compile(
+    r"\b(?:(?:shares|stock|stake|position)\s+(?:of|in)|(?:price target|target|price objective|"
+    r"PT|rating|coverage|view|stance|call)\s+(?:on|of|for)|(?:upgraded?|downgraded?|upgrades|"
+    r"downgrades|initiated|initiates|covering|reiterated|rates|rated|long|short|bought|sold|"
+    r"buying|selling|owning|own|added to|trimmed)(?:\s+its)?)\s+$",
+    re.IGNORECASE,
+)
 SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“•*#|>-])\s*$")
 
 

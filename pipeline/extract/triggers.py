@@ -115,11 +115,13 @@ def load_cues() -> Cues:
             i,
         ),
         down_target_words=re.compile(_alt(targets["down_verbs"]), i),
-        relative=re.compile(rf"\b(?P<rel>{_alt(rel['up'] + rel['down'])})\b(?!\s+to\b)", i),
+        relative=re.compile(
+            rf"(?<![\w-])(?P<rel>{_alt(rel['up'] + rel['down'])})(?![\w-])(?!\s+to\b)", i
+        ),
         ratios={k.lower(): float(v) for k, v in rel["ratios"].items()},
         benchmark_marker=re.compile(rf"\b(?:{_alt(rel['benchmark_markers'])})\s*$", i),
         position=re.compile(
-            rf"\b(?P<pos>{_alt(dirs['up_positions'] + dirs['down_positions'])})\b", i
+            rf"(?<![\w-])(?P<pos>{_alt(dirs['up_positions'] + dirs['down_positions'])})(?![\w-])", i
         ),
         direction_verb=re.compile(
             rf"\b(?P<dir>{_alt(dirs['up_verbs'] + dirs['down_verbs'])})\b", i
