@@ -289,7 +289,7 @@ def hedge_before(sentence: str, trig: Trigger) -> str | None:
     after: tuple[int, str] | None = None
     for level, pattern in cues.hedges:
         for m in pattern.finditer(sentence, start, end):
-            if m.start() < trig.start and (before is None or m.start() > before[0]):
+            if m.start() <= trig.start and (before is None or m.start() > before[0]):
                 before = (m.start(), level)
             elif m.start() >= trig.end and (after is None or m.start() < after[0]):
                 after = (m.start(), level)
