@@ -179,9 +179,19 @@ def find_ratings(sentence: str) -> list[RatingMention]:
 def _quoted_or_capital(word: str, before: str, after: str, cues: AnalystCues) -> bool:
     """ "buy"/"sell"/"hold" are everyday verbs: as ratings they are quoted, capitalised,
     followed by "rating", or follow "a"/"to"/"from"/"rates it"."""
-    if word[0] in "\"“'‘" or word[0].isupper() or cues.rating_after.search(after):
+    if word[0] in "\"“'‘" or cues.rating_after.search(after):
         return True
-    return bool(re.search(r"\b(?:an?|to|from|rates?(?: \S+){0,3}|rated|at)\s*$", before, re.I))
+    if word[0].isupper() and not re.search(r"(?:^|[.!?]\s+)$", before):
+        return True
+    return bool(
+        re.search(
+            r"\b(?:(?:upgraded?|downgraded?|cut|raised|moved)(?: \S+){0,5} to|rates?(?: \S+){0,3}|"
+            r"rated|rating(?: it)?|(?:initiated|reiterated|maintained|kept)(?: \S+){0,4} (?:at|an?))"
+            r"\s*(?:an?\s+)?$",
+            before,
+            re.I,
+        )
+    )
 
 
 def find_calls(sentence: str) -> list[AnalystCall]:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from pipeline.extract.analyst import RATING_GRADE_DIRECTION, AnalystCall, load_analyst_cues
-from pipeline.extract.attribution import NAME, Attributor, Speaker
+from pipeline.extract.attribution import NAME, Attributor, Speaker, load_firms
 from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
 from pipeline.extract.tables import TableRow, rating_grade
@@ -50,12 +50,19 @@ LABEL = re.compile(r"^\s*(?:[-•*]\s+)?(?P<org>[A-Z][\w&.'’ -]{1,40}?):\s")
 INDEX_YEAR = re.compile(
     r"(?P<year>20\d\d)|year[- ]?end|end-(?:of-)?(?P<short>\d\d)\b|full-year", re.I
 )
+AGGREGATE = re.compile(
+    r"\b\d+\s+(?:of\s+(?:the\s+)?\d+\s+)?(?:Wall Street\s+)?(?:analysts|brokers|firms)|consensus|"
+    r"average|most analysts|majority of",
+    re.IGNORECASE,
+)
 BACKGROUND = re.compile(
     r"\b(?:had (?:put|set|raised|lifted|cut|lowered|trimmed|had|given|kept)|before this|"
-    r"prior to (?:this|the)|previously|earlier (?:this|that) (?:year|month))\b",
+    r"prior to (?:this|the)|previously|earlier (?:this|that) (?:year|month)|clung|"
+    r"over (?:the )?recent months|in recent months)\b",
     re.IGNORECASE,
 )
 TWELVE_MONTH = re.compile(r"12-month|twelve-month|one-year|1-year|next 12 months", re.I)
+MID_YEAR = re.compile(r"mid-?(?:year|20\d\d)", re.I)
 NEXT_YEAR = re.compile(r"next year", re.I)
 
 
@@ -150,8 +157,8 @@ def analyst_claim(
         kind, direction = "target", _direction(call, text, ctx.paragraph)
     else:
         grade = call.rating or ""
-        if grade not in RATING_GRADE_DIRECTION:
-            return None
+        if grade not in RATING_GRADE_DIRECTION or AGGREGATE.search(text[: call.start]):
+            return None  # "42 analysts rate it a buy" reports a tally, not a call
         kind, direction = "direction", RATING_GRADE_DIRECTION[grade]
     horizon = _horizon(call, text, subject.symbol, ctx.article)
     scenario = bool(
@@ -202,17 +209,30 @@ def _settle(call: AnalystCall) -> str | None:
 
 
 def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
-    local = [_shift(m, ctx.start) for m in ctx.mentions]
+    """The instrument nearest the target noun, a named stock before a sector word ("the
+    tech stock" is a stock), never a mention inside the holder's firm name ("RBC
+    analysts", "Deutsche Bank AG")."""
+    firms = [
+        (m.start(), m.end())
+        for m in re.finditer(rf"(?:{load_firms().pattern})(?:\s+AG|\s+analysts?)?", ctx.text)
+    ]
+    local = [
+        m
+        for m in (_shift(m, ctx.start) for m in ctx.mentions)
+        if not any(s <= m.start < e for s, e in firms)
+    ]
     if local:
 
-        def distance(m: Mention) -> int:
+        def rank(m: Mention) -> tuple[bool, int]:
             if m.end <= call.noun_start:
-                return call.noun_start - m.end
-            if m.start >= call.noun_end:
-                return m.start - call.noun_end
-            return 0
+                distance = call.noun_start - m.end
+            elif m.start >= call.noun_end:
+                distance = m.start - call.noun_end
+            else:
+                distance = 0
+            return (m.text[:1].islower(), distance)
 
-        return min(local, key=distance)
+        return min(local, key=rank)
     if ctx.recent:
         return ctx.recent[-1]
     return ctx.main
@@ -259,9 +279,11 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Hor
             year = 2000 + int(m.group("short"))
         if NEXT_YEAR.search(noun) or (not m.group("year") and published.month == 12):
             year = published.year + 1  # a year-end call made in December is next year's
+        if MID_YEAR.search(noun) and date(year, 6, 30) > published:
+            return Horizon(published, date(year, 6, 30), noun, False)
         if year >= published.year:
             return Horizon(published, date(year, 12, 31), noun, False)
-    found = find_horizons(text)
+    found = [h for h in find_horizons(text) if call.start <= h.start <= call.end + 120]
     if found:
         nearest = min(found, key=lambda h: abs(h.start - call.end))
         return resolve_horizon(nearest, published, "target")

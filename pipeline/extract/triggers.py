@@ -23,6 +23,7 @@ PAST_NOUN = re.compile(
     r"\b(?:its|their|the recent|last|posted|recorded|delivered|logged|saw|had|after an?|since)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+NOT_DIRECTION = re.compile(r"\s+short\b|\s+(?:in|into) (?:line|love)\b", re.IGNORECASE)
 NOT_POSITION = re.compile(
     r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE
 )
@@ -265,6 +266,8 @@ def direction_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ())
     for m in cues.direction_verb.finditer(sentence):
         if m.group(0)[0].isupper() or any(t.start <= m.start() < t.end for t in taken):
             continue
+        if NOT_DIRECTION.match(sentence, m.end()):
+            continue  # "could fall short of what the Street expects"
         out.append(Trigger("direction", _direction_of(m.group("dir"), cues), m.start(), m.end()))
     return out
 
