@@ -32,6 +32,7 @@ from pipeline.extract.calls import (
 )
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
+from pipeline.extract.sides import book_from_folder, orient_targets
 from pipeline.extract.tables import find_table_rows, table_line_starts
 from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
@@ -49,7 +50,7 @@ from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
 
 #: Bump when rules change: stored articles extracted by an older version are re-extracted.
-EXTRACTOR_VERSION = "rules-1"
+EXTRACTOR_VERSION = "rules-2"
 BATCH_SIZE = 32
 TAG_LIST = re.compile(r"(?:\$[^$\n]{1,60}\$|\$[A-Z]{1,5}|[\s,·|])+")
 ARTICLES = frozenset({"a", "an", "the", "this", "that", "its", "their"})
@@ -147,8 +148,11 @@ def extract_claims(
     """Claims for each article, processed in batches with `nlp.pipe`."""
     pipeline = nlp or make_nlp(settings)
     pairs = ((article.text, article) for article in articles)
+    folder = settings.prices.dir
+    book = book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
     for doc, article in pipeline.pipe(pairs, as_tuples=True, batch_size=BATCH_SIZE):
-        yield article, claims_from_doc(doc, article, settings)
+        claims = claims_from_doc(doc, article, settings)
+        yield article, claims if book is None else orient_targets(claims, book)
 
 
 @dataclass(frozen=True)
