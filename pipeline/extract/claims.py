@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.extract.analyst import find_calls, find_ratings
-from pipeline.extract.attribution import Attributor, Speaker
+from pipeline.extract.attribution import Attributor, Speaker, load_firms
 from pipeline.extract.calls import (
     AnalystContext,
     analyst_claim,
@@ -60,6 +60,15 @@ POSITION_PREFIX = re.compile(
     r"suggest(?: that)? you|recommend(?:ing)?|I(?:'m|’m| am)?|we(?:'re|’re| are)?|would|I'd|"
     r"continue to|remain|stay))\s*$",
     re.IGNORECASE,
+)
+IMPLIED_MOVE = re.compile(
+    r"\b(?:to get there|would (?:have|need) to|needs? to|would require|requires?|implies|"
+    r"implying|implied|that would be|which would be|would mark|would represent)\b",
+    re.IGNORECASE,
+)
+#: A sector word followed by a singular noun names one company: "the tech stock".
+ONE_COMPANY_AFTER = re.compile(
+    r"\s+(?:stock|company|giant|name|leader|darling|firm|titan|behemoth|major|heavyweight)\b"
 )
 #: A sentence whose speaker is a person or firm named earlier, not the writer.
 THIRD_PERSON = re.compile(
@@ -175,7 +184,10 @@ class _Candidate:
 def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Claim]:
     """Read a tagged Doc into Claims (deduplicated, in text order)."""
     paragraphs = doc.text.split("\n")
-    mentions = [_mention(span) for span in doc.spans["instruments"]]
+    text = doc.text
+    mentions = [
+        m for m in (_mention(span) for span in doc.spans["instruments"]) if _is_subject(m, text)
+    ]
     main = _main_subject(mentions, article)
     attributor = Attributor(article)
     quote_speakers = attributor.quote_speakers(paragraphs)
@@ -247,6 +259,14 @@ def _table_candidates(
     return out
 
 
+def _is_subject(m: Mention, text: str) -> bool:
+    """Mentions that cannot be a claim's subject: a broker written like a ticker ("RBC
+    analysts", "UBS lifted ...") and a sector word that names one company."""
+    if m.text in load_firms().canonical and not m.text.startswith("$"):
+        return False
+    return not (m.text[:1].islower() and ONE_COMPANY_AFTER.match(text, m.end))
+
+
 def _mention(span: Span) -> Mention:
     return Mention(span.start_char, span.end_char, span.label_, span.text)
 
@@ -302,6 +322,10 @@ def _claim(
     text = sent.text
     if is_past(text, trig):
         return None
+    if trig.kind == "move" and IMPLIED_MOVE.search(
+        text, clause_bounds(text, trig.start)[0], trig.start
+    ):
+        return None  # "to get there, it would have to climb 24%": arithmetic, not a call
     hedge = hedge_before(text, trig)
     if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
         hedge = "expect"  # "my target for IWM is 220" states its own conviction
@@ -441,8 +465,12 @@ def _prune_sentence(found: list[_Candidate]) -> list[_Candidate]:
 
 def _forecast_key(c: Claim) -> tuple[object, ...]:
     bench = canonical(c.benchmark) if c.benchmark else None
+    subject, direction = canonical(c.subject), c.direction
+    if c.kind == "relative" and bench is not None and c.ratio is None and bench < subject:
+        # "A beats B" and "B lags A" are one call
+        subject, bench, direction = bench, subject, ("down" if direction == "up" else "up")
     values = (c.target_low, c.target_high, c.move_pct, c.ratio, bench)
-    return (c.forecaster, canonical(c.subject), c.kind, c.direction, *values)
+    return (c.forecaster, subject, c.kind, direction, *values)
 
 
 def _deduplicate(candidates: list[_Candidate]) -> list[Claim]:
