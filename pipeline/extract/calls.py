@@ -160,7 +160,7 @@ def analyst_claim(
         if grade not in RATING_GRADE_DIRECTION or AGGREGATE.search(text[: call.start]):
             return None  # "42 analysts rate it a buy" reports a tally, not a call
         kind, direction = "direction", RATING_GRADE_DIRECTION[grade]
-    horizon = _horizon(call, text, subject.symbol, ctx.article)
+    horizon = _horizon(call, text, subject.symbol, ctx.article, who)
     scenario = bool(
         re.search(r"\b(?:bull|bear|upside|downside|worst|best)[- ]case\b|\bscenario", text, re.I)
     )
@@ -245,6 +245,10 @@ def _shift(m: Mention, offset: int) -> Mention:
 def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
     if call.implied_direction:
         return call.implied_direction
+    if re.search(
+        r"downside|bear(?:ish)?|lower|support", text[call.noun_start : call.noun_end], re.I
+    ):
+        return "down"  # "downside target = 133"
     level = call.target_low or 0.0
     price = stated_price(text) or stated_price(paragraph)
     if price is not None and price > 0 and 0.2 < level / price < 5:
@@ -265,11 +269,15 @@ def stated_price(text: str) -> float | None:
     return None
 
 
-def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Horizon:
+def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: Speaker) -> Horizon:
     published = article.published
     is_index = symbol.startswith("^") or canonical(symbol) != symbol
     if not is_index:
-        return resolve_horizon(None, published, "target")
+        if who.role == "author":  # a writer's own target ("target = 133 by 1/26") has its date
+            found = [h for h in find_horizons(text) if h.start >= call.start]
+            if found:
+                return resolve_horizon(found[0], published, "target")
+        return resolve_horizon(None, published, "target")  # a broker's target: 12 months
     noun = text[max(0, call.noun_start - 25) : call.noun_end]
     if published is not None and (m := INDEX_YEAR.search(noun)):
         from datetime import date
