@@ -197,7 +197,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         catalysts, risks = classifier_tags(
             [s.text for s in sentences], classifier, (catalysts, risks)
         )
-    candidates = _table_candidates(doc.text, mentions, main, article, attributor)
+    candidates = _table_candidates(doc.text, mentions, main.mention, article, attributor)
     line_starts = [0] + [i + 1 for i, ch in enumerate(doc.text) if ch == "\n"]
     in_tables = {_bisect(line_starts, s) for s in table_line_starts(doc.text)}
     holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
@@ -217,7 +217,13 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         found = []
         calls = [] if load_cues().skip.search(sent.text) else find_calls(sent.text)
         context = AnalystContext(
-            sent.text, sent.start, sent.mentions, recent, main, article, paragraphs[sent.paragraph]
+            sent.text,
+            sent.start,
+            sent.mentions,
+            recent,
+            main.mention,
+            article,
+            paragraphs[sent.paragraph],
         )
         for call in calls:
             who = holder_of(sent.text, call, attributor, holder, speaker)
@@ -299,22 +305,36 @@ def _bisect(starts: list[int], pos: int) -> int:
     return lo
 
 
-def _main_subject(mentions: Sequence[Mention], article: Article) -> Mention | None:
-    """The instrument an article is mostly about (title mentions count double)."""
+@dataclass(frozen=True)
+class _Main:
+    """The instrument an article is mostly about, and whether it is about nothing else."""
+
+    mention: Mention | None
+    only: bool
+
+
+def _main_subject(mentions: Sequence[Mention], article: Article) -> _Main:
+    """Title mentions count double; an instrument the title names but the body only calls
+    "the index" is still the main one. `only`: at least 70% of all mentions."""
     counts: Counter[str] = Counter(canonical(m.symbol) for m in mentions)
-    for m in find_mentions(article.title or ""):
+    titled = find_mentions(article.title or "")
+    for m in titled:
         counts[canonical(m.symbol)] += 2
     if not counts:
-        return None
-    top = counts.most_common(1)[0][0]
-    return next((m for m in mentions if canonical(m.symbol) == top), None)
+        return _Main(None, False)
+    top, top_count = counts.most_common(1)[0]
+    mention = next((m for m in mentions if canonical(m.symbol) == top), None)
+    if mention is None:
+        first = next(m for m in titled if canonical(m.symbol) == top)
+        mention = Mention(0, 0, first.symbol, first.text)
+    return _Main(mention, top_count >= 0.7 * sum(counts.values()))
 
 
 def _claim(
     trig: Trigger,
     sent: _Sentence,
     recent: list[Mention],
-    main: Mention | None,
+    main: _Main,
     speaker: Speaker,
     article: Article,
     settings: Settings,
@@ -411,7 +431,7 @@ def _benchmark(
 
 
 def _subject(
-    trig: Trigger, text: str, local: list[Mention], recent: list[Mention], main: Mention | None
+    trig: Trigger, text: str, local: list[Mention], recent: list[Mention], main: _Main
 ) -> Mention | None:
     clause_start, clause_end = clause_bounds(text, trig.start)
     after = [m for m in local if trig.end <= m.start < clause_end and m.start - trig.end <= 45]
@@ -429,8 +449,10 @@ def _subject(
         return None
     if recent:
         return recent[-1]
-    if main is not None and load_cues().anaphora.search(text[: trig.start]):
-        return main
+    if main.mention is not None and (
+        load_cues().anaphora.search(text[: trig.start]) or (trig.kind == "target" and main.only)
+    ):
+        return main.mention  # "room to test 39,300" in a piece about one index
     return None
 
 
