@@ -97,6 +97,9 @@ def holder_of(
     ):
         return _speaker(m.group("org"), None, attributor, sentence)
     verb_at = call.action_start if call.action_start is not None else call.start
+    first_verb = _first_action(sentence)
+    if first_verb is not None:
+        verb_at = min(verb_at, first_verb)  # "Piper Sandler cut X to Sell and lowered its target"
     clause = sentence[: min(call.start, verb_at)]
     if PASSIVE.search(clause):
         clause = ""  # "Apple had its price target lifted ...": the subject is the stock
@@ -117,6 +120,16 @@ def holder_of(
     if previous is not None:
         return previous  # "The firm now rates ...", "the strategist lifted his target"
     return speaker
+
+
+def _first_action(sentence: str) -> int | None:
+    starts = [
+        m.start()
+        for action, pattern in load_analyst_cues().actions
+        if action != "set"
+        for m in pattern.finditer(sentence)
+    ]
+    return min(starts) if starts else None
 
 
 def _speaker(org_text: str, person: str | None, attributor: Attributor, sentence: str) -> Speaker:

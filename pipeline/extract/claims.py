@@ -212,6 +212,8 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         speaker = attributor.speaker_of(sent.text, quoted_by)
         if speaker.role == "quoted":
             holder = speaker
+        elif (named := attributor.named_in(sent.text)) is not None:
+            holder = named
         elif holder is not None and THIRD_PERSON.search(sent.text):
             speaker = holder  # "He sees the index at 6,500": the person last quoted
         found = []
