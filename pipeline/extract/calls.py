@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from pipeline.extract.analyst import RATING_GRADE_DIRECTION, AnalystCall, load_analyst_cues
-from pipeline.extract.attribution import NAME, Attributor, Speaker, load_firms
+from pipeline.extract.attribution import NAME, SPEECH, Attributor, Speaker, load_firms
 from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
 from pipeline.extract.tables import TableRow, rating_grade
@@ -31,6 +31,7 @@ from pipeline.extract.triggers import Trigger, is_past
 from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
 
+SPEECH_VERBS = rf"(?:{SPEECH}|sees|expects|forecasts|predicts|projects|targets)"
 PASSIVE = re.compile(
     r"\b(?:had|has had|have had|saw|sees|received|receives|got|gets|was given|were given)\s+"
     r"(?:its|their|a|an|the)\b",
@@ -97,9 +98,6 @@ def holder_of(
     ):
         return _speaker(m.group("org"), None, attributor, sentence)
     verb_at = call.action_start if call.action_start is not None else call.start
-    first_verb = _first_action(sentence)
-    if first_verb is not None:
-        verb_at = min(verb_at, first_verb)  # "Piper Sandler cut X to Sell and lowered its target"
     clause = sentence[: min(call.start, verb_at)]
     if PASSIVE.search(clause):
         clause = ""  # "Apple had its price target lifted ...": the subject is the stock
@@ -110,7 +108,9 @@ def holder_of(
     orgs = list(firm_re.finditer(clause))
     person = _person(clause, attributor)
     if orgs:
-        return _speaker(orgs[-1].group("org"), person, attributor, sentence)
+        acting = [m for m in orgs if _acts(sentence, m.end())]
+        chosen = (acting or orgs)[-1]  # "Piper Sandler cut Bank of America to Sell and ..."
+        return _speaker(chosen.group("org"), person, attributor, sentence)
     if person is not None:
         known = attributor.people.get(person) or attributor.people.get(person.split()[-1])
         org = known.org if known else (previous.org if previous else None)
@@ -122,14 +122,20 @@ def holder_of(
     return speaker
 
 
-def _first_action(sentence: str) -> int | None:
-    starts = [
-        m.start()
-        for action, pattern in load_analyst_cues().actions
-        if action != "set"
-        for m in pattern.finditer(sentence)
-    ]
-    return min(starts) if starts else None
+def _acts(sentence: str, end: int) -> bool:
+    """Whether the firm ending at `end` is the subject of a verb: an action or speech verb
+    within a few words ("Barclays cutting", "Jefferies's Andy Barish lifted")."""
+    after = sentence[end : end + 60]
+    m = re.match(
+        r"(?:['’]s?)?(?:\s+[A-Z][\w.'’-]*|\s+(?:analysts?|strategists?|team|also|now|has|have|had|on \w+|too|,)){0,4}\s+(?P<verb>[a-z]+)",
+        after,
+    )
+    if m is None:
+        return False
+    verb = m.group("verb")
+    cues = load_analyst_cues()
+    speech = re.fullmatch(SPEECH_VERBS, verb)
+    return bool(speech) or any(p.fullmatch(verb) for a, p in cues.actions if a != "set")
 
 
 def _speaker(org_text: str, person: str | None, attributor: Attributor, sentence: str) -> Speaker:
@@ -187,7 +193,7 @@ def analyst_claim(
         published=ctx.article.published,
         forecaster="consensus" if call.consensus else who.name,
         forecaster_org=None if call.consensus else who.org,
-        forecaster_role="quoted",
+        forecaster_role="quoted" if call.consensus else who.role,  # type: ignore[arg-type]
         subject=subject.symbol,
         subject_text=subject.text,
         kind=kind,  # type: ignore[arg-type]
