@@ -137,7 +137,7 @@ def load_cues() -> Cues:
         direction_verb=re.compile(
             rf"\b(?P<dir>{_alt(dirs['up_verbs'] + dirs['down_verbs'])})\b", i
         ),
-        negation=re.compile(rf"(?<![\w])(?:{_alt(flags['negation'])})(?![\w])", i),
+        negation=re.compile(rf"(?:(?<![\w])(?:{_alt(flags['negation'])})|n['’]t)(?![\w])", i),
         conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
         not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
         past=re.compile(rf"\b(?:{_alt(flags['past'])})\b", i),
