@@ -201,7 +201,8 @@ def analyst_claim(
         target_low=call.target_low,
         target_high=call.target_high,
         move_pct=None,
-        benchmark=None,
+        # A bare rating is graded TipRanks-style: its 12-month return, and against the market.
+        benchmark=None if kind == "target" else settings.grading.default_benchmark,
         ratio=None,
         horizon_start=horizon.start,
         horizon_end=horizon.end,
