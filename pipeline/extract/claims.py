@@ -452,7 +452,8 @@ def _subject(
     if recent:
         return recent[-1]
     if main.mention is not None and (
-        load_cues().anaphora.search(text[: trig.start]) or (trig.kind == "target" and main.only)
+        load_cues().anaphora.search(text[: trig.start])
+        or (trig.kind in ("target", "move") and main.only)
     ):
         return main.mention  # "room to test 39,300" in a piece about one index
     return None

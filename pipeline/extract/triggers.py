@@ -112,7 +112,11 @@ def load_cues() -> Cues:
             for level, words in raw["hedges"].items()
         ),
         move_verb=re.compile(rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+{pct}", i),
-        move_noun=re.compile(rf"{pct}(?:-plus)?\s+(?P<noun>{nouns})\b", i),
+        move_noun=re.compile(
+            rf"{pct}(?:-plus)?\s+(?:(?:price|stock|share|further|additional|total|annual|"
+            rf"index|market)\s+)?(?P<noun>{nouns})\b",
+            i,
+        ),
         noun_first=re.compile(rf"\b(?P<noun>{nouns})\s+of\s+(?:(?:{fillers})\s+)*{pct}", i),
         target_range=re.compile(
             rf"(?P<low>{NUM})\s?(?:-|–|—|to)\s?(?P<high>{NUM})(?:[- ]points?)?\s+(?P<noun>{levels})\b",
