@@ -54,7 +54,7 @@ class HttpPolicy:
                     pass
                 else:
                     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-        return self.backoff * 2**attempt
+        return self.backoff * 2.0**attempt
 
 
 @cache

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from pipeline.models import Failure, Outcome
 from pipeline.store.database import Store, migrations
@@ -84,7 +83,9 @@ def test_store_uses_wal_and_migrations(tmp_path: Path) -> None:
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in conn.execute("select name from _sqlite_migrations")]
     assert names[0] == "m001_initial" and len(names) == len(set(names)) >= 2
-    assert migrations.pending(Database(conn)) == []
+    store = Store(tmp_path / "a.db")
+    assert migrations.pending(store.db) == []
+    store.close()
 
 
 def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
@@ -122,7 +123,9 @@ def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
 text_strategy = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     text=text_strategy,
     move=st.floats(0.1, 500, allow_nan=False),
