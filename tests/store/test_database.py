@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.models import Failure, Outcome
-from pipeline.store.database import Store, migrations
+from pipeline.store.database import Store
+from pipeline.store.migrations import migrations
 
 from ..conftest import make_article, make_claim
 
