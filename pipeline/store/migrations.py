@@ -10,8 +10,10 @@ that opens it. Once released, a migration is frozen: never edit it, add the next
 
 To add a column (a new `Claim` field, say `rating: str | None = None`):
 
-1. Add the field to the record in `pipeline/models.py`, with a default, so records made
-   before it existed still build.
+1. Add the field to the record in `pipeline/models.py`, with a default (None, False), so
+   code that builds the record without it still works. Rows stored before the migration
+   hold NULL in the new column; they read back as None, or as the default of a field that
+   cannot be None (a new flag reads False).
 2. Add a migration at the end of this file, numbered one past the last, its name saying
    what it does::
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, Field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
@@ -101,8 +101,23 @@ def _readers(cls: type) -> tuple[tuple[str, Converter], ...]:
         if not is_dataclass(cls):
             raise TypeError(f"{cls!r} is not a dataclass")
         hints = get_type_hints(cls)
-        _READERS[cls] = tuple((f.name, _reader(hints[f.name])) for f in fields(cls))
+        _READERS[cls] = tuple((f.name, _field_reader(f, hints[f.name])) for f in fields(cls))
     return _READERS[cls]
+
+
+def _field_reader(f: Field[Any], hint: Any) -> Converter:
+    """The reader of one field. NULL in a column added after the row was written reads
+    as the field's default when the field cannot be None (a new flag reads False)."""
+    read = _reader(hint)
+    optional = get_origin(hint) in (Union, UnionType) and type(None) in get_args(hint)
+    if optional or (f.default is MISSING and f.default_factory is MISSING):
+        return read
+    if f.default is not MISSING:
+        fallback = f.default
+        return lambda value: fallback if value is None else read(value)
+    factory = f.default_factory
+    assert callable(factory)
+    return lambda value: factory() if value is None else read(value)
 
 
 def _reader(hint: Any) -> Converter:
