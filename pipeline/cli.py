@@ -33,7 +33,7 @@ EXIT_ERROR = 1
 EXIT_ITEMS_FAILED = 3
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType[date, Any]):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:

@@ -130,7 +130,7 @@ def evaluate_gold(gold_dir: Path, settings: Settings) -> EvalReport:
 
 def _load_gold(path: Path) -> dict[str, Any]:
     try:
-        gold = json.loads(path.read_text(encoding="utf-8"))
+        gold: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         source = (path.parent / gold["source"]).resolve()
         claims = gold["claims"]
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
