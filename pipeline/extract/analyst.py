@@ -53,6 +53,16 @@ EXTREME = re.compile(r"\b(?:lowest|highest|low|high|top|bottom)(?:est)?\s+(?:pri
 ACROSS = re.compile(
     r"\s*(?:on|across|among|of)\s+(?:the\s+)?(?:Street|Wall Street|analysts|brokers)", re.I
 )
+#: A trade's stop or entry is not its target: "stop 58", "stop-loss at $41", "buy stop at 212".
+STOP_BEFORE = re.compile(
+    r"\b(?:stop(?:-loss| loss)?|SL|stopped|entry|entered|buy stop|sell stop)\s*(?:at|under|below|above|@|:)?\s*\$?$",
+    re.IGNORECASE,
+)
+#: A social post's bare level: "$QQQ 500 EOY", "TSLA 300 by March".
+SOCIAL_LEVEL = re.compile(
+    rf"(?:^|(?<=\s))(?P<sym>\$[A-Za-z]{{1,5}}|[A-Z]{{2,5}})\s+\$?(?P<num>{NUMBER})\s+"
+    r"(?=(?i:by|before|into|in|this|next|eo[ywmq]|end of)\b)"
+)
 WINDOW_BEFORE = 70
 WINDOW_AFTER = 80
 #: Rating words that are also everyday words: ratings only when quoted, capitalised or
@@ -212,6 +222,8 @@ def find_calls(sentence: str) -> list[AnalystCall]:
             calls.append(call)
             used.append((min(call.start, noun.start()), max(call.end, noun.end())))
     if not calls:
+        calls.extend(_social_levels(sentence))
+    if not calls:
         current = [r for r in ratings if not r.previous and r.grade in RATING_GRADE_DIRECTION]
         if current:
             r = current[0]
@@ -235,6 +247,31 @@ def find_calls(sentence: str) -> list[AnalystCall]:
                 )
             )
     return calls
+
+
+def _social_levels(sentence: str) -> list[AnalystCall]:
+    out = []
+    for m in SOCIAL_LEVEL.finditer(sentence):
+        value = float(m.group("num").replace(",", ""))
+        if value < 1 or ("," not in m.group("num") and 1990 <= value <= 2100):
+            continue
+        out.append(
+            AnalystCall(
+                m.start(),
+                m.end("num"),
+                value,
+                value,
+                None,
+                None,
+                None,
+                None,
+                None,
+                False,
+                m.start("sym"),
+                m.end("sym"),
+            )
+        )
+    return out
 
 
 def _target_call(
@@ -347,6 +384,7 @@ def _levels(sentence: str, noun: re.Match[str], cues: AnalystCues) -> list[_Leve
             or cues.price_now.search(before)
             or INDEX_NAME.search(before)
             or DIFFERENCE_BEFORE.search(before)
+            or STOP_BEFORE.search(before)
         ):
             continue
         if cues.not_price.search(sentence[max(0, m.start() - 25) : m.start()]):

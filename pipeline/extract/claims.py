@@ -34,7 +34,7 @@ from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horiz
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from pipeline.extract.sides import book_from_folder, orient_targets
 from pipeline.extract.tables import find_table_rows, table_line_starts
-from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
+from pipeline.extract.tags import classifier_tags, is_headline, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
 from pipeline.extract.triggers import (
     Trigger,
@@ -61,6 +61,7 @@ POSITION_PREFIX = re.compile(
     r"continue to|remain|stay))\s*$",
     re.IGNORECASE,
 )
+SELF_ASSURED = re.compile(r"to the moon|moon(?:ing)?", re.IGNORECASE)
 IMPLIED_MOVE = re.compile(
     r"\b(?:to get there|would (?:have|need) to|needs? to|would require|requires?|implies|"
     r"implying|implied|that would be|which would be|would mark|would represent)\b",
@@ -202,7 +203,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
     in_tables = {_bisect(line_starts, s) for s in table_line_starts(doc.text)}
     holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
     for index, sent in enumerate(sentences):
-        if sent.text.endswith("?") or (is_heading(sent.text) and not sent.bullet):
+        if sent.text.endswith("?") or (is_headline(sent.text) and not sent.bullet):
             continue
         if sent.paragraph in in_tables:
             continue
@@ -349,6 +350,8 @@ def _claim(
     ):
         return None  # "to get there, it would have to climb 24%": arithmetic, not a call
     hedge = hedge_before(text, trig)
+    if hedge is None and SELF_ASSURED.fullmatch(text[trig.start : trig.end]):
+        hedge = "will"  # "$PLTR to the moon" needs no modal to be a call
     if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
         hedge = "expect"  # "my target for IWM is 220" states its own conviction
     if trig.position:

@@ -58,6 +58,19 @@ def is_heading(line: str) -> bool:
     )
 
 
+def is_headline(line: str) -> bool:
+    """A heading in title case ("Small Caps Lead the Way") or marked with "#": a
+    headline that repeats the body. A short lowercase line ("$TSLA PT 300 by march") is a
+    post, not a headline."""
+    if not is_heading(line):
+        return False
+    if line.lstrip().startswith("#"):
+        return True
+    long_words = [w for w in line.split() if len(w) > 3 and w[0].isalpha()]
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return bool(long_words) and capitalised >= 0.6 * len(long_words)
+
+
 def tags_from_paragraphs(paragraphs: list[str]) -> tuple[tuple[Tag, ...], tuple[Tag, ...]]:
     """Catalysts and risks named in an article, one tag per label, first mention kept."""
     tax = load_taxonomy()
