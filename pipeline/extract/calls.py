@@ -379,7 +379,7 @@ def table_claim(row: TableRow, subject: Mention, who: Speaker, article: Article)
         url=article.url,
         title=article.title,
         published=article.published,
-        forecaster="consensus" if row.average else (row.firm or who.name),
+        forecaster="consensus" if row.average else (row.person or row.firm or who.name),
         forecaster_org=None if row.average else (firm or who.org),
         forecaster_role="quoted" if row.firm or row.average else who.role,  # type: ignore[arg-type]
         subject=subject.symbol,
@@ -402,6 +402,7 @@ def table_claim(row: TableRow, subject: Mention, who: Speaker, article: Article)
         evidence_start=row.start,
         evidence_end=row.end,
         rating=grade,
+        previous_target=row.previous_target,
         consensus=row.average,
     )
 

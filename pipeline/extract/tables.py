@@ -23,8 +23,10 @@ TARGET_HEADER = re.compile(
     re.IGNORECASE,
 )
 FIRM_HEADER = re.compile(
-    r"\b(?:firm|broker(?:age)?|bank|analyst|strategist|source|institution|house|who)s?\b", re.I
+    r"\b(?:firm|broker(?:age)?|bank|source|institution|house|who|company)s?\b", re.I
 )
+PERSON_HEADER = re.compile(r"\b(?:analyst|strategist|economist|forecaster|name)s?\b", re.I)
+PREVIOUS_HEADER = re.compile(r"\b(?:previous|prior|old|former|was|from)\b", re.I)
 PRICE_HEADER = re.compile(r"^(?:price|current price|last|last price|close|current)$", re.I)
 RATING_HEADER = re.compile(r"\b(?:rating|recommendation|call|stance)s?\b", re.I)
 SUBJECT_HEADER = re.compile(r"\b(?:ticker|symbol|stock|company|index|name)s?\b", re.I)
@@ -48,6 +50,8 @@ class TableRow:
     rating_text: str | None
     average: bool
     header: str
+    person: str | None = None
+    previous_target: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,10 +115,24 @@ def _rows(table: list[_Line]) -> Iterator[TableRow]:
         return
     header = lines[0].cells
     width = len(header)
-    target_col = next((i for i, h in enumerate(header) if TARGET_HEADER.search(h)), None)
-    if target_col is None:
+    targets = [i for i, h in enumerate(header) if TARGET_HEADER.search(h)]
+    if not targets:
         return
+    target_col = max(targets, key=lambda i: _newness(header[i]))
+    previous_col = next(
+        (
+            i
+            for i in targets
+            if i != target_col and _newness(header[i]) < _newness(header[target_col])
+        ),
+        None,
+    )
     firm_col = next((i for i, h in enumerate(header) if FIRM_HEADER.search(h)), None)
+    person_col = next(
+        (i for i, h in enumerate(header) if PERSON_HEADER.search(h) and i != firm_col), None
+    )
+    if firm_col is None and person_col is not None:
+        firm_col, person_col = person_col, None
     price_col = next((i for i, h in enumerate(header) if PRICE_HEADER.match(h)), None)
     rating_col = next((i for i, h in enumerate(header) if RATING_HEADER.search(h)), None)
     subject_col = next(
@@ -130,6 +148,7 @@ def _rows(table: list[_Line]) -> Iterator[TableRow]:
         if value is None:
             continue
         label = cells[firm_col] if firm_col is not None else None
+        previous = _value(cells[previous_col]) if previous_col is not None else None
         yield TableRow(
             text=line.text.strip(),
             start=line.start + (len(line.text) - len(line.text.lstrip())),
@@ -142,7 +161,16 @@ def _rows(table: list[_Line]) -> Iterator[TableRow]:
             rating_text=cells[rating_col] if rating_col is not None else None,
             average=bool(label and AVERAGE.search(label)),
             header=header[target_col],
+            person=cells[person_col] if person_col is not None else None,
+            previous_target=previous[0] if previous else None,
         )
+
+
+def _newness(header: str) -> tuple[int, int]:
+    """Which of several target columns is the current call: the latest year named, and
+    not one headed "previous"/"prior"."""
+    years = [int(y) for y in re.findall(r"20\d\d", header)]
+    return (0 if PREVIOUS_HEADER.search(header) else 1, max(years) if years else 0)
 
 
 def _value(cell: str) -> tuple[float, float] | None:

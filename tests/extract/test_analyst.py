@@ -143,3 +143,21 @@ def test_sides_orient_a_year_end_target_below_the_index(prices_dir: Path) -> Non
     book = book_from_folder(prices_dir.resolve())
     (oriented,) = orient_targets([claim], book)
     assert oriented.direction == "down"  # the index closed near 5,100 that day
+
+
+def test_tables_survey_with_person_and_two_year_columns() -> None:
+    text = (
+        "Where strategists see the S&P 500:\n"
+        "| Firm | Strategist | 2024 target | 2025 target |\n|---|---|---|---|\n"
+        "| Goldman Sachs | David Kostin | 5,100 | 6,500 |\n"
+        "| UBS | Jonathan Golub | 4,850 | 6,400 |\n"
+    )
+    claims = _claims(text, published=date(2024, 11, 20))
+    assert [
+        (c.forecaster, c.forecaster_org, c.target_low, c.previous_target, c.horizon_end)
+        for c in claims
+    ] == [
+        ("David Kostin", "Goldman Sachs", 6500, 5100, date(2025, 12, 31)),
+        ("Jonathan Golub", "UBS", 6400, 4850, date(2025, 12, 31)),
+    ]
+    assert {c.subject for c in claims} == {"^GSPC"}
