@@ -221,6 +221,7 @@ def find_calls(sentence: str) -> list[AnalystCall]:
         if call is not None:
             calls.append(call)
             used.append((min(call.start, noun.start()), max(call.end, noun.end())))
+    calls = calls + [c for call in calls if call.has_target for c in _coordinated(sentence, call)]
     if not calls:
         calls.extend(_social_levels(sentence))
     if not calls:
@@ -247,6 +248,81 @@ def find_calls(sentence: str) -> list[AnalystCall]:
                 )
             )
     return calls
+
+
+COORDINATED = re.compile(
+    rf"(?P<gap>[^.;:?!]{{0,50}}?)(?:,\s*|\s+)(?:and|then|while|with|but|or)\s+"
+    rf"(?P<lead>(?:[\w'’&.-]+\s+){{0,7}}?)(?:about\s+|around\s+|roughly\s+)?"
+    rf"(?P<money>(?:US\$|\$)\s?)?(?P<num>{NUMBER})(?![\d%]|\s?percent|\s?(?:billion|million))"
+)
+PAST_AFTER = re.compile(
+    r"\s+(?:\w+\s+)?(?:had|projected|forecast|set|expected|predicted|was|were)\b(?:\s+(?:in|on|last|earlier))?",
+    re.IGNORECASE,
+)
+NOT_A_LEVEL_LEAD = re.compile(
+    r"\b(?:from|previous|prior|stop|stop-loss|entry|EPS|earnings|revenue|up|down|by|was|were|"
+    r"shares|points)\s*$",
+    re.IGNORECASE,
+)
+
+
+def coordinated_levels(sentence: str, end: int, value: float) -> list[tuple[int, int, float]]:
+    """Levels joined to a stated one: "a bull case of 7,650 and a bear case of 5,700",
+    "6,500 in three months and 6,900 a year from now", "T1 170, T2 178", "7,050, while
+    Evercore is looking for 7,250". Each is (start, end, value) in the sentence."""
+    out: list[tuple[int, int, float]] = []
+    pos = end
+    while (m := COORDINATED.match(sentence, pos)) is not None:
+        level = float(m.group("num").replace(",", ""))
+        lead = m.group("lead")
+        yearish = "," not in m.group("num") and 1990 <= level <= 2100 and not m.group("money")
+        compared = re.search(
+            r"\b(?:compared|versus|vs\.?|against|up|down)\s*$", m.group("gap") + " "
+        )
+        joined = sentence[m.end("gap") : m.start("lead")]
+        if (
+            compared
+            or re.search(r"compared|versus", m.group("gap"))
+            or (
+                "with" in joined
+                and re.search(
+                    r"\b(?:compared|comparing)\b", sentence[max(0, pos - 5) : m.start("lead")]
+                )
+            )
+        ):
+            break
+        if yearish or NOT_A_LEVEL_LEAD.search(lead) or not 0.5 <= level / value <= 2.0:
+            break
+        if PAST_AFTER.match(sentence, m.end("num")):
+            break  # "the 5,200 they projected in February"
+        out.append((m.start("lead"), m.end("num"), level))
+        pos = m.end("num")
+    return out
+
+
+def _coordinated(sentence: str, call: AnalystCall) -> list[AnalystCall]:
+    value = call.target_high or call.target_low or 0.0
+    level_end = call.end
+    found = []
+    for start, end, level in coordinated_levels(sentence, level_end, value):
+        found.append(
+            AnalystCall(
+                start,
+                end,
+                level,
+                level,
+                None,
+                call.action,
+                call.rating,
+                None,
+                None,
+                call.consensus,
+                start,
+                end,
+                call.action_start,
+            )
+        )
+    return found
 
 
 def _social_levels(sentence: str) -> list[AnalystCall]:

@@ -180,8 +180,9 @@ def analyst_claim(
             return None  # "42 analysts rate it a buy" reports a tally, not a call
         kind, direction = "direction", RATING_GRADE_DIRECTION[grade]
     horizon = _horizon(call, text, subject.symbol, ctx.article, who)
+    near = text[max(0, call.noun_start - 30) : call.end]
     scenario = bool(
-        re.search(r"\b(?:bull|bear|upside|downside|worst|best)[- ]case\b|\bscenario", text, re.I)
+        re.search(r"\b(?:bull|bear|upside|downside|worst|best)[- ]case\b|\bscenario", near, re.I)
     )
     return Claim(
         claim_id=stable_id(

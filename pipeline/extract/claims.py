@@ -64,7 +64,8 @@ POSITION_PREFIX = re.compile(
 SELF_ASSURED = re.compile(r"to the moon|moon(?:ing)?", re.IGNORECASE)
 IMPLIED_MOVE = re.compile(
     r"\b(?:to get there|would (?:have|need) to|needs? to|would require|requires?|implies|"
-    r"implying|implied|that would be|which would be|would mark|would represent)\b",
+    r"implying|implied|that would be|which would be|would mark|would represent|points? to|"
+    r"pointing to)\b",
     re.IGNORECASE,
 )
 #: A sector word followed by a singular noun names one company: "the tech stock".

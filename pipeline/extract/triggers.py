@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from pipeline.extract.analyst import coordinated_levels
+
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 PCT_NOT_MOVE = re.compile(
     r"\s*(?:percentage points|points|of (?:the|its|our) (?:fund|index|portfolio|assets))"
@@ -256,6 +258,12 @@ def target_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) ->
                 threshold=threshold,
             )
         )
+    out += [
+        Trigger(t.kind, t.direction, start, end, level, level)
+        for t in list(out)
+        if not t.threshold and t.target_high
+        for start, end, level in coordinated_levels(sentence, t.end, t.target_high)
+    ]
     for m in DECADE.finditer(sentence):
         if any(t.start < m.end() and m.start() < t.end for t in out):
             continue
