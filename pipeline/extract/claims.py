@@ -32,6 +32,7 @@ from pipeline.extract.calls import (
 )
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
+from pipeline.extract.ner import holders_by_model
 from pipeline.extract.tables import find_table_rows, table_line_starts
 from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
@@ -217,6 +218,11 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             claim = _claim(trig, sent, recent, main, speaker, article, settings)
             if claim is not None:
                 found.append(_Candidate(claim, sent.bullet, trig.position))
+        if settings.extract.use_ner and found:  # statistical fallback, candidate sentences only
+            claims, holder = holders_by_model(
+                [c.claim for c in found], sent.text, attributor, doc.text, holder
+            )
+            found = [replace(c, claim=k) for c, k in zip(found, claims, strict=True)]
         candidates.extend(_prune_sentence(found))
     claims = merge_ratings(_deduplicate(candidates))
     return [replace(c, catalysts=catalysts, risks=risks) for c in claims]
