@@ -33,7 +33,7 @@ EXIT_ERROR = 1
 EXIT_ITEMS_FAILED = 3
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType[date, Any]):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
@@ -418,16 +418,23 @@ def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> Non
 @main.command(name="eval")
 @click.argument("gold_dir", type=click.Path(path_type=Path))
 @click.option("--show-errors", is_flag=True, help="List missed and extra claims.")
+@prices_option
 @click.pass_context
 @expected_errors
-def eval_command(ctx: click.Context, gold_dir: Path, show_errors: bool) -> None:
+def eval_command(
+    ctx: click.Context, gold_dir: Path, show_errors: bool, prices_dir: Path | None
+) -> None:
     """Score extraction against gold files: precision, recall, F1 overall and per field.
+
+    With --prices, a level target's direction is set by the close on the day it was
+    published, as extraction does in a run with --prices.
 
     \b
     Example:
         thesis eval corpus/gold
+        thesis eval ../shared/devset/gold --prices ../shared/prices --show-errors
     """
-    result = evaluate_gold(gold_dir, _settings(ctx))
+    result = evaluate_gold(gold_dir, _settings(ctx, prices={"dir": prices_dir}))
     click.echo(result.table())
     if show_errors:
         for line in result.misses:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from pipeline.cli import main, run_cli
+from pipeline.store.database import Store
 
 CLAIM_FIELDS = [
     "claim_id",
@@ -114,13 +115,29 @@ def test_cli_expected_errors_exit_1_without_traceback(
     assert "Traceback" not in output
 
 
-def test_cli_every_command_has_help_with_example() -> None:
-    runner = CliRunner()
-    for name in ["ingest", "extract", "prices", "track", "report", "run", "export", "eval"]:
-        result = runner.invoke(main, [name, "--help"])
-        assert (
-            result.exit_code == 0 and "Example:" in result.output and "thesis " in result.output
-        ), name
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_cli_every_command_has_help_with_example(name: str) -> None:
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+    assert "thesis " in result.output
+
+
+def test_cli_newer_database_is_refused_with_a_message(
+    thesis: Callable[..., tuple[int, str]], db: Path
+) -> None:
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "insert into _sqlite_migrations (migration_set, name, applied_at) "
+        "values ('thesis', 'm999_from_the_future', '2030-01-01')"
+    )
+    conn.commit()
+    conn.close()
+    code, output = thesis(db, "track")
+    assert code == 1
+    assert f"Error: {db}: the database was written by a newer version" in output
+    assert "Traceback" not in output
 
 
 def test_cli_batch_with_bad_file_goes_on_and_exits_3(

@@ -49,6 +49,10 @@ OTHER_BASE = re.compile(
     r"for (?:the year|20\d\d)|measured from|year[- ]to[- ]date|on the year)",
     re.IGNORECASE,
 )
+EXTREME = re.compile(r"\b(?:lowest|highest|low|high|top|bottom)(?:est)?\s+(?:price\s+)?$", re.I)
+ACROSS = re.compile(
+    r"\s*(?:on|across|among|of)\s+(?:the\s+)?(?:Street|Wall Street|analysts|brokers)", re.I
+)
 WINDOW_BEFORE = 70
 WINDOW_AFTER = 80
 #: Rating words that are also everyday words: ratings only when quoted, capitalised or
@@ -179,9 +183,19 @@ def find_ratings(sentence: str) -> list[RatingMention]:
 def _quoted_or_capital(word: str, before: str, after: str, cues: AnalystCues) -> bool:
     """ "buy"/"sell"/"hold" are everyday verbs: as ratings they are quoted, capitalised,
     followed by "rating", or follow "a"/"to"/"from"/"rates it"."""
-    if word[0] in "\"“'‘" or word[0].isupper() or cues.rating_after.search(after):
+    if word[0] in "\"“'‘" or cues.rating_after.search(after):
         return True
-    return bool(re.search(r"\b(?:an?|to|from|rates?(?: \S+){0,3}|rated|at)\s*$", before, re.I))
+    if word[0].isupper() and not re.search(r"(?:^|[.!?]\s+)$", before):
+        return True
+    return bool(
+        re.search(
+            r"\b(?:(?:upgraded?|downgraded?|cut|raised|moved)(?: \S+){0,5} to|rates?(?: \S+){0,3}|"
+            r"rated|rating(?: it)?|(?:initiated|reiterated|maintained|kept)(?: \S+){0,4} (?:at|an?))"
+            r"\s*(?:an?\s+)?$",
+            before,
+            re.I,
+        )
+    )
 
 
 def find_calls(sentence: str) -> list[AnalystCall]:
@@ -246,7 +260,10 @@ def _target_call(
         word = (implied.group("dir") or implied.group("dir2") or "").lower()
         implied_direction = "down" if _is_down(word) else "up"
     left = sentence[max(0, noun.start() - 30) : noun.start()]
-    consensus = bool(cues.consensus.search(left + noun.group(0)))
+    right = sentence[noun.end() : noun.end() + 40]
+    if EXTREME.search(left) and ACROSS.match(right):
+        return None  # "the lowest target on the Street is $360": a range of others' calls
+    consensus = bool(cues.consensus.search(left + noun.group(0)) or ACROSS.match(right))
     action, action_start = _action_near(
         sentence, min(start, noun.start()), max(end, noun.end()), cues
     )
@@ -275,7 +292,7 @@ def _named(sentence: str, noun: re.Match[str], level_start: int) -> bool:
     between = sentence[noun.end() : level_start]
     return bool(
         re.fullmatch(
-            r"\s*(?:(?:is|was|of|at|to|for \S+(?: \S+)? (?:is|of|at)|now|:|-|=|around|near|"
+            r"\s*(?:(?:is|was|of|at|to|(?:for|on) \S+(?: \S+){0,2}? (?:is|of|at|to)|now|:|-|=|around|near|"
             r"about|from \S+ to|price|level|stands at|sits at|remains|stays|moves to|goes to|"
             r"up to|down to|\d+(?:\.\d+)?%,?|by \d+(?:\.\d+)?%,?|\(after [^)]*\))\s*)*",
             between,

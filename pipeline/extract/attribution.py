@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from urllib.parse import urlsplit
 
 from pipeline.models import Article
 
@@ -27,9 +28,74 @@ SPEECH = (
     r"said|says|say|told|tells|believes|believe|expects|expect|thinks|think|sees|see|wrote|writes|"
     r"noted|notes|predicts|forecasts|argues|argued|added|adds|warned|warns|reckons|estimates|projects|"
     r"explained|highlighted|cautioned|suggested|suggests|recommends|recommended|projecting|"
+    r"predicted|forecast|projected|expected|estimated|wrote in|said in|"
     r"predicting|forecasting|expecting|issued|has issued|published|is calling for|calls for|"
     r"anticipates|lifted|raised|lowered|trimmed|slashed|cut|kept|keeps|held|holds|stands by|"
     r"standing by|clung|sticks|reiterated|maintained|upgraded|downgraded"
+)
+#: Capitalised words that make a two-word "name" a firm suffix or a headline fragment.
+NOT_NAME_WORDS = frozenset(
+    [
+        "Management",
+        "Group",
+        "Markets",
+        "Capital",
+        "Inc",
+        "Corp",
+        "Securities",
+        "Research",
+        "Partners",
+        "Advisors",
+        "Advisory",
+        "Financial",
+        "Investments",
+        "Investment",
+        "Bank",
+        "Wealth",
+        "Global",
+        "Asset",
+        "Fund",
+        "Funds",
+        "Trust",
+        "Holdings",
+        "LLC",
+        "The",
+        "No",
+        "Sees",
+        "See",
+        "Says",
+        "Said",
+        "Will",
+        "Is",
+        "Are",
+        "Street",
+        "Wall",
+        "Stocks",
+        "Stock",
+        "Index",
+        "Market",
+        "Sachs",
+        "Stanley",
+        "Chase",
+        "Fargo",
+        "America",
+        "Securities",
+        "Co",
+        "Company",
+        "Strategist",
+        "Strategists",
+        "Analyst",
+        "Analysts",
+        "Chief",
+        "Equity",
+        "Equities",
+        "Senior",
+        "Head",
+        "Officer",
+        "Investors",
+        "Federal",
+        "Reserve",
+    ]
 )
 VOICE = re.compile(rf"\b(?:reckons|writes|argues|says|according to|by)\s+(?P<name>{NAME})\b")
 
@@ -69,8 +135,9 @@ class Attributor:
         self.firms = firms
         self.author = author_of(article)
         self.people: dict[str, Speaker] = {}
+        self._names: re.Pattern[str] | None = None
         self._with_org = re.compile(
-            rf"(?P<org>{firms.pattern})(?:’s|'s|’)?\s+(?:(?:{ROLE_WORD})\s+){{0,7}}(?P<name>{NAME})"
+            rf"(?P<org>{firms.pattern})(?:’s|'s|’|')?\s+(?:(?:{ROLE_WORD})\s+){{0,7}}(?P<name>{NAME})"
         )
         self._org_after = re.compile(
             rf"(?P<name>{NAME}),\s+(?:an?\s+|the\s+)?(?:(?:{ROLE_WORD})\s+)*(?:at|of|with)\s+(?P<org>{firms.pattern})"
@@ -85,14 +152,22 @@ class Attributor:
             rf"(?:(?:team|strategists|analysts|economists)\s+at\s+)?\b(?P<org>{firms.pattern})(?:’s|'s)?"
             rf"(?:\s+[\w-]+){{0,3}}?\s+(?:{SPEECH})\b"
         )
-        for pattern in (self._with_org, self._org_after):
+        self._org_near = re.compile(
+            rf"(?P<name>{NAME})\s+(?:of|at|from|with)\s+(?P<org>{firms.pattern})\b"
+        )
+        for pattern in (self._with_org, self._org_after, self._org_near):
             for m in pattern.finditer(article.text):
                 self._register(m.group("name"), firms.canonical.get(m.group("org")))
         for m in self._role_only.finditer(article.text):
             self._register(m.group("name"), None)
 
     def _register(self, name: str, org: str | None) -> None:
-        surname = name.split()[-1]
+        words = name.split()
+        if any(w in NOT_NAME_WORDS for w in words) or any(
+            name in alias for alias in self.firms.canonical
+        ):
+            return  # "Asset Management", "Sachs Group", "Sees No": not people
+        surname = words[-1]
         known = self.people.get(surname)
         if known is None or (org and not known.org):
             speaker = Speaker(name, org, "quoted")
@@ -110,6 +185,17 @@ class Attributor:
             org = self.firms.canonical[m.group("org")]
             return Speaker(org, org, "quoted")
         return quoted_by or self.author
+
+    def named_in(self, sentence: str) -> Speaker | None:
+        """The last person the article has introduced ("Citi's Scott Chronert") that this
+        sentence names, by full name or surname: who "he" and "the strategist" refer to next."""
+        if not self.people:
+            return None
+        if self._names is None:
+            names = "|".join(re.escape(n) for n in sorted(self.people, key=len, reverse=True))
+            self._names = re.compile(rf"\b(?:{names})\b")
+        found = list(self._names.finditer(sentence))
+        return self.people[found[-1].group(0)] if found else None
 
     def _person_speaking(self, sentence: str) -> Speaker | None:
         verbs = [
@@ -156,5 +242,14 @@ def author_of(article: Article) -> Speaker:
         return Speaker(article.author.strip(), None, "author")
     if m := VOICE.search(article.text[:800]):
         return Speaker(m.group("name"), None, "author")
-    name = article.source or article.title or article.location
-    return Speaker(f"Unknown author ({name})", None, "author")
+    return Speaker(f"Unknown ({outlet_of(article)})", None, "author")
+
+
+def outlet_of(article: Article) -> str:
+    """Where an unsigned piece appeared: its source, else its site's host, else "unknown
+    outlet" — never a file path."""
+    if article.source and article.source.strip():
+        return article.source.strip()
+    if article.url and (host := urlsplit(article.url).hostname):
+        return host.removeprefix("www.")
+    return "unknown outlet"

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from pipeline.extract.analyst import RATING_GRADE_DIRECTION, AnalystCall, load_analyst_cues
-from pipeline.extract.attribution import NAME, Attributor, Speaker
+from pipeline.extract.attribution import NAME, SPEECH, Attributor, Speaker, load_firms
 from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
 from pipeline.extract.tables import TableRow, rating_grade
@@ -31,6 +31,7 @@ from pipeline.extract.triggers import Trigger, is_past
 from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
 
+SPEECH_VERBS = rf"(?:{SPEECH}|sees|expects|forecasts|predicts|projects|targets)"
 PASSIVE = re.compile(
     r"\b(?:had|has had|have had|saw|sees|received|receives|got|gets|was given|were given)\s+"
     r"(?:its|their|a|an|the)\b",
@@ -50,12 +51,19 @@ LABEL = re.compile(r"^\s*(?:[-•*]\s+)?(?P<org>[A-Z][\w&.'’ -]{1,40}?):\s")
 INDEX_YEAR = re.compile(
     r"(?P<year>20\d\d)|year[- ]?end|end-(?:of-)?(?P<short>\d\d)\b|full-year", re.I
 )
+AGGREGATE = re.compile(
+    r"\b\d+\s+(?:of\s+(?:the\s+)?\d+\s+)?(?:Wall Street\s+)?(?:analysts|brokers|firms)|consensus|"
+    r"average|most analysts|majority of",
+    re.IGNORECASE,
+)
 BACKGROUND = re.compile(
     r"\b(?:had (?:put|set|raised|lifted|cut|lowered|trimmed|had|given|kept)|before this|"
-    r"prior to (?:this|the)|previously|earlier (?:this|that) (?:year|month))\b",
+    r"prior to (?:this|the)|previously|earlier (?:this|that) (?:year|month)|clung|"
+    r"over (?:the )?recent months|in recent months)\b",
     re.IGNORECASE,
 )
 TWELVE_MONTH = re.compile(r"12-month|twelve-month|one-year|1-year|next 12 months", re.I)
+MID_YEAR = re.compile(r"mid-?(?:year|20\d\d)", re.I)
 NEXT_YEAR = re.compile(r"next year", re.I)
 
 
@@ -100,7 +108,9 @@ def holder_of(
     orgs = list(firm_re.finditer(clause))
     person = _person(clause, attributor)
     if orgs:
-        return _speaker(orgs[-1].group("org"), person, attributor, sentence)
+        acting = [m for m in orgs if _acts(sentence, m.end())]
+        chosen = (acting or orgs)[-1]  # "Piper Sandler cut Bank of America to Sell and ..."
+        return _speaker(chosen.group("org"), person, attributor, sentence)
     if person is not None:
         known = attributor.people.get(person) or attributor.people.get(person.split()[-1])
         org = known.org if known else (previous.org if previous else None)
@@ -110,6 +120,22 @@ def holder_of(
     if previous is not None:
         return previous  # "The firm now rates ...", "the strategist lifted his target"
     return speaker
+
+
+def _acts(sentence: str, end: int) -> bool:
+    """Whether the firm ending at `end` is the subject of a verb: an action or speech verb
+    within a few words ("Barclays cutting", "Jefferies's Andy Barish lifted")."""
+    after = sentence[end : end + 60]
+    m = re.match(
+        r"(?:['’]s?)?(?:\s+[A-Z][\w.'’-]*|\s+(?:analysts?|strategists?|team|also|now|has|have|had|on \w+|too|,)){0,4}\s+(?P<verb>[a-z]+)",
+        after,
+    )
+    if m is None:
+        return False
+    verb = m.group("verb")
+    cues = load_analyst_cues()
+    speech = re.fullmatch(SPEECH_VERBS, verb)
+    return bool(speech) or any(p.fullmatch(verb) for a, p in cues.actions if a != "set")
 
 
 def _speaker(org_text: str, person: str | None, attributor: Attributor, sentence: str) -> Speaker:
@@ -150,10 +176,10 @@ def analyst_claim(
         kind, direction = "target", _direction(call, text, ctx.paragraph)
     else:
         grade = call.rating or ""
-        if grade not in RATING_GRADE_DIRECTION:
-            return None
+        if grade not in RATING_GRADE_DIRECTION or AGGREGATE.search(text[: call.start]):
+            return None  # "42 analysts rate it a buy" reports a tally, not a call
         kind, direction = "direction", RATING_GRADE_DIRECTION[grade]
-    horizon = _horizon(call, text, subject.symbol, ctx.article)
+    horizon = _horizon(call, text, subject.symbol, ctx.article, who)
     scenario = bool(
         re.search(r"\b(?:bull|bear|upside|downside|worst|best)[- ]case\b|\bscenario", text, re.I)
     )
@@ -167,7 +193,7 @@ def analyst_claim(
         published=ctx.article.published,
         forecaster="consensus" if call.consensus else who.name,
         forecaster_org=None if call.consensus else who.org,
-        forecaster_role="quoted",
+        forecaster_role="quoted" if call.consensus else who.role,  # type: ignore[arg-type]
         subject=subject.symbol,
         subject_text=subject.text,
         kind=kind,  # type: ignore[arg-type]
@@ -175,7 +201,8 @@ def analyst_claim(
         target_low=call.target_low,
         target_high=call.target_high,
         move_pct=None,
-        benchmark=None,
+        # A bare rating is graded TipRanks-style: its 12-month return, and against the market.
+        benchmark=None if kind == "target" else settings.grading.default_benchmark,
         ratio=None,
         horizon_start=horizon.start,
         horizon_end=horizon.end,
@@ -202,17 +229,30 @@ def _settle(call: AnalystCall) -> str | None:
 
 
 def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
-    local = [_shift(m, ctx.start) for m in ctx.mentions]
+    """The instrument nearest the target noun, a named stock before a sector word ("the
+    tech stock" is a stock), never a mention inside the holder's firm name ("RBC
+    analysts", "Deutsche Bank AG")."""
+    firms = [
+        (m.start(), m.end())
+        for m in re.finditer(rf"(?:{load_firms().pattern})(?:\s+AG|\s+analysts?)?", ctx.text)
+    ]
+    local = [
+        m
+        for m in (_shift(m, ctx.start) for m in ctx.mentions)
+        if not any(s <= m.start < e for s, e in firms)
+    ]
     if local:
 
-        def distance(m: Mention) -> int:
+        def rank(m: Mention) -> tuple[bool, int]:
             if m.end <= call.noun_start:
-                return call.noun_start - m.end
-            if m.start >= call.noun_end:
-                return m.start - call.noun_end
-            return 0
+                distance = call.noun_start - m.end
+            elif m.start >= call.noun_end:
+                distance = m.start - call.noun_end
+            else:
+                distance = 0
+            return (m.text[:1].islower(), distance)
 
-        return min(local, key=distance)
+        return min(local, key=rank)
     if ctx.recent:
         return ctx.recent[-1]
     return ctx.main
@@ -225,6 +265,10 @@ def _shift(m: Mention, offset: int) -> Mention:
 def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
     if call.implied_direction:
         return call.implied_direction
+    if re.search(
+        r"downside|bear(?:ish)?|lower|support", text[call.noun_start : call.noun_end], re.I
+    ):
+        return "down"  # "downside target = 133"
     level = call.target_low or 0.0
     price = stated_price(text) or stated_price(paragraph)
     if price is not None and price > 0 and 0.2 < level / price < 5:
@@ -245,11 +289,15 @@ def stated_price(text: str) -> float | None:
     return None
 
 
-def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Horizon:
+def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: Speaker) -> Horizon:
     published = article.published
     is_index = symbol.startswith("^") or canonical(symbol) != symbol
     if not is_index:
-        return resolve_horizon(None, published, "target")
+        if who.role == "author":  # a writer's own target ("target = 133 by 1/26") has its date
+            found = [h for h in find_horizons(text) if h.start >= call.start]
+            if found:
+                return resolve_horizon(found[0], published, "target")
+        return resolve_horizon(None, published, "target")  # a broker's target: 12 months
     noun = text[max(0, call.noun_start - 25) : call.noun_end]
     if published is not None and (m := INDEX_YEAR.search(noun)):
         from datetime import date
@@ -259,9 +307,11 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article) -> Hor
             year = 2000 + int(m.group("short"))
         if NEXT_YEAR.search(noun) or (not m.group("year") and published.month == 12):
             year = published.year + 1  # a year-end call made in December is next year's
+        if MID_YEAR.search(noun) and date(year, 6, 30) > published:
+            return Horizon(published, date(year, 6, 30), noun, False)
         if year >= published.year:
             return Horizon(published, date(year, 12, 31), noun, False)
-    found = find_horizons(text)
+    found = [h for h in find_horizons(text) if call.start <= h.start <= call.end + 120]
     if found:
         nearest = min(found, key=lambda h: abs(h.start - call.end))
         return resolve_horizon(nearest, published, "target")

@@ -18,13 +18,12 @@ from typing import cast
 
 import spacy
 from sklearn.pipeline import Pipeline
-from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from thinc.types import Ints2d
 
 from pipeline.extract.analyst import find_calls, find_ratings
-from pipeline.extract.attribution import Attributor, Speaker
+from pipeline.extract.attribution import Attributor, Speaker, load_firms
 from pipeline.extract.calls import (
     AnalystContext,
     analyst_claim,
@@ -36,6 +35,7 @@ from pipeline.extract.calls import (
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from pipeline.extract.ner import holders_by_model
+from pipeline.extract.sides import book_from_folder, orient_targets
 from pipeline.extract.tables import find_table_rows, table_line_starts
 from pipeline.extract.tags import classifier_tags, is_heading, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
@@ -53,7 +53,7 @@ from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
 
 #: Bump when rules change: stored articles extracted by an older version are re-extracted.
-EXTRACTOR_VERSION = "rules-1"
+EXTRACTOR_VERSION = "rules-2"
 BATCH_SIZE = 32
 TAG_LIST = re.compile(r"(?:\$[^$\n]{1,60}\$|\$[A-Z]{1,5}|[\s,·|])+")
 ARTICLES = frozenset({"a", "an", "the", "this", "that", "its", "their"})
@@ -63,6 +63,15 @@ POSITION_PREFIX = re.compile(
     r"suggest(?: that)? you|recommend(?:ing)?|I(?:'m|’m| am)?|we(?:'re|’re| are)?|would|I'd|"
     r"continue to|remain|stay))\s*$",
     re.IGNORECASE,
+)
+IMPLIED_MOVE = re.compile(
+    r"\b(?:to get there|would (?:have|need) to|needs? to|would require|requires?|implies|"
+    r"implying|implied|that would be|which would be|would mark|would represent)\b",
+    re.IGNORECASE,
+)
+#: A sector word followed by a singular noun names one company: "the tech stock".
+ONE_COMPANY_AFTER = re.compile(
+    r"\s+(?:stock|company|giant|name|leader|darling|firm|titan|behemoth|major|heavyweight)\b"
 )
 #: A sentence whose speaker is a person or firm named earlier, not the writer.
 THIRD_PERSON = re.compile(
@@ -87,14 +96,14 @@ def paragraph_breaks(doc: Doc) -> Doc:
 
     The flags are written as one array: each `token.is_sent_start = ...` rescans the Doc.
     """
-    starts = doc.to_array([SENT_START]).astype("int64")
+    starts = doc.to_array(["SENT_START"]).astype("int64")
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if token.is_space and "\n" in token.text:
             starts[token.i] = -1
         elif "\n" in previous.text or "\n" in previous.whitespace_:
             starts[token.i] = 1
-    doc.from_array([SENT_START], cast(Ints2d, starts.astype("uint64")))  # -1 stored wrapped
+    doc.from_array(["SENT_START"], cast(Ints2d, starts.astype("uint64")))  # -1 stored wrapped
     return doc
 
 
@@ -157,8 +166,11 @@ def extract_claims(
     """Claims for each article, processed in batches with `nlp.pipe`."""
     pipeline = nlp or make_nlp(settings)
     pairs = ((article.text, article) for article in articles)
+    folder = settings.prices.dir
+    book = book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
     for doc, article in pipeline.pipe(pairs, as_tuples=True, batch_size=BATCH_SIZE):
-        yield article, claims_from_doc(doc, article, settings)
+        claims = claims_from_doc(doc, article, settings)
+        yield article, claims if book is None else orient_targets(claims, book)
 
 
 @dataclass(frozen=True)
@@ -181,7 +193,10 @@ class _Candidate:
 def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Claim]:
     """Read a tagged Doc into Claims (deduplicated, in text order)."""
     paragraphs = doc.text.split("\n")
-    mentions = [_mention(span) for span in doc.spans["instruments"]]
+    text = doc.text
+    mentions = [
+        m for m in (_mention(span) for span in doc.spans["instruments"]) if _is_subject(m, text)
+    ]
     main = _main_subject(mentions, article)
     attributor = Attributor(article)
     quote_speakers = attributor.quote_speakers(paragraphs)
@@ -191,7 +206,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         catalysts, risks = classifier_tags(
             [s.text for s in sentences], classifier, (catalysts, risks)
         )
-    candidates = _table_candidates(doc.text, mentions, main, article, attributor)
+    candidates = _table_candidates(doc.text, mentions, main.mention, article, attributor)
     line_starts = [0] + [i + 1 for i, ch in enumerate(doc.text) if ch == "\n"]
     in_tables = {_bisect(line_starts, s) for s in table_line_starts(doc.text)}
     holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
@@ -206,12 +221,20 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         speaker = attributor.speaker_of(sent.text, quoted_by)
         if speaker.role == "quoted":
             holder = speaker
+        elif (named := attributor.named_in(sent.text)) is not None:
+            holder = named
         elif holder is not None and THIRD_PERSON.search(sent.text):
             speaker = holder  # "He sees the index at 6,500": the person last quoted
         found = []
         calls = [] if load_cues().skip.search(sent.text) else find_calls(sent.text)
         context = AnalystContext(
-            sent.text, sent.start, sent.mentions, recent, main, article, paragraphs[sent.paragraph]
+            sent.text,
+            sent.start,
+            sent.mentions,
+            recent,
+            main.mention,
+            article,
+            paragraphs[sent.paragraph],
         )
         for call in calls:
             who = holder_of(sent.text, call, attributor, holder, speaker)
@@ -258,6 +281,14 @@ def _table_candidates(
     return out
 
 
+def _is_subject(m: Mention, text: str) -> bool:
+    """Mentions that cannot be a claim's subject: a broker written like a ticker ("RBC
+    analysts", "UBS lifted ...") and a sector word that names one company."""
+    if m.text in load_firms().canonical and not m.text.startswith("$"):
+        return False
+    return not (m.text[:1].islower() and ONE_COMPANY_AFTER.match(text, m.end))
+
+
 def _mention(span: Span) -> Mention:
     return Mention(span.start_char, span.end_char, span.label_, span.text)
 
@@ -291,22 +322,36 @@ def _bisect(starts: list[int], pos: int) -> int:
     return lo
 
 
-def _main_subject(mentions: Sequence[Mention], article: Article) -> Mention | None:
-    """The instrument an article is mostly about (title mentions count double)."""
+@dataclass(frozen=True)
+class _Main:
+    """The instrument an article is mostly about, and whether it is about nothing else."""
+
+    mention: Mention | None
+    only: bool
+
+
+def _main_subject(mentions: Sequence[Mention], article: Article) -> _Main:
+    """Title mentions count double; an instrument the title names but the body only calls
+    "the index" is still the main one. `only`: at least 70% of all mentions."""
     counts: Counter[str] = Counter(canonical(m.symbol) for m in mentions)
-    for m in find_mentions(article.title or ""):
+    titled = find_mentions(article.title or "")
+    for m in titled:
         counts[canonical(m.symbol)] += 2
     if not counts:
-        return None
-    top = counts.most_common(1)[0][0]
-    return next((m for m in mentions if canonical(m.symbol) == top), None)
+        return _Main(None, False)
+    top, top_count = counts.most_common(1)[0]
+    mention = next((m for m in mentions if canonical(m.symbol) == top), None)
+    if mention is None:
+        first = next(m for m in titled if canonical(m.symbol) == top)
+        mention = Mention(0, 0, first.symbol, first.text)
+    return _Main(mention, top_count >= 0.7 * sum(counts.values()))
 
 
 def _claim(
     trig: Trigger,
     sent: _Sentence,
     recent: list[Mention],
-    main: Mention | None,
+    main: _Main,
     speaker: Speaker,
     article: Article,
     settings: Settings,
@@ -314,6 +359,10 @@ def _claim(
     text = sent.text
     if is_past(text, trig):
         return None
+    if trig.kind == "move" and IMPLIED_MOVE.search(
+        text, clause_bounds(text, trig.start)[0], trig.start
+    ):
+        return None  # "to get there, it would have to climb 24%": arithmetic, not a call
     hedge = hedge_before(text, trig)
     if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
         hedge = "expect"  # "my target for IWM is 220" states its own conviction
@@ -399,7 +448,7 @@ def _benchmark(
 
 
 def _subject(
-    trig: Trigger, text: str, local: list[Mention], recent: list[Mention], main: Mention | None
+    trig: Trigger, text: str, local: list[Mention], recent: list[Mention], main: _Main
 ) -> Mention | None:
     clause_start, clause_end = clause_bounds(text, trig.start)
     after = [m for m in local if trig.end <= m.start < clause_end and m.start - trig.end <= 45]
@@ -417,8 +466,11 @@ def _subject(
         return None
     if recent:
         return recent[-1]
-    if main is not None and load_cues().anaphora.search(text[: trig.start]):
-        return main
+    if main.mention is not None and (
+        load_cues().anaphora.search(text[: trig.start])
+        or (trig.kind in ("target", "move") and main.only)
+    ):
+        return main.mention  # "room to test 39,300" in a piece about one index
     return None
 
 
@@ -453,8 +505,12 @@ def _prune_sentence(found: list[_Candidate]) -> list[_Candidate]:
 
 def _forecast_key(c: Claim) -> tuple[object, ...]:
     bench = canonical(c.benchmark) if c.benchmark else None
+    subject, direction = canonical(c.subject), c.direction
+    if c.kind == "relative" and bench is not None and c.ratio is None and bench < subject:
+        # "A beats B" and "B lags A" are one call
+        subject, bench, direction = bench, subject, ("down" if direction == "up" else "up")
     values = (c.target_low, c.target_high, c.move_pct, c.ratio, bench)
-    return (c.forecaster, canonical(c.subject), c.kind, c.direction, *values)
+    return (c.forecaster, subject, c.kind, direction, *values)
 
 
 def _deduplicate(candidates: list[_Candidate]) -> list[Claim]:

@@ -13,7 +13,9 @@ Gold claims marked `required: false` (conditional scenarios, consensus figures, 
 without a target, ...) are optional: a prediction that pairs with one is neither credited
 nor penalised, and missing one costs nothing. `all_claims` keeps the stricter reading that
 counts every gold claim. A gold `horizon_end: null` with `horizon_assumed: true` accepts the
-extractor's 12-month default.
+extractor's 12-month default. Forecasters agree up to firm aliases and corporate suffixes
+("Citigroup" = "Citi", "Wedbush Securities" = "Wedbush"), and two author-role claims agree:
+both credit the article's own writer, whatever label an unsigned writer gets.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def evaluate_gold(gold_dir: Path, settings: Settings) -> EvalReport:
 
 def _load_gold(path: Path) -> dict[str, Any]:
     try:
-        gold = json.loads(path.read_text(encoding="utf-8"))
+        gold: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         source = (path.parent / gold["source"]).resolve()
         claims = gold["claims"]
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -258,6 +260,10 @@ def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
 
 
 def _forecaster_agrees(p: Claim, g: dict[str, Any]) -> bool:
+    if p.forecaster_role == "author" and g.get("forecaster_role") == "author":
+        # Both credit the article's own writer; how an unsigned writer is labelled
+        # ("unknown (forum poster)", "Site (author)") is a convention, not a finding.
+        return True
     names = {_firm(p.forecaster), _firm(p.forecaster_org)} - {""}
     wanted = {_firm(g.get("forecaster")), _firm(g.get("forecaster_org"))} - {""}
     return bool(names & wanted)

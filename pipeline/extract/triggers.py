@@ -23,12 +23,21 @@ PAST_NOUN = re.compile(
     r"\b(?:its|their|the recent|last|posted|recorded|delivered|logged|saw|had|after an?|since)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+NOT_DIRECTION = re.compile(r"\s+short\b|\s+(?:in|into) (?:line|love)\b", re.IGNORECASE)
 NOT_POSITION = re.compile(
-    r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term)|-term)\b", re.IGNORECASE
+    r"(?:\s+(?:interest|squeeze|sellers|covering|sale|term|version|story|answer|list|run|side)|"
+    r"-term)\b",
+    re.IGNORECASE,
 )
+RANGE_LOW = re.compile(rf"(?P<low>{NUM})\s?%?\s?(?:-|–|to)\s?$")
 LEVEL_AFTER_MOVE = re.compile(
     rf",?\s+(?:to|at)\s+(?:around\s+|about\s+|roughly\s+|near\s+|approximately\s+)?\$?"
     rf"(?P<level>{NUM})(?![\d%]|\s?percent)"
+)
+DECADE = re.compile(
+    r"\b(?:to|at|in|near|around|into|toward|towards)\s+(?:the\s+)?(?P<which>low|mid|high|upper)[- ]?"
+    r"\$?(?P<base>\d{2,3}(?:,000)?|\d,\d00)s\b",
+    re.IGNORECASE,
 )
 CLAUSE_BREAK = re.compile(
     r"[;:]|,\s+(?:while|but|whereas|although|though|and\s+(?:I|we|you))\b|\s[–—-]\s"
@@ -103,14 +112,20 @@ def load_cues() -> Cues:
             for level, words in raw["hedges"].items()
         ),
         move_verb=re.compile(rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+{pct}", i),
-        move_noun=re.compile(rf"{pct}(?:-plus)?\s+(?P<noun>{nouns})\b", i),
+        move_noun=re.compile(
+            rf"{pct}(?:-plus)?\s+(?:(?:price|stock|share|further|additional|total|annual|"
+            rf"index|market)\s+)?(?P<noun>{nouns})\b",
+            i,
+        ),
         noun_first=re.compile(rf"\b(?P<noun>{nouns})\s+of\s+(?:(?:{fillers})\s+)*{pct}", i),
         target_range=re.compile(
             rf"(?P<low>{NUM})\s?(?:-|–|—|to)\s?(?P<high>{NUM})(?:[- ]points?)?\s+(?P<noun>{levels})\b",
             i,
         ),
         target_single=re.compile(
-            rf"\b(?P<verb>{target_verbs})\s+(?:the\s+|a\s+|of\s+)?\$?(?P<level>{NUM})(?![\d%]|\s?percent)"
+            rf"\b(?P<verb>{target_verbs})\s+(?:the\s+|a\s+|of\s+)?"
+            rf"(?:(?:about|around|roughly|near|approximately|some)\s+)?\$?(?P<level>{NUM})"
+            rf"(?:\s?(?:-|–)\s?\$?(?P<high>{NUM}))?(?![\d%]|\s?percent)"
             rf"(?:[- ]points?)?(?:\s+(?P<noun>{levels})\b)?",
             i,
         ),
@@ -126,7 +141,7 @@ def load_cues() -> Cues:
         direction_verb=re.compile(
             rf"\b(?P<dir>{_alt(dirs['up_verbs'] + dirs['down_verbs'])})\b", i
         ),
-        negation=re.compile(rf"(?<![\w])(?:{_alt(flags['negation'])})(?![\w])", i),
+        negation=re.compile(rf"(?:(?<![\w])(?:{_alt(flags['negation'])})|n['’]t)(?![\w])", i),
         conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
         not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
         past=re.compile(rf"\b(?:{_alt(flags['past'])})\b", i),
@@ -184,15 +199,16 @@ def move_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> l
                 continue
             word = " ".join(m.group(group).lower().split())
             direction = _direction_of(word, cues)
+            pct = _num(m.group("pct"))
+            if low := RANGE_LOW.search(sentence, 0, m.start("pct")):
+                pct = min(pct, _num(low.group("low")))  # "a 4-6% drop" reads as 4%
             if level := LEVEL_AFTER_MOVE.match(sentence, m.end()):
                 value = _num(level.group("level"))
                 if not ("," not in level.group("level") and 1990 <= value <= 2100):
                     # "climb more than 10% to 5,200": the level is the forecast, the % its gap
                     out.append(Trigger("target", direction, m.start(), level.end(), value, value))
                     continue
-            out.append(
-                Trigger("move", direction, m.start(), m.end(), move_pct=_num(m.group("pct")))
-            )
+            out.append(Trigger("move", direction, m.start(), m.end(), move_pct=pct))
     return out
 
 
@@ -226,6 +242,9 @@ def target_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) ->
         verb = m.group("verb").lower()
         direction = "down" if cues.down_target_words.fullmatch(verb) else "up"
         threshold = verb.split()[-1] in ("above", "below")
+        high = _num(m.group("high")) if m.group("high") else level
+        if not level <= high <= level * 1.5:
+            high = level
         out.append(
             Trigger(
                 "target",
@@ -233,11 +252,32 @@ def target_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) ->
                 m.start(),
                 m.end(),
                 target_low=level,
-                target_high=level,
+                target_high=high,
                 threshold=threshold,
             )
         )
+    for m in DECADE.finditer(sentence):
+        if any(t.start < m.end() and m.start() < t.end for t in out):
+            continue
+        low, high = decade_range(m.group("which").lower(), m.group("base"))
+        before = sentence[max(0, m.start() - 40) : m.start()]
+        direction = "down" if cues.down_target_words.search(before) else "up"
+        out.append(Trigger("target", direction, m.start(), m.end(), low, high))
     return out
+
+
+def decade_range(which: str, base: str) -> tuple[float, float]:
+    """ "low 160s" -> 160, "mid-$140s" -> 144-146, "high 5,000s" -> 5,700-5,900: the
+    devset convention for approximate levels."""
+    value = _num(base)
+    digits = base.replace(",", "")
+    zeros = len(digits) - len(digits.rstrip("0"))
+    unit = 10.0 ** max(zeros - 1, 0)
+    if which == "low":
+        return value, value
+    if which == "mid":
+        return value + 4 * unit, value + 6 * unit
+    return value + 7 * unit, value + 9 * unit
 
 
 def relative_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
@@ -265,6 +305,8 @@ def direction_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ())
     for m in cues.direction_verb.finditer(sentence):
         if m.group(0)[0].isupper() or any(t.start <= m.start() < t.end for t in taken):
             continue
+        if NOT_DIRECTION.match(sentence, m.end()):
+            continue  # "could fall short of what the Street expects"
         out.append(Trigger("direction", _direction_of(m.group("dir"), cues), m.start(), m.end()))
     return out
 
@@ -289,7 +331,7 @@ def hedge_before(sentence: str, trig: Trigger) -> str | None:
     after: tuple[int, str] | None = None
     for level, pattern in cues.hedges:
         for m in pattern.finditer(sentence, start, end):
-            if m.start() < trig.start and (before is None or m.start() > before[0]):
+            if m.start() <= trig.start and (before is None or m.start() > before[0]):
                 before = (m.start(), level)
             elif m.start() >= trig.end and (after is None or m.start() < after[0]):
                 after = (m.start(), level)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from pathlib import Path
@@ -24,6 +25,23 @@ def test_evaluate_meets_pinned_floors(root: Path, name: str, gold: str) -> None:
     )
     assert report.fields["forecaster"].f1 >= floors["forecaster_f1"], report.table()
     assert report.tags.f1 >= floors["tag_f1"], report.table()
+
+
+def test_evaluate_devset_meets_pinned_floors(root: Path) -> None:
+    """Real-form commentary (../shared/devset): required claims, rules only."""
+    gold = root.parent / "shared" / "devset" / "gold"
+    floors = FLOORS["devset"]
+    digest = hashlib.sha256()
+    for path in sorted(gold.glob("*.json")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    assert digest.hexdigest() == floors["gold_sha256"], (
+        "the devset gold changed since the floors were measured: re-measure with "
+        "`thesis eval ../shared/devset/gold` and update tests/quality_floors.toml"
+    )
+    report = evaluate_gold(gold, Settings(progress=False))
+    assert report.claims.f1 >= floors["claim_f1"], report.table() + "\n" + "\n".join(report.misses)
+    assert report.forecaster_accuracy >= floors["forecaster_accuracy"], report.table()
 
 
 def test_evaluate_seed_bar_claims_are_found(root: Path) -> None:

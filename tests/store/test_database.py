@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlite_utils import Database
 
 from pipeline.models import Failure, Outcome
-from pipeline.store.database import Store, migrations
+from pipeline.store.database import Store
+from pipeline.store.migrations import migrations
 
 from ..conftest import make_article, make_claim
 
@@ -84,7 +84,9 @@ def test_store_uses_wal_and_migrations(tmp_path: Path) -> None:
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in conn.execute("select name from _sqlite_migrations")]
     assert names[0] == "m001_initial" and len(names) == len(set(names)) >= 2
-    assert migrations.pending(Database(conn)) == []
+    store = Store(tmp_path / "a.db")
+    assert migrations.pending(store.db) == []
+    store.close()
 
 
 def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:

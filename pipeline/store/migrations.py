@@ -1,0 +1,302 @@
+"""The database schema, built one migration at a time.
+
+Input: an open sqlite-utils `Database`. Output: none. Side effects: pending migrations are
+applied, each in its own transaction with the record of it (the `_sqlite_migrations`
+table, migration set "thesis"); a database written by a newer version is refused.
+
+Every migration spells out its columns and their types. A migration never reads the
+records in `pipeline.models`: the schema an old database has must not depend on the code
+that opens it. Once released, a migration is frozen: never edit it, add the next one.
+
+To add a column (a new `Claim` field, say `rating: str | None = None`):
+
+1. Add the field to the record in `pipeline/models.py`, with a default (None, False), so
+   code that builds the record without it still works. Rows stored before the migration
+   hold NULL in the new column; they read back as None, or as the default of a field that
+   cannot be None (a new flag reads False).
+2. Add a migration at the end of this file, numbered one past the last, its name saying
+   what it does::
+
+       @migrations()
+       def m004_claim_ratings(db: Database) -> None:
+           claims = _table(db, "claims")
+           claims.add_column("rating", str)
+           claims.add_column("previous_rating", str)
+
+   Types: `str` for text and ISO dates, `float` for prices and percentages, `int` for
+   counts, offsets and flags (bool). `pipeline/store/rows.py` converts by the field's
+   annotation (date, bool, tuple of tags), so a plain field needs nothing there.
+3. Regenerate the pinned schema and read the diff: it must show only your columns::
+
+       python -m pipeline.store > tests/store/schema.sql
+
+4. Run `python -m pytest tests/store`: old databases (the fixtures in tests/store/data)
+   must still open, migrate and equal a fresh one.
+
+Never rename or delete a released migration: databases in the wild recorded its name.
+If a name must change, map the old one to the new in `RENAMED` (as for the two
+migrations once both numbered m002) and test it with a database made by the old code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+from sqlite_utils.migrations import Migrations
+
+from pipeline.errors import StoreError
+
+MIGRATION_SET = "thesis"
+migrations = Migrations(MIGRATION_SET)
+
+#: Names recorded by earlier versions -> the name the same migration has now.
+RENAMED = {"m002_ingest_pages_and_duplicates": "m003_ingest_pages_and_duplicates"}
+
+
+def migrate_database(db: Database, path: Path) -> None:
+    """Bring the schema of `db` (the file at `path`) up to date.
+
+    Raises:
+        StoreError: the database records a migration this version does not know, i.e. it
+            was written by a newer Thesis Tracker; nothing is written to it then.
+    """
+    recorded = [m.name for m in migrations.applied(db)]
+    known = migration_names()
+    unknown = [name for name in recorded if RENAMED.get(name, name) not in known]
+    if unknown:
+        raise StoreError(
+            f"the database was written by a newer version of Thesis Tracker (its schema has "
+            f"{', '.join(unknown)}, unknown to this version) and is left untouched; upgrade "
+            f"(pip install -U thesis-tracker) or pass --db PATH to another database",
+            str(path),
+        )
+    with db.atomic():
+        for old, new in RENAMED.items():
+            if old in recorded and new not in recorded:
+                db.execute(
+                    f"update {migrations.migrations_table} set name = ? "
+                    "where migration_set = ? and name = ?",
+                    [new, MIGRATION_SET, old],
+                )
+    migrations.apply(db)
+
+
+def migrate_file(path: Path, *, stop_before: str | None = None) -> None:
+    """Migrate the database file at `path`, stopping before `stop_before` if given.
+
+    With `stop_before`, this builds a database of an earlier version, as the tests do.
+    """
+    db = Database(path)
+    try:
+        migrations.apply(db, stop_before=stop_before)
+    finally:
+        db.close()
+
+
+def migration_names() -> list[str]:
+    """The names of every migration this version knows, oldest first."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
+def fresh_schema_sql() -> str:
+    """The schema a new database gets from every migration (`schema_sql` of it)."""
+    db = Database(memory=True)
+    migrations.apply(db)
+    return schema_sql(db)
+
+
+def schema_sql(db: Database) -> str:
+    """The schema of `db` as text: the SQL of every table and index, by name.
+
+    The bookkeeping table `_sqlite_migrations` belongs to sqlite-utils and is left out.
+    """
+    rows = db.execute(
+        "select sql from sqlite_master where sql is not null "
+        "and tbl_name not in ('_sqlite_migrations', 'sqlite_sequence') "
+        "order by tbl_name, type desc, name"
+    ).fetchall()
+    return "".join(f"{sql};\n" for (sql,) in rows)
+
+
+def _table(db: Database, name: str) -> Table:
+    table = db[name]
+    assert isinstance(table, Table), f"{name} is a view"
+    return table
+
+
+# -- the migrations, oldest first ----------------------------------------------------
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Articles, claims, outcomes, failures and the daily price cache."""
+    _table(db, "articles").create(
+        {
+            "article_id": str,
+            "location": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "published_source": str,
+            "source": str,
+            "url": str,
+            "text": str,
+            "raw": str,
+            "raw_format": str,
+            "ingested_at": str,
+            "extractor_version": str,
+        },
+        pk="article_id",
+    )
+    claims: dict[str, Any] = {
+        "claim_id": str,
+        "article_id": str,
+        "url": str,
+        "title": str,
+        "published": str,
+        "forecaster": str,
+        "forecaster_org": str,
+        "forecaster_role": str,
+        "subject": str,
+        "subject_text": str,
+        "kind": str,
+        "direction": str,
+        "target_low": float,
+        "target_high": float,
+        "move_pct": float,
+        "benchmark": str,
+        "ratio": float,
+        "horizon_start": str,
+        "horizon_end": str,
+        "horizon_text": str,
+        "horizon_assumed": int,
+        "hedge": str,
+        "conditional": int,
+        "negated": int,
+        "evidence": str,
+        "evidence_start": int,
+        "evidence_end": int,
+        "catalysts": str,  # JSON list of {"label", "text"}
+        "risks": str,  # JSON list of {"label", "text"}
+    }
+    _table(db, "claims").create(claims, pk="claim_id")
+    _table(db, "claims").create_index(["article_id"])
+    outcomes: dict[str, Any] = {
+        "claim_id": str,
+        "status": str,
+        "as_of": str,
+        "reason": str,
+        "series": str,
+        "start_date": str,
+        "start_price": float,
+        "end_date": str,
+        "end_price": float,
+        "return_pct": float,
+        "benchmark_return_pct": float,
+        "excess_return_pct": float,
+        "best_price": float,
+        "worst_price": float,
+        "hit_date": str,
+        "days_to_hit": int,
+        "decided_at": str,
+    }
+    _table(db, "outcomes").create(outcomes, pk="claim_id")
+    _table(db, "failures").create(
+        {"failure_id": str, "item": str, "stage": str, "reason": str, "at": str},
+        pk="failure_id",
+    )
+    _table(db, "prices").create(
+        {
+            "symbol": str,
+            "date": str,
+            "open": float,
+            "high": float,
+            "low": float,
+            "close": float,
+            "adj_close": float,
+            "volume": float,
+            "provider": str,
+        },
+        pk=("symbol", "date"),
+    )
+
+
+@migrations()
+def m002_price_sources_and_outcome_history(db: Database) -> None:
+    """Split events and fetch checks per symbol; provenance on outcomes; re-grade history."""
+    outcomes = _table(db, "outcomes")
+    for name, kind in (
+        ("level", float),
+        ("benchmark_series", str),
+        ("drift_pct", float),
+        ("net_return_pct", float),
+        ("net_status", str),
+        ("provider", str),
+        ("prices_digest", str),
+    ):
+        outcomes.add_column(name, kind)
+    _table(db, "splits").create(
+        {"symbol": str, "date": str, "ratio": float, "provider": str}, pk=("symbol", "date")
+    )
+    _table(db, "price_checks").create(
+        {"symbol": str, "provider": str, "checked_on": str, "last_date": str},
+        pk=("symbol", "provider"),
+    )
+    history = (
+        "disagreement_id", "claim_id", "stored_status", "stored_as_of", "stored_digest",
+        "regrade_status", "regrade_as_of", "regrade_digest", "regrade_provider",
+        "regrade_reason", "recorded_at",
+    )  # fmt: skip
+    _table(db, "outcome_history").create(dict.fromkeys(history, str), pk="disagreement_id")
+
+
+@migrations()
+def m003_ingest_pages_and_duplicates(db: Database) -> None:
+    """Inferred dates, duplicate links and fingerprints on articles; the raw-page cache.
+
+    Recorded as `m002_ingest_pages_and_duplicates` by versions before issue 9 (see RENAMED).
+    """
+    articles = _table(db, "articles")
+    for name in (
+        "published_inferred",
+        "published_inferred_from",
+        "duplicate_of",
+        "duplicate_reason",
+        "fingerprint",
+    ):
+        articles.add_column(name, str)
+    articles.create_index(["duplicate_of"])
+    _table(db, "pages").create(
+        {
+            "url": str,
+            "final_url": str,
+            "status": int,
+            "content_type": str,
+            "etag": str,
+            "last_modified": str,
+            "fetched_at": str,
+            "body": bytes,
+        },
+        pk="url",
+    )
+    _table(db, "duplicates").create(
+        {"item": str, "duplicate_of": str, "kind": str, "reason": str, "at": str}, pk="item"
+    )
+
+
+@migrations()
+def m004_claim_analyst_fields(db: Database) -> None:
+    """Analyst calls on claims: the rating and the one it replaced, the previous target,
+    the action taken on the target, and whether the figure is a consensus of many."""
+    claims = _table(db, "claims")
+    for name, kind in (
+        ("rating", str),
+        ("previous_rating", str),
+        ("previous_target", float),
+        ("action", str),
+        ("consensus", int),
+    ):
+        claims.add_column(name, kind)

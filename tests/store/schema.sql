@@ -1,0 +1,132 @@
+CREATE TABLE "articles" (
+   "article_id" TEXT PRIMARY KEY,
+   "location" TEXT,
+   "title" TEXT,
+   "author" TEXT,
+   "published" TEXT,
+   "published_source" TEXT,
+   "source" TEXT,
+   "url" TEXT,
+   "text" TEXT,
+   "raw" TEXT,
+   "raw_format" TEXT,
+   "ingested_at" TEXT,
+   "extractor_version" TEXT
+, "published_inferred" TEXT, "published_inferred_from" TEXT, "duplicate_of" TEXT, "duplicate_reason" TEXT, "fingerprint" TEXT);
+CREATE INDEX "idx_articles_duplicate_of"
+    ON "articles" ("duplicate_of");
+CREATE TABLE "claims" (
+   "claim_id" TEXT PRIMARY KEY,
+   "article_id" TEXT,
+   "url" TEXT,
+   "title" TEXT,
+   "published" TEXT,
+   "forecaster" TEXT,
+   "forecaster_org" TEXT,
+   "forecaster_role" TEXT,
+   "subject" TEXT,
+   "subject_text" TEXT,
+   "kind" TEXT,
+   "direction" TEXT,
+   "target_low" REAL,
+   "target_high" REAL,
+   "move_pct" REAL,
+   "benchmark" TEXT,
+   "ratio" REAL,
+   "horizon_start" TEXT,
+   "horizon_end" TEXT,
+   "horizon_text" TEXT,
+   "horizon_assumed" INTEGER,
+   "hedge" TEXT,
+   "conditional" INTEGER,
+   "negated" INTEGER,
+   "evidence" TEXT,
+   "evidence_start" INTEGER,
+   "evidence_end" INTEGER,
+   "catalysts" TEXT,
+   "risks" TEXT
+, "rating" TEXT, "previous_rating" TEXT, "previous_target" REAL, "action" TEXT, "consensus" INTEGER);
+CREATE INDEX "idx_claims_article_id"
+    ON "claims" ("article_id");
+CREATE TABLE "duplicates" (
+   "item" TEXT PRIMARY KEY,
+   "duplicate_of" TEXT,
+   "kind" TEXT,
+   "reason" TEXT,
+   "at" TEXT
+);
+CREATE TABLE "failures" (
+   "failure_id" TEXT PRIMARY KEY,
+   "item" TEXT,
+   "stage" TEXT,
+   "reason" TEXT,
+   "at" TEXT
+);
+CREATE TABLE "outcome_history" (
+   "disagreement_id" TEXT PRIMARY KEY,
+   "claim_id" TEXT,
+   "stored_status" TEXT,
+   "stored_as_of" TEXT,
+   "stored_digest" TEXT,
+   "regrade_status" TEXT,
+   "regrade_as_of" TEXT,
+   "regrade_digest" TEXT,
+   "regrade_provider" TEXT,
+   "regrade_reason" TEXT,
+   "recorded_at" TEXT
+);
+CREATE TABLE "outcomes" (
+   "claim_id" TEXT PRIMARY KEY,
+   "status" TEXT,
+   "as_of" TEXT,
+   "reason" TEXT,
+   "series" TEXT,
+   "start_date" TEXT,
+   "start_price" REAL,
+   "end_date" TEXT,
+   "end_price" REAL,
+   "return_pct" REAL,
+   "benchmark_return_pct" REAL,
+   "excess_return_pct" REAL,
+   "best_price" REAL,
+   "worst_price" REAL,
+   "hit_date" TEXT,
+   "days_to_hit" INTEGER,
+   "decided_at" TEXT
+, "level" REAL, "benchmark_series" TEXT, "drift_pct" REAL, "net_return_pct" REAL, "net_status" TEXT, "provider" TEXT, "prices_digest" TEXT);
+CREATE TABLE "pages" (
+   "url" TEXT PRIMARY KEY,
+   "final_url" TEXT,
+   "status" INTEGER,
+   "content_type" TEXT,
+   "etag" TEXT,
+   "last_modified" TEXT,
+   "fetched_at" TEXT,
+   "body" BLOB
+);
+CREATE TABLE "price_checks" (
+   "symbol" TEXT,
+   "provider" TEXT,
+   "checked_on" TEXT,
+   "last_date" TEXT,
+   PRIMARY KEY ("symbol", "provider")
+);
+CREATE TABLE "prices" (
+   "symbol" TEXT,
+   "date" TEXT,
+   "open" REAL,
+   "high" REAL,
+   "low" REAL,
+   "close" REAL,
+   "adj_close" REAL,
+   "volume" REAL,
+   "provider" TEXT,
+   PRIMARY KEY ("symbol", "date")
+);
+CREATE TABLE "splits" (
+   "symbol" TEXT,
+   "date" TEXT,
+   "ratio" REAL,
+   "provider" TEXT,
+   PRIMARY KEY ("symbol", "date")
+);
