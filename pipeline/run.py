@@ -133,6 +133,7 @@ def extract(store: Store, settings: Settings) -> Summary:
     """Extract claims from every article not yet read by this extractor version."""
     summary = Summary()
     version = EXTRACTOR_VERSION + ("+inferred-dates" if settings.grading.use_inferred_dates else "")
+    version += "+ner" if settings.extract.use_ner else ""  # the model re-credits claims
     pending = store.articles(needing_extraction=version)
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]

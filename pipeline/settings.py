@@ -62,10 +62,16 @@ class FetchSettings:
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    """Extra instrument lexicons (CSV, same columns as the shipped one) and the classifier."""
+    """Extra instrument lexicons (CSV, same columns as the shipped one) and the classifier.
+
+    `use_ner`: where the attribution rules leave a claim with the author, ask
+    en_core_web_sm (the `ner` extra) who holds the view in that sentence
+    (pipeline/extract/ner.py).
+    """
 
     lexicon: tuple[Path, ...] = ()
     model_dir: Path = MODELS_DIR
+    use_ner: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from pipeline import run as stages
 from pipeline.extract.claims import EXTRACTOR_VERSION
+from pipeline.extract.ner import model_installed
 from pipeline.settings import Settings
 from pipeline.store.database import Store
 
@@ -121,3 +123,17 @@ def test_run_ingest_fingerprints_articles_stored_before_fingerprints(
     summary = stages.ingest(store, [copy], settings)
     assert summary.duplicates == 1 and summary.articles_new == 0
     assert [d.duplicate_of for d in store.duplicates()] == [old.article_id]
+
+
+@pytest.mark.skipif(not model_installed(), reason="no en_core_web_sm installed")
+def test_run_extract_turning_on_ner_re_extracts_stored_articles(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("Desk note\nI expect IWM to rally 10% by year-end.\n")
+    stages.ingest(store, [note], settings)
+    assert stages.extract(store, settings).claims_new == 1
+    with_ner = settings.with_overrides(extract={"use_ner": True})
+    assert store.articles(needing_extraction=EXTRACTOR_VERSION + "+ner") != []
+    stages.extract(store, with_ner)  # the first-person claim keeps its author
+    assert store.articles(needing_extraction=EXTRACTOR_VERSION + "+ner") == []

@@ -88,3 +88,9 @@ def test_settings_fetch_group_is_the_http_policy() -> None:
     fetch = Settings().with_overrides(fetch={"timeout": 3.0, "max_page_bytes": 10}).fetch
     policy = fetch.http_policy()
     assert (policy.timeout, policy.max_bytes, policy.user_agent) == (3.0, 10, fetch.user_agent)
+
+
+def test_settings_use_ner_is_off_unless_the_extract_table_turns_it_on(tmp_path: Path) -> None:
+    assert not load_settings(_config(tmp_path, "[thesis]\n")).extract.use_ner
+    config = _config(tmp_path, "[thesis]\n[thesis.extract]\nuse_ner = true\n")
+    assert load_settings(config).extract.use_ner

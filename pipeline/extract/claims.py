@@ -14,11 +14,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import spacy
 from sklearn.pipeline import Pipeline
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from thinc.types import Ints2d
 
 from pipeline.extract.analyst import find_calls, find_ratings
 from pipeline.extract.attribution import Attributor, Speaker, load_firms
@@ -32,6 +34,7 @@ from pipeline.extract.calls import (
 )
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
+from pipeline.extract.ner import holders_by_model
 from pipeline.extract.sides import book_from_folder, orient_targets
 from pipeline.extract.tables import find_table_rows, table_line_starts
 from pipeline.extract.tags import classifier_tags, is_headline, tags_from_paragraphs
@@ -91,13 +94,18 @@ BENCHMARK_BEFORE = re.compile(
 
 @Language.component("thesis_paragraph_breaks")
 def paragraph_breaks(doc: Doc) -> Doc:
-    """A line break always starts a new sentence: headings and bullets have no full stop."""
+    """A line break always starts a new sentence: headings and bullets have no full stop.
+
+    The flags are written as one array: each `token.is_sent_start = ...` rescans the Doc.
+    """
+    starts = doc.to_array(["SENT_START"]).astype("int64")
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if token.is_space and "\n" in token.text:
-            token.is_sent_start = False
+            starts[token.i] = -1
         elif "\n" in previous.text or "\n" in previous.whitespace_:
-            token.is_sent_start = True
+            starts[token.i] = 1
+    doc.from_array(["SENT_START"], cast(Ints2d, starts.astype("uint64")))  # -1 stored wrapped
     return doc
 
 
@@ -112,8 +120,9 @@ class InstrumentTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for mention in find_mentions(doc.text, self.lexicon):
-            if _in_tag_list(doc.text, mention):
+        text = doc.text  # Doc.text joins every token on each access: read it once
+        for mention in find_mentions(text, self.lexicon):
+            if _in_tag_list(text, mention):
                 continue
             span = doc.char_span(
                 mention.start, mention.end, label=mention.symbol, alignment_mode="expand"
@@ -243,6 +252,11 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             claim = _claim(trig, sent, recent, main, speaker, article, settings)
             if claim is not None:
                 found.append(_Candidate(claim, sent.bullet, trig.position))
+        if settings.extract.use_ner and found:  # statistical fallback, candidate sentences only
+            claims, holder = holders_by_model(
+                [c.claim for c in found], sent.text, attributor, article.text, holder
+            )
+            found = [replace(c, claim=k) for c, k in zip(found, claims, strict=True)]
         candidates.extend(_prune_sentence(found))
     claims = merge_ratings(_deduplicate(candidates))
     return [replace(c, catalysts=catalysts, risks=risks) for c in claims]
@@ -282,7 +296,8 @@ def _mention(span: Span) -> Mention:
 
 
 def _sentences(doc: Doc, mentions: Sequence[Mention]) -> Iterator[_Sentence]:
-    line_starts = [0] + [i + 1 for i, ch in enumerate(doc.text) if ch == "\n"]
+    full = doc.text  # Doc.text joins every token on each access: read it once
+    line_starts = [0] + [i + 1 for i, ch in enumerate(full) if ch == "\n"]
     for sent in doc.sents:
         raw = sent.text
         text = raw.strip()
@@ -291,9 +306,9 @@ def _sentences(doc: Doc, mentions: Sequence[Mention]) -> Iterator[_Sentence]:
         start = sent.start_char + (len(raw) - len(raw.lstrip()))
         paragraph = _bisect(line_starts, start)
         para_start = line_starts[paragraph]
-        before = doc.text[para_start:start]
+        before = full[para_start:start]
         quoted = before.count("“") > before.count("”") or "“" in text or '"' in text
-        bullet = bool(re.match(r"^(?:[-•*]|\d+\.)\s", doc.text[para_start : para_start + 4]))
+        bullet = bool(re.match(r"^(?:[-•*]|\d+\.)\s", full[para_start : para_start + 4]))
         inside = tuple(m for m in mentions if start <= m.start < start + len(text))
         yield _Sentence(text, start, paragraph, inside, bullet, quoted)
 
