@@ -129,11 +129,17 @@ def ingest(
     return summary
 
 
+def extraction_version(settings: Settings) -> str:
+    """The version stored with each extraction: the rules, and the options that change what
+    they read (inferred dates, the NER fallback that re-credits claims)."""
+    version = EXTRACTOR_VERSION + ("+inferred-dates" if settings.grading.use_inferred_dates else "")
+    return version + ("+ner" if settings.extract.use_ner else "")
+
+
 def extract(store: Store, settings: Settings) -> Summary:
     """Extract claims from every article not yet read by this extractor version."""
     summary = Summary()
-    version = EXTRACTOR_VERSION + ("+inferred-dates" if settings.grading.use_inferred_dates else "")
-    version += "+ner" if settings.extract.use_ner else ""  # the model re-credits claims
+    version = extraction_version(settings)
     pending = store.articles(needing_extraction=version)
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]

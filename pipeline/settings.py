@@ -65,13 +65,14 @@ class ExtractSettings:
     """Extra instrument lexicons (CSV, same columns as the shipped one) and the classifier.
 
     `use_ner`: where the attribution rules leave a claim with the author, ask
-    en_core_web_sm (the `ner` extra) who holds the view in that sentence
-    (pipeline/extract/ner.py).
+    en_core_web_sm (installed with the package) who holds the view in that sentence
+    (pipeline/extract/ner.py). On by default: on the devset it lifts forecaster accuracy
+    from 0.869 to 0.918 at 1.6x the extraction time; `use_ner = false` for rules alone.
     """
 
     lexicon: tuple[Path, ...] = ()
     model_dir: Path = MODELS_DIR
-    use_ner: bool = False
+    use_ner: bool = True
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def test_run_ingest_follows_a_feed_once_and_records_a_syndicated_copy(
 
     assert stages.extract(store, web_settings).claims_new >= 1
     assert {c.article_id for c in store.claims()} == {original.article_id}
-    assert store.articles(needing_extraction=EXTRACTOR_VERSION) == []
+    assert store.articles(needing_extraction=stages.extraction_version(web_settings)) == []
 
     # The next run asks for the feed again (conditionally) and fetches no page twice.
     again = stages.ingest(store, [httpserver.url_for("/feed.xml")], web_settings)
@@ -131,8 +131,9 @@ def test_run_extract_turning_on_ner_re_extracts_stored_articles(
 ) -> None:
     note = tmp_path / "note.txt"
     note.write_text("Desk note\nI expect IWM to rally 10% by year-end.\n")
-    stages.ingest(store, [note], settings)
-    assert stages.extract(store, settings).claims_new == 1
+    rules_only = settings.with_overrides(extract={"use_ner": False})
+    stages.ingest(store, [note], rules_only)
+    assert stages.extract(store, rules_only).claims_new == 1
     with_ner = settings.with_overrides(extract={"use_ner": True})
     assert store.articles(needing_extraction=EXTRACTOR_VERSION + "+ner") != []
     stages.extract(store, with_ner)  # the first-person claim keeps its author

@@ -90,7 +90,7 @@ def test_settings_fetch_group_is_the_http_policy() -> None:
     assert (policy.timeout, policy.max_bytes, policy.user_agent) == (3.0, 10, fetch.user_agent)
 
 
-def test_settings_use_ner_is_off_unless_the_extract_table_turns_it_on(tmp_path: Path) -> None:
-    assert not load_settings(_config(tmp_path, "[thesis]\n")).extract.use_ner
-    config = _config(tmp_path, "[thesis]\n[thesis.extract]\nuse_ner = true\n")
-    assert load_settings(config).extract.use_ner
+def test_settings_use_ner_is_on_unless_the_extract_table_turns_it_off(tmp_path: Path) -> None:
+    assert load_settings(_config(tmp_path, "[thesis]\n")).extract.use_ner
+    config = _config(tmp_path, "[thesis]\n[thesis.extract]\nuse_ner = false\n")
+    assert not load_settings(config).extract.use_ner

@@ -47,12 +47,12 @@ def test_ner_without_a_model_says_what_to_install(monkeypatch: pytest.MonkeyPatc
         ner.load_model.cache_clear()
 
 
-def test_ner_is_off_by_default_and_never_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ner_off_never_loads_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail() -> None:
         raise AssertionError("the model was loaded with use_ner off")
 
     monkeypatch.setattr(ner, "load_model", fail)
-    assert not Settings().extract.use_ner
+    assert Settings().extract.use_ner  # on by default
     assert credited("Maria Lopez expects the S&P 500 to rise 10% this year.", False) == [
         ("Pat Writer", None, "^GSPC")
     ]
