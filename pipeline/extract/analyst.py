@@ -58,6 +58,11 @@ STOP_BEFORE = re.compile(
     r"\b(?:stop(?:-loss| loss)?|SL|stopped|entry|entered|buy stop|sell stop)\s*(?:at|under|below|above|@|:)?\s*\$?$",
     re.IGNORECASE,
 )
+LABEL_LEVEL = re.compile(
+    rf"^\s*(?:[-•*]\s+)?(?P<label>[A-Z][\w&.'’ -]{{1,40}}?):\s+(?:(?:target|PT|price target|"
+    rf"now sees|sees|raised to|cut to|lowered to|to|at)\s+)?(?P<money>\$\s?)?(?P<num>{NUMBER})"
+    r"(?![\d%]|\s?(?:percent|billion|million|bn|m)\b)"
+)
 #: A social post's bare level: "$QQQ 500 EOY", "TSLA 300 by March".
 SOCIAL_LEVEL = re.compile(
     rf"(?:^|(?<=\s))(?P<sym>\$[A-Za-z]{{1,5}}|[A-Z]{{2,5}})\s+\$?(?P<num>{NUMBER})\s+"
@@ -223,6 +228,8 @@ def find_calls(sentence: str) -> list[AnalystCall]:
             used.append((min(call.start, noun.start()), max(call.end, noun.end())))
     calls = calls + [c for call in calls if call.has_target for c in _coordinated(sentence, call)]
     if not calls:
+        calls.extend(_label_levels(sentence))
+    if not calls:
         calls.extend(_social_levels(sentence))
     if not calls:
         current = [r for r in ratings if not r.previous and r.grade in RATING_GRADE_DIRECTION]
@@ -323,6 +330,40 @@ def _coordinated(sentence: str, call: AnalystCall) -> list[AnalystCall]:
             )
         )
     return found
+
+
+def _label_levels(sentence: str) -> list[AnalystCall]:
+    """A list line that names a firm and its level: "- Truist: $240 (buy), raised from
+    $225", "Evercore ISI: 7,000". Only known firms (data/firms.txt) label a level."""
+    from pipeline.extract.attribution import load_firms  # firms are attribution's data
+
+    m = LABEL_LEVEL.match(sentence)
+    if m is None or m.group("label").strip() not in load_firms().canonical:
+        return []
+    value = float(m.group("num").replace(",", ""))
+    if value < 1 or ("," not in m.group("num") and 1990 <= value <= 2100 and not m.group("money")):
+        return []
+    previous = re.search(rf"\bfrom\s+\$?(?P<prev>{NUMBER})", sentence[m.end() :])
+    ratings = [r for r in find_ratings(sentence) if not r.previous]
+    grade = ratings[0].grade if ratings else _bare_grade(sentence[m.end() :])
+    return [
+        AnalystCall(
+            m.start("num"), m.end("num"), value, value,
+            float(previous.group("prev").replace(",", "")) if previous else None,
+            None, grade, None, None, False, m.start("label"), m.end("label"),
+        )
+    ]  # fmt: skip
+
+
+def _bare_grade(text: str) -> str | None:
+    """A rating in parentheses after a level: "$240 (buy)", "(outperform)"."""
+    m = re.match(r"\s*\(([^)]{2,20})\)", text)
+    if m is None:
+        return None
+    for grade, pattern in load_analyst_cues().ratings:
+        if pattern.fullmatch(m.group(1).strip()):
+            return grade
+    return None
 
 
 def _social_levels(sentence: str) -> list[AnalystCall]:
