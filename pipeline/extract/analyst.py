@@ -63,6 +63,9 @@ LABEL_LEVEL = re.compile(
     rf"now sees|sees|raised to|cut to|lowered to|to|at)\s+)?(?P<money>\$\s?)?(?P<num>{NUMBER})"
     r"(?![\d%]|\s?(?:percent|billion|million|bn|m)\b)"
 )
+FORMER = re.compile(
+    r"\b(?:prior|previous|earlier|old|former|original)\s+(?:[\w&-]+\s+){0,2}$", re.I
+)
 #: A social post's bare level: "$QQQ 500 EOY", "TSLA 300 by March".
 SOCIAL_LEVEL = re.compile(
     rf"(?:^|(?<=\s))(?P<sym>\$[A-Za-z]{{1,5}}|[A-Z]{{2,5}})\s+\$?(?P<num>{NUMBER})\s+"
@@ -222,6 +225,8 @@ def find_calls(sentence: str) -> list[AnalystCall]:
     for noun in cues.noun.finditer(sentence):
         if any(s <= noun.start() < e for s, e in used):
             continue
+        if FORMER.search(sentence, max(0, noun.start() - 30), noun.start()):
+            continue  # "up from its prior forecast of 6,300": the old call, not a new one
         call = _target_call(sentence, noun, ratings, cues)
         if call is not None:
             calls.append(call)

@@ -161,3 +161,12 @@ def test_tables_survey_with_person_and_two_year_columns() -> None:
         ("Jonathan Golub", "UBS", 6400, 4850, date(2025, 12, 31)),
     ]
     assert {c.subject for c in claims} == {"^GSPC"}
+
+
+def test_analyst_a_prior_forecast_is_not_a_new_call() -> None:
+    (claim,) = _claims(
+        "Nomura now sees the S&P 500 ending 2026 at 7,000, up from its earlier forecast of 6,600.",
+        published=date(2025, 10, 1),
+    )
+    assert (claim.target_low, claim.horizon_end) == (7000, date(2026, 12, 31))
+    assert claim.forecaster_org == "Nomura"
