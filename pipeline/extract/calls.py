@@ -62,6 +62,16 @@ BACKGROUND = re.compile(
     r"over (?:the )?recent months|in recent months)\b",
     re.IGNORECASE,
 )
+SIDE_BELOW = re.compile(
+    r"\b(?:below|under|beneath|short of)\s+(?:where\s+(?:it|the \w+|\w+)\s+(?:trades|stands|is|closed)|"
+    r"(?:the|its|today's|the current|current|\w+['’]s)\s+(?:current\s+)?(?:close|closing|price|level|share price))",
+    re.IGNORECASE,
+)
+SIDE_ABOVE = re.compile(
+    r"\babove\s+(?:where\s+(?:it|the \w+|\w+)\s+(?:trades|stands|is|closed)|"
+    r"(?:the|its|today's|the current|current|\w+['’]s)\s+(?:current\s+)?(?:close|closing|price|level|share price))",
+    re.IGNORECASE,
+)
 TWELVE_MONTH = re.compile(r"12-month|twelve-month|one-year|1-year|next 12 months", re.I)
 MID_YEAR = re.compile(r"mid-?(?:year|20\d\d)", re.I)
 NEXT_YEAR = re.compile(r"next year", re.I)
@@ -270,6 +280,11 @@ def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
         r"downside|bear(?:ish)?|lower|support", text[call.noun_start : call.noun_end], re.I
     ):
         return "down"  # "downside target = 133"
+    after = text[call.end : call.end + 60]
+    if SIDE_BELOW.search(after):
+        return "down"  # "$228 sits about 4% below where Apple trades"
+    if SIDE_ABOVE.search(after):
+        return "up"
     level = call.target_low or 0.0
     price = stated_price(text) or stated_price(paragraph)
     if price is not None and price > 0 and 0.2 < level / price < 5:

@@ -377,7 +377,11 @@ def _claim(
     if trig.position:
         if not POSITION_PREFIX.search(text[clause_bounds(text, trig.start)[0] : trig.start]):
             return None
-    elif hedge is None or (trig.kind == "direction" and not _hedge_close_before(text, trig)):
+    elif hedge is None or (
+        trig.kind == "direction"
+        and not SELF_ASSURED.fullmatch(text[trig.start : trig.end])
+        and not _hedge_close_before(text, trig)
+    ):
         return None
     local = [_shift(m, sent.start) for m in sent.mentions]
     benchmark = _benchmark(trig, text, local, settings) if trig.kind == "relative" else None
