@@ -256,6 +256,9 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             claim = _claim(trig, sent, recent, main, speaker, article, settings)
             if claim is not None:
                 found.append(_Candidate(claim, sent.bullet, trig.position))
+                found += [
+                    _Candidate(c, sent.bullet, trig.position) for c in _coordinated(claim, sent)
+                ]
         if settings.extract.use_ner and found:  # statistical fallback, candidate sentences only
             claims, holder = holders_by_model(
                 [c.claim for c in found], sent.text, attributor, article.text, holder
@@ -285,6 +288,51 @@ def _table_candidates(
         who = attributor.speaker_of(text[max(0, row.start - 300) : row.start])
         out.append(_Candidate(table_claim(row, subject, who, article), False, False))
     return out
+
+
+def _coordinated(claim: Claim, sent: _Sentence) -> list[Claim]:
+    """The same call on instruments joined to its subject: "health care and utilities to
+    lead the market", "XLE, XLF and XLV should rally". Levels belong to one instrument, so
+    only moves, relative and direction calls are shared."""
+    if claim.kind == "target":
+        return []
+    text = sent.text
+    local = [_shift(m, sent.start) for m in sent.mentions]
+    subject = next(
+        (m for m in local if m.symbol == claim.subject and m.text == claim.subject_text), None
+    )
+    if subject is None:
+        return []
+    out: list[Claim] = []
+    chain = [subject]
+    for step in (-1, 1):
+        current = subject
+        while True:
+            nxt = _joined(local, current, step, text)
+            if nxt is None or nxt.symbol in {claim.subject, claim.benchmark}:
+                break
+            chain.append(nxt)
+            current = nxt
+    for m in chain[1:]:
+        out.append(
+            replace(
+                claim,
+                claim_id=stable_id(claim.claim_id, "and", m.symbol),
+                subject=m.symbol,
+                subject_text=m.text,
+            )
+        )
+    return out
+
+
+def _joined(local: list[Mention], m: Mention, step: int, text: str) -> Mention | None:
+    """The mention joined to `m` by "and", "&", "or" or a comma, before (-1) or after (+1)."""
+    for other in local:
+        gap = text[other.end : m.start] if step < 0 else text[m.end : other.start]
+        placed = (step < 0 and other.end <= m.start) or (step > 0 and other.start >= m.end)
+        if placed and re.fullmatch(r"\s*(?:,\s*(?:and\s+|or\s+)?|and|&|or)\s*", gap):
+            return other
+    return None
 
 
 def _is_subject(m: Mention, text: str) -> bool:

@@ -170,3 +170,15 @@ def test_analyst_a_prior_forecast_is_not_a_new_call() -> None:
     )
     assert (claim.target_low, claim.horizon_end) == (7000, date(2026, 12, 31))
     assert claim.forecaster_org == "Nomura"
+
+
+def test_claims_coordinated_subjects_share_a_call_but_not_a_level() -> None:
+    claims = _claims(
+        "We expect utilities and consumer staples to outperform the S&P 500 this year."
+    )
+    assert sorted((c.subject, c.kind, c.benchmark) for c in claims) == [
+        ("XLP", "relative", "^GSPC"),
+        ("XLU", "relative", "^GSPC"),
+    ]
+    (level,) = _claims("We think Apple and Microsoft can reach $250.")
+    assert level.kind == "target"
