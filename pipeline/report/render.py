@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from pipeline.extract.instruments import find_mentions
 from pipeline.kinds import KINDS, ClaimKindSpec
 from pipeline.models import Claim, Outcome
 from pipeline.report.charts import ChartSpec, price_path_svg
@@ -174,10 +175,14 @@ def _claim_pages(
     folder.mkdir(parents=True, exist_ok=True)
     template = env.get_template("claim.html.j2")
     written = []
+    mentioned: dict[str, list[tuple[str, str]]] = {}
     for row in rows:
         c = row.claim
+        if c.article_id not in mentioned:
+            mentioned[c.article_id] = mentions_in(data.texts.get(c.article_id, ""))
         html = template.render(
             row=row,
+            mentions=mentioned[c.article_id],
             paragraph=highlight(data.texts.get(c.article_id, ""), c.evidence_start, c.evidence_end)
             or escape(c.evidence),
             chart=Markup(_chart(row, data.closes)),
@@ -185,6 +190,16 @@ def _claim_pages(
         )
         written.append(_write(folder / f"{c.claim_id}.html", html))
     return written
+
+
+def mentions_in(text: str) -> list[tuple[str, str]]:
+    """The instruments an article names: each symbol once, with the ways it was written."""
+    written: dict[str, list[str]] = {}
+    for m in find_mentions(text):
+        forms = written.setdefault(m.symbol, [])
+        if m.text not in forms:
+            forms.append(m.text)
+    return [(symbol, ", ".join(forms)) for symbol, forms in sorted(written.items())]
 
 
 def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:

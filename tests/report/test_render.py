@@ -162,3 +162,27 @@ def test_report_forecaster_file_names_are_sanitised(tmp_path: Path) -> None:
     files = sorted(p.name for p in (tmp_path / "forecasters").iterdir())
     assert all(re.fullmatch(r"[a-z0-9-]+\.html", f) for f in files), files
     assert len(files) == len(names)
+
+
+def test_report_claim_page_lists_the_article_instruments_and_the_analyst_call(
+    tmp_path: Path,
+) -> None:
+    text = "Barclays lifted its Nvidia target to $150 from $130; Apple and the Nasdaq 100 lagged."
+    article = make_article(text)
+    claim = make_claim(
+        article,
+        subject="NVDA",
+        kind="target",
+        target_low=150.0,
+        target_high=150.0,
+        rating="buy",
+        action="raise",
+        previous_target=130.0,
+    )
+    data = ReportInput(
+        [claim], {}, as_of=date(2024, 1, 2), texts={article.article_id: article.text}
+    )
+    render_report(data, tmp_path)
+    page = (tmp_path / "claims" / f"{claim.claim_id}.html").read_text()
+    assert "Instruments in this article: AAPL (Apple); NVDA (Nvidia); ^NDX (Nasdaq 100)" in page
+    assert "raise, from 130.0; rating buy" in page
