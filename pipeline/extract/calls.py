@@ -21,8 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
-from pipeline.extract.analyst import RATING_GRADE_DIRECTION, AnalystCall, load_analyst_cues
+from pipeline.extract.analyst import (
+    RATING_GRADE_DIRECTION,
+    AnalystCall,
+    load_analyst_cues,
+    settle_action,
+)
 from pipeline.extract.attribution import NAME, SPEECH, Attributor, Speaker, load_firms
 from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
@@ -234,8 +240,6 @@ def analyst_claim(
 
 
 def _settle(call: AnalystCall) -> str | None:
-    from pipeline.extract.analyst import settle_action
-
     return settle_action(call.action, call.target_low, call.previous_target)
 
 
@@ -316,8 +320,6 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: S
         return resolve_horizon(None, published, "target")  # a broker's target: 12 months
     noun = text[max(0, call.noun_start - 25) : call.noun_end]
     if published is not None and (m := INDEX_YEAR.search(noun)):
-        from datetime import date
-
         year = int(m.group("year")) if m.group("year") else published.year
         if m.group("short"):
             year = 2000 + int(m.group("short"))
@@ -334,8 +336,6 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: S
     if published is not None and not TWELVE_MONTH.search(noun):
         # A strategist's index target with no horizon is a year-end target (a December
         # call is for the next year's end).
-        from datetime import date
-
         year = published.year + 1 if published.month == 12 else published.year
         return Horizon(published, date(year, 12, 31), "year-end (index target convention)", False)
     return resolve_horizon(None, published, "target")
@@ -424,8 +424,6 @@ def table_claim(row: TableRow, subject: Mention, who: Speaker, article: Article)
 
 
 def _canonical_firm(name: str) -> str:
-    from pipeline.extract.attribution import load_firms
-
     return load_firms().canonical.get(name.strip(), name.strip())
 
 
@@ -434,8 +432,6 @@ def _table_horizon(row: TableRow, symbol: str, article: Article) -> Horizon:
     is_index = symbol.startswith("^") or canonical(symbol) != symbol
     if not is_index or published is None:
         return resolve_horizon(None, published, "target")
-    from datetime import date
-
     m = re.search(r"20\d\d", row.header)
     year = int(m.group(0)) if m else published.year + (1 if published.month == 12 else 0)
     if TWELVE_MONTH.search(row.header) or year < published.year:
