@@ -136,6 +136,13 @@ class AnalystCues:
     price_now: re.Pattern[str]
 
 
+def looks_like_year(raw: str, *, money: bool = False) -> bool:
+    """A bare "2025" names a year, not a level; "$2,025", "2,025" and "2025.5" do not."""
+    if money or "," in raw or "." in raw:
+        return False
+    return 1990 <= float(raw) <= 2100
+
+
 def _alt(words: list[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
@@ -271,6 +278,7 @@ PAST_AFTER = re.compile(
     r"\s+(?:\w+\s+)?(?:had|projected|forecast|set|expected|predicted|was|were)\b(?:\s+(?:in|on|last|earlier))?",
     re.IGNORECASE,
 )
+COMPARED = re.compile(r"\b(?:compared|comparing|versus|vs\.?|against)\b|\b(?:up|down)\s*$", re.I)
 NOT_A_LEVEL_LEAD = re.compile(
     r"\b(?:from|previous|prior|stop|stop-loss|entry|EPS|earnings|revenue|up|down|by|was|were|"
     r"shares|points)\s*$",
@@ -287,22 +295,9 @@ def coordinated_levels(sentence: str, end: int, value: float) -> list[tuple[int,
     while (m := COORDINATED.match(sentence, pos)) is not None:
         level = float(m.group("num").replace(",", ""))
         lead = m.group("lead")
-        yearish = "," not in m.group("num") and 1990 <= level <= 2100 and not m.group("money")
-        compared = re.search(
-            r"\b(?:compared|versus|vs\.?|against|up|down)\s*$", m.group("gap") + " "
-        )
-        joined = sentence[m.end("gap") : m.start("lead")]
-        if (
-            compared
-            or re.search(r"compared|versus", m.group("gap"))
-            or (
-                "with" in joined
-                and re.search(
-                    r"\b(?:compared|comparing)\b", sentence[max(0, pos - 5) : m.start("lead")]
-                )
-            )
-        ):
-            break
+        if COMPARED.search(m.group("gap")):
+            break  # "5,600, compared with the 5,200 ...": an old figure, not a second call
+        yearish = looks_like_year(m.group("num"), money=bool(m.group("money")))
         if yearish or NOT_A_LEVEL_LEAD.search(lead) or not 0.5 <= level / value <= 2.0:
             break
         if PAST_AFTER.match(sentence, m.end("num")):
@@ -346,7 +341,7 @@ def _label_levels(sentence: str) -> list[AnalystCall]:
     if m is None or m.group("label").strip() not in load_firms().canonical:
         return []
     value = float(m.group("num").replace(",", ""))
-    if value < 1 or ("," not in m.group("num") and 1990 <= value <= 2100 and not m.group("money")):
+    if value < 1 or looks_like_year(m.group("num"), money=bool(m.group("money"))):
         return []
     previous = re.search(rf"\bfrom\s+\$?(?P<prev>{NUMBER})", sentence[m.end() :])
     ratings = [r for r in find_ratings(sentence) if not r.previous]
@@ -375,7 +370,7 @@ def _social_levels(sentence: str) -> list[AnalystCall]:
     out = []
     for m in SOCIAL_LEVEL.finditer(sentence):
         value = float(m.group("num").replace(",", ""))
-        if value < 1 or ("," not in m.group("num") and 1990 <= value <= 2100):
+        if value < 1 or looks_like_year(m.group("num")):
             continue
         out.append(
             AnalystCall(
@@ -496,9 +491,7 @@ def _levels(sentence: str, noun: re.Match[str], cues: AnalystCues) -> list[_Leve
         raw = m.group("num")
         value = float(raw.replace(",", ""))
         money = bool(m.group("money"))
-        if value <= 0 or (
-            not money and "," not in raw and "." not in raw and 1990 <= value <= 2100
-        ):
+        if value <= 0 or looks_like_year(raw, money=money):
             continue
         before = sentence[max(0, m.start() - 30) : m.start()]
         if (

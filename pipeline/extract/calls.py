@@ -43,11 +43,6 @@ PASSIVE = re.compile(
     r"(?:its|their|a|an|the)\b",
     re.IGNORECASE,
 )
-ANAPHORA = re.compile(
-    r"\b(?:the (?:firm|bank|broker|brokerage|analyst|analysts|strategist|strategists|team|"
-    r"house|shop|investment bank|research firm)|he|she|they|it)\b",
-    re.IGNORECASE,
-)
 GENERIC_FIRM = (
     r"(?:[A-Z][A-Za-z&.'’-]*\s){1,3}(?:Securities|Capital Markets|Capital|Research|Partners|"
     r"Financial|Advisors|Advisory|Markets|Investments|Asset Management|Wealth Management|"

@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import cast
@@ -33,7 +32,7 @@ from pipeline.extract.calls import (
     merge_ratings,
     table_claim,
 )
-from pipeline.extract.horizons import Horizon, HorizonMatch, find_horizons, resolve_horizon
+from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from pipeline.extract.ner import holders_by_model
 from pipeline.extract.sides import book_from_folder, orient_targets
@@ -64,9 +63,6 @@ POSITION_PREFIX = re.compile(
     r"suggest(?: that)? you|recommend(?:ing)?|I(?:'m|’m| am)?|we(?:'re|’re| are)?|would|I'd|"
     r"continue to|remain|stay))\s*$",
     re.IGNORECASE,
-)
-YEAR_IN_VERB = re.compile(
-    r"\b(?:end(?:ing)?|finish(?:ing)?|clos(?:e|ing)(?: out)?)\s+(20\d\d)\b", re.I
 )
 SELF_ASSURED = re.compile(r"to the moon|moon(?:ing)?", re.IGNORECASE)
 IMPLIED_MOVE = re.compile(
@@ -440,11 +436,6 @@ def _claim(
         return None
     horizon_match = _nearest_horizon(text, trig)
     horizon = resolve_horizon(horizon_match, article.published, trig.kind)
-    year = YEAR_IN_VERB.search(text, trig.start, trig.end)
-    if horizon_match is None and year and article.published is not None:
-        end = date(int(year.group(1)), 12, 31)  # "sees the index ending 2025 at 6,500"
-        if end > article.published:
-            horizon = Horizon(article.published, end, year.group(0), False)
     bench_symbol = (
         (benchmark.symbol if benchmark else settings.grading.default_benchmark)
         if trig.kind == "relative"

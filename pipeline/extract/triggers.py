@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pipeline.extract.analyst import coordinated_levels
+from pipeline.extract.analyst import coordinated_levels, looks_like_year
 
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 PCT_NOT_MOVE = re.compile(
@@ -206,7 +206,7 @@ def move_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> l
                 pct = min(pct, _num(low.group("low")))  # "a 4-6% drop" reads as 4%
             if level := LEVEL_AFTER_MOVE.match(sentence, m.end()):
                 value = _num(level.group("level"))
-                if not ("," not in level.group("level") and 1990 <= value <= 2100):
+                if not looks_like_year(level.group("level")):
                     # "climb more than 10% to 5,200": the level is the forecast, the % its gap
                     out.append(Trigger("target", direction, m.start(), level.end(), value, value))
                     continue
@@ -238,7 +238,7 @@ def target_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) ->
             continue
         raw = m.group("level")
         level = _num(raw)
-        year_like = "," not in raw and 1990 <= level <= 2100 and not m.group("noun")
+        year_like = looks_like_year(raw) and not m.group("noun")
         if year_like or level < 1:
             continue
         verb = m.group("verb").lower()
