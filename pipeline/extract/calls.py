@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from pipeline.extract.analyst import (
     RATING_GRADE_DIRECTION,
@@ -32,6 +33,7 @@ from pipeline.extract.analyst import (
 from pipeline.extract.attribution import NAME, SPEECH, Attributor, Speaker, load_firms
 from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
+from pipeline.extract.sides import side_of
 from pipeline.extract.tables import TableRow, rating_grade
 from pipeline.extract.triggers import Trigger, is_past
 from pipeline.models import Article, Claim, stable_id
@@ -199,43 +201,46 @@ def analyst_claim(
         claim_id=stable_id(
             ctx.article.article_id, ctx.start + call.start, kind, subject.symbol, direction
         ),
-        article_id=ctx.article.article_id,
-        url=ctx.article.url,
-        title=ctx.article.title,
-        published=ctx.article.published,
+        **_shared_fields(ctx.article, subject, horizon),
         forecaster="consensus" if call.consensus else who.name,
         forecaster_org=None if call.consensus else who.org,
         forecaster_role="quoted" if call.consensus else who.role,  # type: ignore[arg-type]
-        subject=subject.symbol,
-        subject_text=subject.text,
         kind=kind,  # type: ignore[arg-type]
         direction=direction,  # type: ignore[arg-type]
         target_low=call.target_low,
         target_high=call.target_high,
-        move_pct=None,
         # A bare rating is graded TipRanks-style: its 12-month return, and against the market.
         benchmark=None if kind == "target" else settings.grading.default_benchmark,
-        ratio=None,
-        horizon_start=horizon.start,
-        horizon_end=horizon.end,
-        horizon_text=horizon.text,
-        horizon_assumed=horizon.assumed,
-        hedge="expect",
         conditional=scenario,
-        negated=False,
         evidence=text,
         evidence_start=ctx.start,
         evidence_end=ctx.start + len(text),
         rating=call.rating,
         previous_rating=call.previous_rating,
         previous_target=call.previous_target,
-        action=_settle(call),
+        action=settle_action(call.action, call.target_low, call.previous_target),
         consensus=call.consensus,
     )
 
 
-def _settle(call: AnalystCall) -> str | None:
-    return settle_action(call.action, call.target_low, call.previous_target)
+def _shared_fields(article: Article, subject: Mention, horizon: Horizon) -> dict[str, Any]:
+    """The fields every analyst or table claim fills the same way."""
+    return {
+        "article_id": article.article_id,
+        "url": article.url,
+        "title": article.title,
+        "published": article.published,
+        "subject": subject.symbol,
+        "subject_text": subject.text,
+        "move_pct": None,
+        "ratio": None,
+        "horizon_start": horizon.start,
+        "horizon_end": horizon.end,
+        "horizon_text": horizon.text,
+        "horizon_assumed": horizon.assumed,
+        "hedge": "expect",  # a stated target or rating is the holder's expectation
+        "negated": False,
+    }
 
 
 def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
@@ -284,10 +289,9 @@ def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
         return "down"  # "$228 sits about 4% below where Apple trades"
     if SIDE_ABOVE.search(after):
         return "up"
-    level = call.target_low or 0.0
-    price = stated_price(text) or stated_price(paragraph)
-    if price is not None and price > 0 and 0.2 < level / price < 5:
-        return "up" if level >= price else "down"
+    stated = side_of(call.target_low or 0.0, stated_price(text) or stated_price(paragraph))
+    if stated is not None:
+        return stated
     if call.rating in ("sell", "strong_sell"):
         return "down"
     return "up"
@@ -306,8 +310,7 @@ def stated_price(text: str) -> float | None:
 
 def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: Speaker) -> Horizon:
     published = article.published
-    is_index = symbol.startswith("^") or canonical(symbol) != symbol
-    if not is_index:
+    if not _is_index(symbol):
         if who.role == "author":  # a writer's own target ("target = 133 by 1/26") has its date
             found = [h for h in find_horizons(text) if h.start >= call.start]
             if found:
@@ -315,11 +318,12 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: S
         return resolve_horizon(None, published, "target")  # a broker's target: 12 months
     noun = text[max(0, call.noun_start - 25) : call.noun_end]
     if published is not None and (m := INDEX_YEAR.search(noun)):
-        year = int(m.group("year")) if m.group("year") else published.year
-        if m.group("short"):
-            year = 2000 + int(m.group("short"))
-        if NEXT_YEAR.search(noun) or (not m.group("year") and published.month == 12):
-            year = published.year + 1  # a year-end call made in December is next year's
+        if m.group("year"):
+            year = int(m.group("year"))
+        elif m.group("short"):
+            year = 2000 + int(m.group("short"))  # "end-24 target"
+        else:
+            year = _call_year(published, next_year=bool(NEXT_YEAR.search(noun)))
         if MID_YEAR.search(noun) and date(year, 6, 30) > published:
             return Horizon(published, date(year, 6, 30), noun, False)
         if year >= published.year:
@@ -329,11 +333,20 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: S
         nearest = min(found, key=lambda h: abs(h.start - call.end))
         return resolve_horizon(nearest, published, "target")
     if published is not None and not TWELVE_MONTH.search(noun):
-        # A strategist's index target with no horizon is a year-end target (a December
-        # call is for the next year's end).
-        year = published.year + 1 if published.month == 12 else published.year
-        return Horizon(published, date(year, 12, 31), "year-end (index target convention)", False)
+        # A strategist's index target with no horizon is a year-end target.
+        end = date(_call_year(published), 12, 31)
+        return Horizon(published, end, "year-end (index target convention)", False)
     return resolve_horizon(None, published, "target")
+
+
+def _is_index(symbol: str) -> bool:
+    return symbol.startswith("^") or canonical(symbol) != symbol
+
+
+def _call_year(published: date, *, next_year: bool = False) -> int:
+    """The year an index call without a year is for: this year, but a call made in
+    December (or one that says "next year") is for the next."""
+    return published.year + 1 if next_year or published.month == 12 else published.year
 
 
 def covered(
@@ -376,39 +389,23 @@ def merge_ratings(claims: list[Claim]) -> list[Claim]:
 
 def table_claim(row: TableRow, subject: Mention, who: Speaker, article: Article) -> Claim:
     """The claim one row of a forecast table states (its evidence is the row)."""
-    direction = "up"
     grade = rating_grade(row.rating_text)
-    if row.price and 0.2 < row.target_low / row.price < 5:
-        direction = "up" if row.target_low >= row.price else "down"
-    elif grade in ("sell", "strong_sell"):
-        direction = "down"
-    horizon = _table_horizon(row, subject.symbol, article)
+    direction = side_of(row.target_low, row.price) or (
+        "down" if grade in ("sell", "strong_sell") else "up"
+    )
     firm = None if row.firm is None else _canonical_firm(row.firm)
     return Claim(
         claim_id=stable_id(article.article_id, row.start, "target", subject.symbol, direction),
-        article_id=article.article_id,
-        url=article.url,
-        title=article.title,
-        published=article.published,
+        **_shared_fields(article, subject, _table_horizon(row, subject.symbol, article)),
         forecaster="consensus" if row.average else (row.person or row.firm or who.name),
         forecaster_org=None if row.average else (firm or who.org),
         forecaster_role="quoted" if row.firm or row.average else who.role,  # type: ignore[arg-type]
-        subject=subject.symbol,
-        subject_text=subject.text,
         kind="target",
-        direction=direction,  # type: ignore[arg-type]
+        direction=direction,
         target_low=row.target_low,
         target_high=row.target_high,
-        move_pct=None,
         benchmark=None,
-        ratio=None,
-        horizon_start=horizon.start,
-        horizon_end=horizon.end,
-        horizon_text=horizon.text,
-        horizon_assumed=horizon.assumed,
-        hedge="expect",
         conditional=False,
-        negated=False,
         evidence=row.text,
         evidence_start=row.start,
         evidence_end=row.end,
@@ -424,11 +421,10 @@ def _canonical_firm(name: str) -> str:
 
 def _table_horizon(row: TableRow, symbol: str, article: Article) -> Horizon:
     published = article.published
-    is_index = symbol.startswith("^") or canonical(symbol) != symbol
-    if not is_index or published is None:
+    if not _is_index(symbol) or published is None:
         return resolve_horizon(None, published, "target")
     m = re.search(r"20\d\d", row.header)
-    year = int(m.group(0)) if m else published.year + (1 if published.month == 12 else 0)
+    year = int(m.group(0)) if m else _call_year(published)
     if TWELVE_MONTH.search(row.header) or year < published.year:
         return resolve_horizon(None, published, "target")
     return Horizon(published, date(year, 12, 31), row.header, False)

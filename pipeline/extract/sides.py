@@ -65,23 +65,26 @@ def close_at(book: PriceBook, symbol: str, day: date) -> float | None:
     return None
 
 
+def side_of(level: float, price: float | None) -> Direction | None:
+    """Which side of `price` a target `level` lies on; None without a price or when the
+    two are on different scales (an index level against its ETF, an unadjusted split)."""
+    if price is None or price <= 0 or not SCALE_LIMITS[0] < level / price < SCALE_LIMITS[1]:
+        return None
+    return "up" if level >= price else "down"
+
+
 def orient_targets(claims: list[Claim], book: PriceBook) -> list[Claim]:
     """Claims with each level target's direction set by the price at publication."""
-    out = []
-    for claim in claims:
-        out.append(_oriented(claim, book))
-    return out
+    return [_oriented(claim, book) for claim in claims]
 
 
 def _oriented(claim: Claim, book: PriceBook) -> Claim:
     if claim.kind != "target" or claim.published is None or claim.target_low is None:
         return claim
-    price = close_at(book, claim.subject, claim.published)
-    if price is None or price <= 0:
-        return claim
     high = claim.target_high if claim.target_high is not None else claim.target_low
-    level = (claim.target_low + high) / 2
-    if not SCALE_LIMITS[0] < level / price < SCALE_LIMITS[1] or claim.negated:
+    direction = side_of(
+        (claim.target_low + high) / 2, close_at(book, claim.subject, claim.published)
+    )
+    if direction is None or claim.negated or direction == claim.direction:
         return claim
-    direction: Direction = "up" if level >= price else "down"
-    return claim if direction == claim.direction else replace(claim, direction=direction)
+    return replace(claim, direction=direction)

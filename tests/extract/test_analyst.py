@@ -182,3 +182,13 @@ def test_claims_coordinated_subjects_share_a_call_but_not_a_level() -> None:
     ]
     (level,) = _claims("We think Apple and Microsoft can reach $250.")
     assert level.kind == "target"
+
+
+def test_analyst_index_target_year_from_its_noun() -> None:
+    december = date(2024, 12, 9)
+    (named,) = _claims("Evercore raised its end-25 S&P 500 target to 6,800.", december)
+    assert named.horizon_end == date(2025, 12, 31)
+    (bare,) = _claims("Evercore raised its year-end S&P 500 target to 6,800.", december)
+    assert bare.horizon_end == date(2025, 12, 31)  # a December call is for next year
+    (june,) = _claims("Evercore raised its year-end S&P 500 target to 6,800.", date(2024, 6, 3))
+    assert june.horizon_end == date(2024, 12, 31)
