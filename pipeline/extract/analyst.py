@@ -23,6 +23,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from pipeline.extract.attribution import load_firms
+
 MONEY = r"(?:US\$|USD\s?|\$)\s?"
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 LEVEL = re.compile(
@@ -223,10 +225,13 @@ def _quoted_or_capital(word: str, before: str, after: str, cues: AnalystCues) ->
     )
 
 
-def find_calls(sentence: str) -> list[AnalystCall]:
-    """Every target statement in a sentence, then bare ratings with no target."""
+def find_calls(sentence: str, ratings: list[RatingMention] | None = None) -> list[AnalystCall]:
+    """Every target statement in a sentence, then bare ratings with no target.
+
+    `ratings`: the sentence's `find_ratings`, when the caller has them already."""
     cues = load_analyst_cues()
-    ratings = find_ratings(sentence)
+    if ratings is None:
+        ratings = find_ratings(sentence)
     calls: list[AnalystCall] = []
     used: list[tuple[int, int]] = []
     for noun in cues.noun.finditer(sentence):
@@ -335,8 +340,6 @@ def _coordinated(sentence: str, call: AnalystCall) -> list[AnalystCall]:
 def _label_levels(sentence: str) -> list[AnalystCall]:
     """A list line that names a firm and its level: "- Truist: $240 (buy), raised from
     $225", "Evercore ISI: 7,000". Only known firms (data/firms.txt) label a level."""
-    from pipeline.extract.attribution import load_firms  # firms are attribution's data
-
     m = LABEL_LEVEL.match(sentence)
     if m is None or m.group("label").strip() not in load_firms().canonical:
         return []

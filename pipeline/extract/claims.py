@@ -36,7 +36,7 @@ from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horiz
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
 from pipeline.extract.ner import holders_by_model
 from pipeline.extract.sides import book_from_folder, orient_targets
-from pipeline.extract.tables import find_table_rows, table_line_starts
+from pipeline.extract.tables import TableRow, read_tables
 from pipeline.extract.tags import classifier_tags, is_headline, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
 from pipeline.extract.triggers import (
@@ -194,8 +194,8 @@ class _Candidate:
 
 def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Claim]:
     """Read a tagged Doc into Claims (deduplicated, in text order)."""
-    paragraphs = doc.text.split("\n")
-    text = doc.text
+    text = doc.text  # spaCy rebuilds Doc.text on every read: read it once
+    paragraphs = text.split("\n")
     mentions = [
         m for m in (_mention(span) for span in doc.spans["instruments"]) if _is_subject(m, text)
     ]
@@ -208,9 +208,10 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         catalysts, risks = classifier_tags(
             [s.text for s in sentences], classifier, (catalysts, risks)
         )
-    candidates = _table_candidates(doc.text, mentions, main.mention, article, attributor)
-    line_starts = [0] + [i + 1 for i, ch in enumerate(doc.text) if ch == "\n"]
-    in_tables = {_bisect(line_starts, s) for s in table_line_starts(doc.text)}
+    tables = read_tables(text)
+    candidates = _table_candidates(text, tables.rows, mentions, main.mention, article, attributor)
+    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    in_tables = {_bisect(line_starts, s) for s in tables.line_starts}
     holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
     for index, sent in enumerate(sentences):
         if sent.text.endswith("?") or (is_headline(sent.text) and not sent.bullet):
@@ -228,7 +229,9 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         elif holder is not None and THIRD_PERSON.search(sent.text):
             speaker = holder  # "He sees the index at 6,500": the person last quoted
         found = []
-        calls = [] if load_cues().skip.search(sent.text) else find_calls(sent.text)
+        rating_mentions = find_ratings(sent.text)
+        skip = load_cues().skip.search(sent.text)
+        calls = [] if skip else find_calls(sent.text, rating_mentions)
         context = AnalystContext(
             sent.text,
             sent.start,
@@ -245,7 +248,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             claim = analyst_claim(call, context, who, settings)
             if claim is not None:
                 found.append(_Candidate(claim, sent.bullet, False))
-        ratings = [(r.start, r.end) for r in find_ratings(sent.text)]
+        ratings = [(r.start, r.end) for r in rating_mentions]
         for trig in find_triggers(sent.text):
             if covered(trig, calls, ratings):
                 continue
@@ -267,6 +270,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
 
 def _table_candidates(
     text: str,
+    rows: Sequence[TableRow],
     mentions: Sequence[Mention],
     main: Mention | None,
     article: Article,
@@ -275,7 +279,7 @@ def _table_candidates(
     """Claims from forecast tables: the row's subject cell, else the instrument named
     last before the table, else the article's main instrument."""
     out: list[_Candidate] = []
-    for row in find_table_rows(text):
+    for row in rows:
         named = find_mentions(row.subject_text) if row.subject_text else []
         before = [m for m in mentions if m.end <= row.start and row.start - m.end < 600]
         subject = named[0] if named else (before[-1] if before else main)

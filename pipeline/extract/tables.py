@@ -61,17 +61,30 @@ class _Line:
     cells: list[str]
 
 
+@dataclass(frozen=True)
+class Tables:
+    """The forecast tables of a text: their data rows, and the offsets of every line they
+    span (so sentence rules do not read a row a second time)."""
+
+    rows: list[TableRow]
+    line_starts: frozenset[int]
+
+
+def read_tables(text: str) -> Tables:
+    """Every forecast table in `text` (a table whose header names a target), in one pass."""
+    rows: list[TableRow] = []
+    starts: set[int] = set()
+    for table in _tables(text):
+        found = list(_rows(table))
+        if found:
+            rows.extend(found)
+            starts.update(line.start for line in table)
+    return Tables(rows, frozenset(starts))
+
+
 def find_table_rows(text: str) -> list[TableRow]:
     """Every data row of every forecast table in `text`, in order."""
-    rows: list[TableRow] = []
-    for table in _tables(text):
-        rows.extend(_rows(table))
-    return rows
-
-
-def table_line_starts(text: str) -> set[int]:
-    """Offsets of the lines that belong to tables (so sentence rules skip them)."""
-    return {line.start for table in _tables(text) for line in table}
+    return read_tables(text).rows
 
 
 def _tables(text: str) -> Iterator[list[_Line]]:

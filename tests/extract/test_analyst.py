@@ -192,3 +192,9 @@ def test_analyst_index_target_year_from_its_noun() -> None:
     assert bare.horizon_end == date(2025, 12, 31)  # a December call is for next year
     (june,) = _claims("Evercore raised its year-end S&P 500 target to 6,800.", date(2024, 6, 3))
     assert june.horizon_end == date(2024, 12, 31)
+
+
+def test_tables_only_forecast_tables_hide_their_lines_from_the_sentence_rules() -> None:
+    text = "Desk    Note\nMacro   I expect IWM to rally 10% by year-end.\n"
+    (claim,) = _claims(text, published=date(2024, 3, 4))
+    assert (claim.subject, claim.kind, claim.move_pct) == ("IWM", "move", 10)
