@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pipeline.extract.analyst import (
@@ -81,6 +82,27 @@ NEXT_YEAR = re.compile(r"next year", re.I)
 
 
 @dataclass(frozen=True)
+class _FirmPatterns:
+    firm: re.Pattern[str]  # a firm by name (data/firms.txt) or by form ("... Securities")
+    by_firm: re.Pattern[str]  # "... by analysts at Oppenheimer", "at Truist"
+    firm_name: re.Pattern[str]  # a listed firm's name as written, with "AG"/"analysts"
+
+
+@cache
+def _firm_patterns() -> _FirmPatterns:
+    """The firm patterns, compiled once: the firm list is a long alternation."""
+    listed = load_firms().pattern
+    return _FirmPatterns(
+        firm=re.compile(rf"(?P<org>{listed}|{GENERIC_FIRM})"),
+        by_firm=re.compile(
+            r"\b(?:by|at|from)\s+(?:(?:the\s+)?(?:analysts?|strategists?|brokers?)\s+"
+            rf"(?:at|with|from)\s+)?(?P<org>{listed}|{GENERIC_FIRM})"
+        ),
+        firm_name=re.compile(rf"(?:{listed})(?:\s+AG|\s+analysts?)?"),
+    )
+
+
+@dataclass(frozen=True)
 class AnalystContext:
     """What a sentence's calls need from around them."""
 
@@ -101,14 +123,10 @@ def holder_of(
     speaker: Speaker,
 ) -> Speaker:
     """Whose call this is: the actor the sentence names, else the one being reported."""
-    firms = attributor.firms
-    firm_re = re.compile(rf"(?P<org>{firms.pattern}|{GENERIC_FIRM})")
+    patterns = _firm_patterns()
+    firm_re = patterns.firm
     after = sentence[call.noun_start : call.noun_start + 140]
-    if m := re.search(
-        rf"\b(?:by|at|from)\s+(?:(?:the\s+)?(?:analysts?|strategists?|brokers?)\s+(?:at|with|from)\s+)?"
-        rf"(?P<org>{firms.pattern}|{GENERIC_FIRM})",
-        after,
-    ):
+    if m := patterns.by_firm.search(after):
         return _speaker(m.group("org"), None, attributor, sentence)
     verb_at = call.action_start if call.action_start is not None else call.start
     clause = sentence[: min(call.start, verb_at)]
@@ -247,10 +265,7 @@ def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
     """The instrument nearest the target noun, a named stock before a sector word ("the
     tech stock" is a stock), never a mention inside the holder's firm name ("RBC
     analysts", "Deutsche Bank AG")."""
-    firms = [
-        (m.start(), m.end())
-        for m in re.finditer(rf"(?:{load_firms().pattern})(?:\s+AG|\s+analysts?)?", ctx.text)
-    ]
+    firms = [(m.start(), m.end()) for m in _firm_patterns().firm_name.finditer(ctx.text)]
     local = [
         m
         for m in (_shift(m, ctx.start) for m in ctx.mentions)
