@@ -145,7 +145,8 @@ def looks_like_year(raw: str, *, money: bool = False) -> bool:
     return 1990 <= float(raw) <= 2100
 
 
-def _alt(words: list[str]) -> str:
+def alternation(words: list[str]) -> str:
+    """Cue phrases as one regex alternation, longest first so the longest phrase wins."""
     return "|".join(sorted(words, key=len, reverse=True))
 
 
@@ -155,30 +156,34 @@ def load_analyst_cues() -> AnalystCues:
         resources.files("pipeline.extract").joinpath("data", "analyst.toml").read_text("utf-8")
     )
     i = re.IGNORECASE
-    up, down = _alt(raw["upside"]["up"]), _alt(raw["upside"]["down"])
+    up, down = alternation(raw["upside"]["up"]), alternation(raw["upside"]["down"])
     pct = rf"(?P<pct>{NUMBER})\s?(?:%|percent\b)"
     return AnalystCues(
-        noun=re.compile(rf"(?<![\w-])(?:{_alt(raw['nouns']['target'])})(?![\w-])", i),
-        consensus=re.compile(rf"\b(?:{_alt(raw['nouns']['consensus'])})\b", i),
-        not_price=re.compile(rf"(?<![\w-])(?:{_alt(raw['nouns']['not_price'])})(?![\w-])", i),
+        noun=re.compile(rf"(?<![\w-])(?:{alternation(raw['nouns']['target'])})(?![\w-])", i),
+        consensus=re.compile(rf"\b(?:{alternation(raw['nouns']['consensus'])})\b", i),
+        not_price=re.compile(
+            rf"(?<![\w-])(?:{alternation(raw['nouns']['not_price'])})(?![\w-])", i
+        ),
         actions=tuple(
-            (action, re.compile(rf"(?<![\w-])(?:{_alt(words)})(?![\w-])", i))
+            (action, re.compile(rf"(?<![\w-])(?:{alternation(words)})(?![\w-])", i))
             for action, words in raw["actions"].items()
         ),
         ratings=tuple(
-            (grade, re.compile(rf"(?<![\w-])[\"“'‘]?(?:{_alt(words)})[\"”'’]?(?![\w-])", i))
+            (grade, re.compile(rf"(?<![\w-])[\"“'‘]?(?:{alternation(words)})[\"”'’]?(?![\w-])", i))
             for grade, words in raw["ratings"].items()
             if grade not in ("context_before", "context_after")
         ),
-        rating_before=re.compile(rf"(?<![\w-])(?:{_alt(raw['ratings']['context_before'])})\s*$", i),
-        rating_after=re.compile(rf"^\s*(?:{_alt(raw['ratings']['context_after'])})\b", i),
+        rating_before=re.compile(
+            rf"(?<![\w-])(?:{alternation(raw['ratings']['context_before'])})\s*$", i
+        ),
+        rating_after=re.compile(rf"^\s*(?:{alternation(raw['ratings']['context_after'])})\b", i),
         implied=re.compile(
-            rf"(?:{_alt(raw['upside']['implied'])})\s+(?:\w+\s+){{0,4}}?{pct}\s*(?:\w+\s+){{0,2}}?"
+            rf"(?:{alternation(raw['upside']['implied'])})\s+(?:\w+\s+){{0,4}}?{pct}\s*(?:\w+\s+){{0,2}}?"
             rf"(?P<dir>{up}|{down})\b"
             rf"|{pct.replace('pct', 'pct2')}\s+(?:\w+\s+){{0,2}}?(?P<dir2>{up}|{down})\b",
             i,
         ),
-        price_now=re.compile(rf"(?:{_alt(raw['price_now']['before'])})\s*$", i),
+        price_now=re.compile(rf"(?:{alternation(raw['price_now']['before'])})\s*$", i),
     )
 
 

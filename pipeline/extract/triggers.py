@@ -15,9 +15,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pipeline.extract.analyst import coordinated_levels, looks_like_year
+from pipeline.extract.analyst import NUMBER, coordinated_levels, looks_like_year
+from pipeline.extract.analyst import alternation as _alt
 
-NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+NUM = NUMBER
 PCT_NOT_MOVE = re.compile(
     r"\s*(?:percentage points|points|of (?:the|its|our) (?:fund|index|portfolio|assets))"
 )
@@ -83,10 +84,6 @@ class Cues:
     skip: re.Pattern[str]
     anaphora: re.Pattern[str]
     up_words: frozenset[str]
-
-
-def _alt(words: list[str]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
 
 
 @cache
