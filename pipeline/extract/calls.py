@@ -268,7 +268,7 @@ def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
     firms = [(m.start(), m.end()) for m in _firm_patterns().firm_name.finditer(ctx.text)]
     local = [
         m
-        for m in (_shift(m, ctx.start) for m in ctx.mentions)
+        for m in (m.shifted(ctx.start) for m in ctx.mentions)
         if not any(s <= m.start < e for s, e in firms)
     ]
     if local:
@@ -286,10 +286,6 @@ def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
     if ctx.recent:
         return ctx.recent[-1]
     return ctx.main
-
-
-def _shift(m: Mention, offset: int) -> Mention:
-    return Mention(m.start - offset, m.end - offset, m.symbol, m.text)
 
 
 def _direction(call: AnalystCall, text: str, paragraph: str) -> str:

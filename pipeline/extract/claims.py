@@ -297,7 +297,7 @@ def _coordinated(claim: Claim, sent: _Sentence) -> list[Claim]:
     if claim.kind == "target":
         return []
     text = sent.text
-    local = [_shift(m, sent.start) for m in sent.mentions]
+    local = [m.shifted(sent.start) for m in sent.mentions]
     subject = next(
         (m for m in local if m.symbol == claim.subject and m.text == claim.subject_text), None
     )
@@ -431,7 +431,7 @@ def _claim(
         and not _hedge_close_before(text, trig)
     ):
         return None
-    local = [_shift(m, sent.start) for m in sent.mentions]
+    local = [m.shifted(sent.start) for m in sent.mentions]
     benchmark = _benchmark(trig, text, local, settings) if trig.kind == "relative" else None
     subject = _subject(trig, text, [m for m in local if m is not benchmark], recent, main)
     if subject is None or (
@@ -487,10 +487,6 @@ def _hedge_close_before(text: str, trig: Trigger) -> bool:
             if len(between) <= 2 and not ARTICLES.intersection(w.lower() for w in between):
                 return True
     return False
-
-
-def _shift(m: Mention, offset: int) -> Mention:
-    return Mention(m.start - offset, m.end - offset, m.symbol, m.text)
 
 
 def _benchmark(

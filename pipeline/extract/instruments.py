@@ -40,6 +40,10 @@ class Mention:
     symbol: str
     text: str
 
+    def shifted(self, offset: int) -> Mention:
+        """The same mention with offsets relative to a point `offset` characters in."""
+        return Mention(self.start - offset, self.end - offset, self.symbol, self.text)
+
 
 @dataclass(frozen=True)
 class Rename:
