@@ -135,6 +135,7 @@ class AnalystCues:
     rating_before: re.Pattern[str]
     rating_after: re.Pattern[str]
     implied: re.Pattern[str]
+    down_words: frozenset[str]
     price_now: re.Pattern[str]
 
 
@@ -183,6 +184,7 @@ def load_analyst_cues() -> AnalystCues:
             rf"|{pct.replace('pct', 'pct2')}\s+(?:\w+\s+){{0,2}}?(?P<dir2>{up}|{down})\b",
             i,
         ),
+        down_words=frozenset(raw["upside"]["down"]),
         price_now=re.compile(rf"(?:{alternation(raw['price_now']['before'])})\s*$", i),
     )
 
@@ -420,7 +422,7 @@ def _target_call(
     implied_direction = None
     if implied and implied.start() - end < 60 and not OTHER_BASE.match(sentence, implied.end()):
         word = (implied.group("dir") or implied.group("dir2") or "").lower()
-        implied_direction = "down" if _is_down(word) else "up"
+        implied_direction = implied_side(word)
     left = sentence[max(0, noun.start() - 30) : noun.start()]
     right = sentence[noun.end() : noun.end() + 40]
     if EXTREME.search(left) and ACROSS.match(right):
@@ -463,18 +465,9 @@ def _named(sentence: str, noun: re.Match[str], level_start: int) -> bool:
     )
 
 
-def _is_down(word: str) -> bool:
-    return word in (
-        "downside",
-        "decline",
-        "drop",
-        "fall",
-        "loss",
-        "lower",
-        "below",
-        "slide",
-        "discount",
-    )
+def implied_side(word: str) -> str:
+    """The side of the price a move word ("downside", "gain", "below") puts a target on."""
+    return "down" if word.lower() in load_analyst_cues().down_words else "up"
 
 
 @dataclass(frozen=True)

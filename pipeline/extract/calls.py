@@ -28,6 +28,7 @@ from typing import Any
 from pipeline.extract.analyst import (
     RATING_GRADE_DIRECTION,
     AnalystCall,
+    implied_side,
     load_analyst_cues,
     settle_action,
 )
@@ -76,6 +77,22 @@ SIDE_ABOVE = re.compile(
     r"(?:the|its|today's|the current|current|\w+['’]s)\s+(?:current\s+)?(?:close|closing|price|level|share price))",
     re.IGNORECASE,
 )
+#: A relative clause after the figures describes them (often the old target), not the call.
+RELATIVE_ASIDE = re.compile(r",\s*(?:which|who|a level|a figure|the highest|the lowest)\b", re.I)
+#: The path a sentence forecasts after stating a target: "... and forecasts a second-half pullback".
+PATH_AFTER = re.compile(
+    r"\b(?:forecast|expect|predict|see|call|warn)(?:s|ed|ing)?\s+(?:for\s+)?(?:an?\s+|further\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?P<dir>pullback|decline|correction|retreat|drop|sell-off|selloff|"
+    r"slide|rally|rebound|advance|climb)s?\b",
+    re.IGNORECASE,
+)
+#: A sentence that opens by referring back to the target just stated.
+REFERS_BACK = re.compile(
+    r"\s*(?:[^.,]{0,50},\s*)?(?:that|this|which|it|the (?:new |revised |lowered |raised )?"
+    r"(?:target|forecast|call|level|figure|objective)|(?:[\w-]+['’]s|his|her|their|its) "
+    r"(?:new |revised |lowered |raised )?(?:price )?(?:target|forecast|call|objective))\b",
+    re.IGNORECASE,
+)
 TWELVE_MONTH = re.compile(r"12-month|twelve-month|one-year|1-year|next 12 months", re.I)
 MID_YEAR = re.compile(r"mid-?(?:year|20\d\d)", re.I)
 NEXT_YEAR = re.compile(r"next year", re.I)
@@ -113,6 +130,7 @@ class AnalystContext:
     main: Mention | None
     article: Article
     paragraph: str
+    following: str = ""  # the next sentence, which may state the target's implied move
 
 
 def holder_of(
@@ -198,13 +216,16 @@ def analyst_claim(
     """The claim a call states, or None when it has no subject or reports the past."""
     text = ctx.text
     probe = Trigger("target", "up", call.start, call.end)
-    if is_past(text, probe) or BACKGROUND.search(text[: call.start]):
+    aside = RELATIVE_ASIDE.search(text, call.end)  # "from 4,900, which had been the highest"
+    if is_past(text[: aside.start()] if aside else text, probe) or BACKGROUND.search(
+        text[: call.start]
+    ):
         return None
     subject = _subject(call, ctx)
     if subject is None:
         return None
     if call.has_target:
-        kind, direction = "target", _direction(call, text, ctx.paragraph)
+        kind, direction = "target", _direction(call, ctx)
     else:
         grade = call.rating or ""
         if grade not in RATING_GRADE_DIRECTION or AGGREGATE.search(text[: call.start]):
@@ -288,7 +309,8 @@ def _subject(call: AnalystCall, ctx: AnalystContext) -> Mention | None:
     return ctx.main
 
 
-def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
+def _direction(call: AnalystCall, ctx: AnalystContext) -> str:
+    text = ctx.text
     if call.implied_direction:
         return call.implied_direction
     if re.search(
@@ -300,12 +322,28 @@ def _direction(call: AnalystCall, text: str, paragraph: str) -> str:
         return "down"  # "$228 sits about 4% below where Apple trades"
     if SIDE_ABOVE.search(after):
         return "up"
-    stated = side_of(call.target_low or 0.0, stated_price(text) or stated_price(paragraph))
+    if m := PATH_AFTER.search(text, call.end):
+        return implied_side(m.group("dir"))  # "keeps his 4,000 target and forecasts a pullback"
+    level = call.target_low or 0.0
+    stated = side_of(level, stated_price(text)) or _follow_up_side(level, ctx.following)
+    if stated is not None:
+        return stated
+    stated = side_of(level, stated_price(ctx.paragraph))
     if stated is not None:
         return stated
     if call.rating in ("sell", "strong_sell"):
         return "down"
     return "up"
+
+
+def _follow_up_side(level: float, following: str) -> str | None:
+    """The side a next sentence that refers back to the target puts it on: "That points to
+    a possible 46% decline", "Wilson's target is about 12% under Monday's close of 5,118"."""
+    if not REFERS_BACK.match(following):
+        return None
+    if m := load_analyst_cues().implied.search(following):
+        return implied_side(m.group("dir") or m.group("dir2") or "")
+    return side_of(level, stated_price(following))
 
 
 def stated_price(text: str) -> float | None:

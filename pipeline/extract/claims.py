@@ -25,6 +25,7 @@ from thinc.types import Ints2d
 from pipeline.extract.analyst import find_calls, find_ratings
 from pipeline.extract.attribution import Attributor, Speaker, load_firms
 from pipeline.extract.calls import (
+    REFERS_BACK,
     AnalystContext,
     analyst_claim,
     covered,
@@ -213,6 +214,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
     line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     in_tables = {_bisect(line_starts, s) for s in tables.line_starts}
     holder: Speaker | None = None  # the analyst or firm whose calls the text is reporting
+    levels: set[str] = set()  # subjects the previous sentence gave a target for
     for index, sent in enumerate(sentences):
         if sent.text.endswith("?") or (is_headline(sent.text) and not sent.bullet):
             continue
@@ -240,6 +242,7 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             main.mention,
             article,
             paragraphs[sent.paragraph],
+            sentences[index + 1].text if index + 1 < len(sentences) else "",
         )
         for call in calls:
             who = holder_of(sent.text, call, attributor, holder, speaker)
@@ -263,6 +266,14 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
                 [c.claim for c in found], sent.text, attributor, article.text, holder
             )
             found = [replace(c, claim=k) for c, k in zip(found, claims, strict=True)]
+        if levels and REFERS_BACK.match(sent.text):
+            # "That points to a 46% decline": the target just stated, measured, not a new call
+            found = [
+                c
+                for c in found
+                if not (c.claim.kind == "move" and canonical(c.claim.subject) in levels)
+            ]
+        levels = {canonical(c.claim.subject) for c in found if c.claim.kind == "target"}
         candidates.extend(_prune_sentence(found))
     claims = merge_ratings(_deduplicate(candidates))
     return [replace(c, catalysts=catalysts, risks=risks) for c in claims]

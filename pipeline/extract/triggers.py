@@ -81,6 +81,7 @@ class Cues:
     conditional: re.Pattern[str]
     not_conditional: re.Pattern[str]
     past: re.Pattern[str]
+    prior_call: re.Pattern[str]
     skip: re.Pattern[str]
     anaphora: re.Pattern[str]
     up_words: frozenset[str]
@@ -144,6 +145,7 @@ def load_cues() -> Cues:
         conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
         not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
         past=re.compile(rf"\b(?:{_alt(flags['past'])})\b", i),
+        prior_call=re.compile(rf"\b(?:{_alt(flags['prior_call'])})\b", i),
         skip=re.compile(rf"(?:{_alt(flags['skip_sentences'])})", i),
         anaphora=re.compile(rf"\b(?:{_alt(raw['anaphora']['main_subject'])})\b", i),
         up_words=frozenset(
@@ -356,9 +358,11 @@ def is_conditional(sentence: str, trig: Trigger) -> bool:
 
 
 def is_past(sentence: str, trig: Trigger) -> bool:
-    """Past-time cues before the trigger, or anywhere in its clause ("had been too low")."""
+    """Past-time cues before the trigger, or anywhere in its clause ("had been too low"),
+    or a given-up forecast the trigger belongs to ("his earlier call that it would fall")."""
     _, end = clause_bounds(sentence, trig.start)
-    return bool(load_cues().past.search(sentence[:end]))
+    cues = load_cues()
+    return bool(cues.past.search(sentence[:end]) or cues.prior_call.search(sentence, 0, trig.start))
 
 
 def _num(text: str) -> float:
