@@ -70,6 +70,9 @@ class Lexicon:
     #: tickers that are words or one letter ("ALL", "IT", "F"): never bare
     word_tickers: frozenset[str] = frozenset()
     renames: dict[str, Rename] = field(default_factory=dict)
+    #: hashtag without "#" -> symbol: tickers upper-case as written ("NVDA"), names
+    #: lower-cased and run together ("dowjones", "smallcaps")
+    hashtags: dict[str, str] = field(default_factory=dict)
 
     def symbol_for(self, alias: str, on: date | None = None) -> str | None:
         """The symbol an alias or ticker stands for (on a day, for renamed tickers)."""
@@ -80,6 +83,7 @@ class Lexicon:
         return self.alias_to_symbol.get(key) or self.alias_to_symbol.get(alias.lower())
 
 
+HASHTAG = re.compile(r"(?<![\w&])#(?P<tag>[A-Za-z][A-Za-z0-9]{1,40})\b")
 CASHTAG = re.compile(
     r"\$(?P<name>[A-Za-z][^$\n()]{1,60})\((?P<sym>\^?[A-Z][A-Z.]{0,5})\)\$"
     r"|\$(?P<tag>[A-Za-z]{1,5}(?:[.\-/][A-Za-z])?)(?![\w.]\w)"
@@ -190,6 +194,10 @@ def _symbol_forms(text: str, lex: Lexicon, on: date | None) -> list[Mention]:
         symbol = lex.symbol_for(sym, on)
         if symbol or sym.isupper():
             found.append(Mention(match.start(), match.end(), symbol or sym, match.group(0)))
+    for match in HASHTAG.finditer(text):  # "#dowjones", "#NVDA", "#smallcaps"
+        tag = match.group("tag")
+        if symbol := lex.hashtags.get(tag if tag.isupper() else tag.lower()):
+            found.append(Mention(match.start(), match.end(), symbol, match.group(0)))
     for match in EXCHANGE.finditer(text):
         sym = match.group("sym")
         symbol = lex.symbol_for(sym, on) or _class_symbol(sym)
@@ -318,21 +326,47 @@ def _indexed(
                 for sep in "./":  # BRK.B, BRK/B
                     names[first.group(0)].append(alias.replace("-", sep))
     firms = {a.strip() for line in _word_list("firms.txt") for a in line.split("|")}
+    context_names = _word_list("company_name_stopwords.txt") | firms
+    word_tickers = _word_list("ticker_stopwords.txt") | _spacy_stop_words()
+    word_names = frozenset(
+        name
+        for row in csv.DictReader(_listing_lines())
+        for name in row["word_names"].split("|")
+        if name
+    )
     return Lexicon(
         instruments=instruments,
         alias_to_symbol=alias_to_symbol,
         names={k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in names.items()},
         groups={k: tuple(sorted(set(v), key=len, reverse=True)) for k, v in groups.items()},
-        context_names=_word_list("company_name_stopwords.txt") | firms,
-        word_tickers=_word_list("ticker_stopwords.txt") | _spacy_stop_words(),
-        word_names=frozenset(
-            name
-            for row in csv.DictReader(_listing_lines())
-            for name in row["word_names"].split("|")
-            if name
-        ),
+        context_names=context_names,
+        word_tickers=word_tickers,
+        word_names=word_names,
         renames=renames,
+        hashtags=_hashtags(alias_to_symbol, context_names | word_names, word_tickers),
     )
+
+
+def _hashtags(
+    alias_to_symbol: dict[str, str], skip_names: frozenset[str], word_tickers: frozenset[str]
+) -> dict[str, str]:
+    """Hashtag spellings: a ticker as written in capitals ("#NVDA"), or a name lower-cased
+    with its spaces and punctuation dropped ("Dow Jones" -> "#dowjones"). Word tickers,
+    one-letter tickers, everyday-word or firm names and names under four letters are left
+    out, so "#gold", "#bullish" and "#AI" tag nothing."""
+    tags: dict[str, str] = {}
+    for alias, symbol in alias_to_symbol.items():
+        if alias in skip_names:
+            continue
+        if TICKERISH.fullmatch(alias):
+            key = _class_symbol(alias)
+            if key not in word_tickers and len(key) >= 2 and "^" not in key:
+                tags[key.replace("-", "")] = symbol
+            continue
+        compact = re.sub(r"[^a-z0-9]", "", alias.lower())
+        if len(compact) >= 4 and compact.upper() not in word_tickers:
+            tags.setdefault(compact, symbol)
+    return tags
 
 
 def _class_symbol(symbol: str) -> str:
