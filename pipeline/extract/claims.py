@@ -429,17 +429,17 @@ def _claim(
     ):
         return None  # "to get there, it would have to climb 24%": arithmetic, not a call
     hedge = hedge_before(text, trig)
-    if hedge is None and SELF_ASSURED.fullmatch(text[trig.start : trig.end]):
-        hedge = "will"  # "$PLTR to the moon" needs no modal to be a call
+    span = text[trig.start : trig.end]
+    assured = bool(SELF_ASSURED.fullmatch(span) or load_cues().balance.fullmatch(span))
+    if hedge is None and assured:
+        hedge = "will"  # "$PLTR to the moon", "more downside than upside" need no modal
     if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
         hedge = "expect"  # "my target for IWM is 220" states its own conviction
     if trig.position:
         if not POSITION_PREFIX.search(text[clause_bounds(text, trig.start)[0] : trig.start]):
             return None
     elif hedge is None or (
-        trig.kind == "direction"
-        and not SELF_ASSURED.fullmatch(text[trig.start : trig.end])
-        and not _hedge_close_before(text, trig)
+        trig.kind == "direction" and not assured and not _hedge_close_before(text, trig)
     ):
         return None
     local = [m.shifted(sent.start) for m in sent.mentions]

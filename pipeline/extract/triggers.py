@@ -81,6 +81,7 @@ class Cues:
     conditional: re.Pattern[str]
     not_conditional: re.Pattern[str]
     past: re.Pattern[str]
+    balance: re.Pattern[str]
     prior_call: re.Pattern[str]
     skip: re.Pattern[str]
     anaphora: re.Pattern[str]
@@ -145,6 +146,10 @@ def load_cues() -> Cues:
         conditional=re.compile(rf"\b(?:{_alt(flags['conditional'])})\b", i),
         not_conditional=re.compile(rf"\b(?:{_alt(flags['not_conditional'])})\b", i),
         past=re.compile(rf"\b(?:{_alt(flags['past'])})\b", i),
+        balance=re.compile(
+            rf"\b(?:(?P<up>{_alt(dirs['up_balance'])})|(?P<down>{_alt(dirs['down_balance'])}))\b",
+            i,
+        ),
         prior_call=re.compile(rf"\b(?:{_alt(flags['prior_call'])})\b", i),
         skip=re.compile(rf"(?:{_alt(flags['skip_sentences'])})", i),
         anaphora=re.compile(rf"\b(?:{_alt(raw['anaphora']['main_subject'])})\b", i),
@@ -309,7 +314,11 @@ def direction_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ())
                 "direction", _direction_of(m.group("pos"), cues), m.start(), m.end(), position=True
             )
         )
+    for m in cues.balance.finditer(sentence):  # "way more downside potential than upside"
+        out.append(Trigger("direction", "up" if m.group("up") else "down", m.start(), m.end()))
     for m in cues.direction_verb.finditer(sentence):
+        if any(t.start <= m.start() < t.end for t in out):
+            continue
         if m.group(0)[0].isupper() or any(t.start <= m.start() < t.end for t in taken):
             continue
         if NOT_DIRECTION.match(sentence, m.end()):
