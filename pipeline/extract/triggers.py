@@ -112,7 +112,10 @@ def load_cues() -> Cues:
             (level, re.compile(rf"(?<![\w'’])(?:{_alt(words)})(?![\w])", i))
             for level, words in raw["hedges"].items()
         ),
-        move_verb=re.compile(rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+{pct}", i),
+        move_verb=re.compile(
+            rf"\b(?P<verb>{verbs})\b(?:\s+(?:{fillers}))*\s+(?:(?:{NUM})\s?%?\s?(?:-|–|to)\s?)?{pct}",
+            i,
+        ),
         move_noun=re.compile(
             rf"{pct}(?:-plus)?\s+(?:(?:price|stock|share|further|additional|total|annual|"
             rf"index|market)\s+)?(?P<noun>{nouns})\b",
