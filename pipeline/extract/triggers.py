@@ -32,6 +32,11 @@ NOT_POSITION = re.compile(
     r"-term)\b",
     re.IGNORECASE,
 )
+#: A stretch of time the relative word describes: "years of lagging", "a decade of outperforming".
+SPELL_OF = re.compile(
+    r"\b(?:years?|months?|decades?|weeks?|quarters?|period|stretch|streak|spell|run)\s+of\s+$",
+    re.IGNORECASE,
+)
 RANGE_LOW = re.compile(rf"(?P<low>{NUM})\s?%?\s?(?:-|–|to)\s?$")
 LEVEL_AFTER_MOVE = re.compile(
     rf",?\s+(?:to|at)\s+(?:around\s+|about\s+|roughly\s+|near\s+|approximately\s+)?\$?"
@@ -299,6 +304,8 @@ def relative_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) 
     """The relative cues in a sentence (`taken`: cues found by the kinds before it)."""
     out = []
     for m in cues.relative.finditer(sentence):
+        if SPELL_OF.search(sentence, 0, m.start()):
+            continue  # "after 8 long years of lagging": a record, not a call
         word = m.group("rel").lower()
         before = sentence[max(0, m.start() - 12) : m.start()].lower()
         ratio = next((v for k, v in cues.ratios.items() if k in word or k in before), None)
