@@ -444,7 +444,9 @@ def _claim(
         return None
     local = [m.shifted(sent.start) for m in sent.mentions]
     benchmark = _benchmark(trig, text, local, settings) if trig.kind == "relative" else None
-    subject = _subject(trig, text, [m for m in local if m is not benchmark], recent, main)
+    subject = _subject(
+        trig, text, [m for m in local if m is not benchmark], recent, main, carried=assured
+    )
     if subject is None or (
         benchmark is not None and canonical(subject.symbol) == canonical(benchmark.symbol)
     ):
@@ -515,8 +517,17 @@ def _benchmark(
 
 
 def _subject(
-    trig: Trigger, text: str, local: list[Mention], recent: list[Mention], main: _Main
+    trig: Trigger,
+    text: str,
+    local: list[Mention],
+    recent: list[Mention],
+    main: _Main,
+    *,
+    carried: bool = False,
 ) -> Mention | None:
+    """The instrument a trigger is about. A bare direction verb needs one in its sentence;
+    `carried`: a call that stands on its own ("more downside than upside") may take the
+    instrument of the sentences before it."""
     clause_start, clause_end = clause_bounds(text, trig.start)
     after = [m for m in local if trig.end <= m.start < clause_end and m.start - trig.end <= 45]
     if trig.position:
@@ -529,7 +540,7 @@ def _subject(
     earlier = [m for m in local if m.start < trig.start]
     if earlier:
         return earlier[-1]
-    if trig.kind == "direction" and not trig.position:
+    if trig.kind == "direction" and not trig.position and not carried:
         return None
     if recent:
         return recent[-1]
