@@ -107,6 +107,21 @@ STOCK_BEFORE = re.compile(
     re.IGNORECASE,
 )
 SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“•*#|>-])\s*$")
+#: A bare sector word ("energy", "tech", "utilities") is a sector only when it is not the
+#: everyday noun: not after a verb or adjective that takes the word ("burn energy", "clean
+#: energy", "AI technology") and not before a noun it modifies ("energy prices", "tech giant").
+EVERYDAY_BEFORE = re.compile(
+    r"\b(?:burn|burning|waste|wasting|save|saving|spend|spending|use|using|lot of|lots of|"
+    r"full of|no|much|more|less|clean|renewable|green|nuclear|solar|artificial|new|AI|cloud|"
+    r"your|my|our|their|his|her|its|public|water|electric)\s+$",
+    re.IGNORECASE,
+)
+EVERYDAY_AFTER = re.compile(
+    r"\s+(?:prices?|costs?|bills?|demand|supply|company|companies|firm|firms|giant|giants|"
+    r"platform|platforms|solutions?|transition|crisis|policy|efficiency|consumption|usage|"
+    r"spending|budget|stack|industry|executives?|workers|jobs|levels?|drinks?)\b",
+    re.IGNORECASE,
+)
 
 
 def read_lexicon_rows(path: Path | None = None) -> list[dict[str, str]]:
@@ -247,6 +262,11 @@ def _candidates(lex: Lexicon, word: str) -> tuple[str, ...]:
 def _accepted(
     text: str, lex: Lexicon, alias: str, start: int, end: int, caps_lines: dict[int, bool]
 ) -> bool:
+    if alias[0].islower() and alias.isalpha():  # a one-word sector name ("energy")
+        return not (
+            EVERYDAY_BEFORE.search(text, max(0, start - 20), start)
+            or EVERYDAY_AFTER.match(text, end)
+        )
     if TICKERISH.fullmatch(alias):
         key = _class_symbol(alias)
         if key in lex.word_tickers or len(key.lstrip("^")) < 2:

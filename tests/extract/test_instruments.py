@@ -149,6 +149,25 @@ def test_instruments_sector_and_index_words(text: str, symbol: str) -> None:
     assert symbols(text)[0] == symbol
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don't burn energy on puts here.",
+        "Energy prices should ease into winter.",
+        "The chip maker leans on AI technology from partners.",
+        "A big tech company reports tonight.",
+        "Paying the utilities bill got harder.",
+    ],
+)
+def test_instruments_everyday_sector_words_name_no_sector(text: str) -> None:
+    assert not {"XLE", "XLK", "XLU"} & set(symbols(text))
+
+
+def test_instruments_hashtags() -> None:
+    assert symbols("The #dowjones can push on; #NVDA too") == ["^DJI", "NVDA"]
+    assert symbols("#gold #bullish #AI #stocks") == []
+
+
 def test_instruments_consumer_staples_is_one_mention() -> None:
     assert symbols("Utilities and consumer staples") == ["XLU", "XLP"]
 
