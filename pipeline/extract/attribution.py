@@ -23,6 +23,8 @@ ROLE_WORD = (
     r"quantitative|quant|derivatives|head|lead|principal|wealth|asset|allocation|trading|desk|team|fund|"
     r"small-cap|large-cap|stock|stocks|sector|sectors|cross-asset|multi-asset|vice|chair|chairman"
 )
+#: "JPMorgan Chase & Co.'s Dubravko Lakos-Bujas": a suffix between the firm and the possessive.
+CORPORATE_SUFFIX = r"(?:,?\s(?:&\s?Co\.?|Inc\.?|Corp\.?|Group(?:\sInc\.?)?|AG|plc|LLC|Ltd\.?))?"
 ROLE_NOUN = r"strategist|analyst|economist|officer|CIO|CEO|founder|president|director|partner|manager|research|chair|chairman|head"
 SPEECH = (
     r"said|says|say|told|tells|believes|believe|expects|expect|thinks|think|sees|see|wrote|writes|"
@@ -34,6 +36,14 @@ SPEECH = (
     r"standing by|clung|sticks|reiterated|maintained|upgraded|downgraded"
 )
 #: Capitalised words that make a two-word "name" a firm suffix or a headline fragment.
+#: A title-case verb after a surname in a headline ("Morgan Stanley's Wilson Lifts ..."),
+#: which the name pattern would otherwise read as a surname.
+HEADLINE_VERB = re.compile(
+    r"(?:Lifts|Raises|Cuts|Lowers|Trims|Boosts|Hikes|Slashes|Ups|Turns|Sticks|Holds|Keeps|"
+    r"Stays|Sees|Says|Warns|Expects|Predicts|Forecasts|Calls|Bets|Flips|Goes|Gets|Makes|Joins|"
+    r"Upgrades|Downgrades|Reiterates|Maintains|Initiates|Starts|Sets|Wants|Likes|Thinks|Won't|"
+    r"Doubles|Reverses|Abandons|Drops|Backs)"
+)
 NOT_NAME_WORDS = frozenset(
     [
         "Management",
@@ -137,7 +147,8 @@ class Attributor:
         self.people: dict[str, Speaker] = {}
         self._names: re.Pattern[str] | None = None
         self._with_org = re.compile(
-            rf"(?P<org>{firms.pattern})(?:’s|'s|’|')?\s+(?:(?:{ROLE_WORD})\s+){{0,7}}(?P<name>{NAME})"
+            rf"(?P<org>{firms.pattern}){CORPORATE_SUFFIX}(?:’s|'s|’|')?\s+(?:(?:{ROLE_WORD})\s+){{0,7}}"
+            rf"(?P<name>{NAME})"
         )
         self._org_after = re.compile(
             rf"(?P<name>{NAME}),\s+(?:an?\s+|the\s+)?(?:(?:{ROLE_WORD})\s+)*(?:at|of|with)\s+(?P<org>{firms.pattern})"
@@ -163,8 +174,10 @@ class Attributor:
 
     def _register(self, name: str, org: str | None) -> None:
         words = name.split()
-        if any(w in NOT_NAME_WORDS for w in words) or any(
-            name in alias for alias in self.firms.canonical
+        if (
+            any(w in NOT_NAME_WORDS for w in words)
+            or HEADLINE_VERB.fullmatch(words[-1])
+            or any(name in alias for alias in self.firms.canonical)
         ):
             return  # "Asset Management", "Sachs Group", "Sees No": not people
         surname = words[-1]

@@ -93,6 +93,12 @@ REFERS_BACK = re.compile(
     r"(?:new |revised |lowered |raised )?(?:price )?(?:target|forecast|call|objective))\b",
     re.IGNORECASE,
 )
+#: Firms named as others, not as the holder: "even as rivals at Bank of America lifted theirs".
+OTHERS_AT = re.compile(
+    r"\b(?:rivals?|peers?|counterparts?|competitors?|colleagues?|others|those|even as|while|"
+    r"unlike|like|than|versus|whereas)\b[^,;]{0,60}$",
+    re.IGNORECASE,
+)
 TWELVE_MONTH = re.compile(r"12-month|twelve-month|one-year|1-year|next 12 months", re.I)
 MID_YEAR = re.compile(r"mid-?(?:year|20\d\d)", re.I)
 NEXT_YEAR = re.compile(r"next year", re.I)
@@ -144,8 +150,10 @@ def holder_of(
     patterns = _firm_patterns()
     firm_re = patterns.firm
     after = sentence[call.noun_start : call.noun_start + 140]
-    if m := patterns.by_firm.search(after):
-        return _speaker(m.group("org"), None, attributor, sentence)
+    for by in patterns.by_firm.finditer(after):
+        if OTHERS_AT.search(after, 0, by.start()):
+            break  # this firm and any listed after it are the others
+        return _speaker(by.group("org"), None, attributor, sentence)
     verb_at = call.action_start if call.action_start is not None else call.start
     clause = sentence[: min(call.start, verb_at)]
     if PASSIVE.search(clause):

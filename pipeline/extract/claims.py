@@ -88,6 +88,8 @@ THIRD_PERSON = re.compile(
     r"|(?:^|[,;:]\s)\W*(?:His|Her|Their|[Tt]he (?:firm|bank|strategist|team)['’]s) (?:call|forecast|"
     r"target|view|base case|outlook|projection|prediction|model)\b"
 )
+#: Where a sentence turns to another holder's view: ", while Fundstrat's Tom Lee forecasts".
+CONTRAST = re.compile(r",?\s+(?:even as|while|whereas|unlike|but)\s+", re.IGNORECASE)
 BENCHMARK_BEFORE = re.compile(
     r"\b(?:than|against|versus|vs\.?|relative to|compared (?:with|to))\s+(?:the\s+)?$", re.I
 )
@@ -223,13 +225,18 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         window = sentences[max(0, index - LOOKBACK_SENTENCES) : index]
         recent = [m for s in window if s.paragraph == sent.paragraph for m in s.mentions]
         quoted_by = quote_speakers[sent.paragraph] if sent.quoted else None
-        speaker = attributor.speaker_of(sent.text, quoted_by)
+        # "X sees 6,650, while Y forecasts 6,600": each contrasted clause has its own holder
+        cuts = [m.start() for m in CONTRAST.finditer(sent.text)]
+        lead = sent.text[: cuts[0]] if cuts else sent.text
+        speaker = attributor.speaker_of(lead, quoted_by)
         if speaker.role == "quoted":
             holder = speaker
-        elif (named := attributor.named_in(sent.text)) is not None:
+        elif (named := attributor.named_in(lead)) is not None:
             holder = named
-        elif holder is not None and THIRD_PERSON.search(sent.text):
+        elif holder is not None and THIRD_PERSON.search(lead):
             speaker = holder  # "He sees the index at 6,500": the person last quoted
+        contrasted = [(cut, attributor.speaker_of(sent.text[cut:])) for cut in reversed(cuts)]
+
         found = []
         rating_mentions = find_ratings(sent.text)
         skip = load_cues().skip.search(sent.text)
@@ -245,7 +252,9 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
             sentences[index + 1].text if index + 1 < len(sentences) else "",
         )
         for call in calls:
-            who = holder_of(sent.text, call, attributor, holder, speaker)
+            who = holder_of(
+                sent.text, call, attributor, holder, _speaker_at(call.start, speaker, contrasted)
+            )
             if who.role == "quoted":
                 holder = who
             claim = analyst_claim(call, context, who, settings)
@@ -255,7 +264,8 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         for trig in find_triggers(sent.text):
             if covered(trig, calls, ratings):
                 continue
-            claim = _claim(trig, sent, recent, main, speaker, article, settings)
+            who = _speaker_at(trig.start, speaker, contrasted)
+            claim = _claim(trig, sent, recent, main, who, article, settings)
             if claim is not None:
                 found.append(_Candidate(claim, sent.bullet, trig.position))
                 found += [
@@ -277,6 +287,15 @@ def claims_from_doc(doc: Doc, article: Article, settings: Settings) -> list[Clai
         candidates.extend(_prune_sentence(found))
     claims = merge_ratings(_deduplicate(candidates))
     return [replace(c, catalysts=catalysts, risks=risks) for c in claims]
+
+
+def _speaker_at(offset: int, speaker: Speaker, contrasted: list[tuple[int, Speaker]]) -> Speaker:
+    """The holder of a call at `offset`: the one its contrasted clause names, if any
+    (`contrasted`: clause starts, last first), else the sentence's."""
+    for cut, other in contrasted:
+        if offset >= cut:
+            return other if other.role == "quoted" else speaker
+    return speaker
 
 
 def _table_candidates(

@@ -249,7 +249,7 @@ def _direction_agrees(p: Claim, g: dict[str, Any]) -> bool:
     return p.direction == g.get("direction")
 
 
-def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
+def horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
     if not g.get("horizon_end") and g.get("horizon_assumed") and p.horizon_assumed:
         return True  # the gold leaves the window to the 12-month default the claim assumed
     if not g.get("horizon_end") or p.horizon_end is None:
@@ -259,7 +259,7 @@ def _horizon_agrees(p: Claim, g: dict[str, Any]) -> bool:
     )
 
 
-def _forecaster_agrees(p: Claim, g: dict[str, Any]) -> bool:
+def forecaster_agrees(p: Claim, g: dict[str, Any]) -> bool:
     if p.forecaster_role == "author" and g.get("forecaster_role") == "author":
         # Both credit the article's own writer; how an unsigned writer is labelled
         # ("unknown (forum poster)", "Site (author)") is a convention, not a finding.
@@ -296,8 +296,8 @@ def _field_agreement(p: Claim, g: dict[str, Any]) -> dict[str, bool]:
         "kind": p.kind == g.get("kind"),
         "direction": _direction_agrees(p, g),
         "value": p.kind == g.get("kind") and KINDS[p.kind].value_agrees(p, g),
-        "horizon": _horizon_agrees(p, g),
-        "forecaster": _forecaster_agrees(p, g),
+        "horizon": horizon_agrees(p, g),
+        "forecaster": forecaster_agrees(p, g),
     }
 
 

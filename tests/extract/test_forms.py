@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from pipeline.extract.claims import claims_from_doc, make_nlp
+from pipeline.extract.evaluate import forecaster_agrees, horizon_agrees
+from pipeline.extract.tables import rating_grade
 from pipeline.models import Article, Claim
 from pipeline.settings import Settings
 from pipeline.symbols import canonical
@@ -28,15 +30,31 @@ NLP = make_nlp(SETTINGS)
 
 
 def _matches(want: dict[str, Any], got: Claim) -> bool:
+    """Whether `got` reads the case claim `want` on every field the case states, compared
+    as `thesis eval` compares them (firm aliases, the horizon tolerance, rating grades)."""
     if canonical(got.subject) != canonical(want["subject"]) or got.kind != want["kind"]:
         return False
     if "direction" in want and got.direction != want["direction"]:
         return False
-    for key in ("target_low", "target_high", "move_pct"):
+    for key in ("target_low", "target_high", "move_pct", "previous_target"):
         value = getattr(got, key)
         if key in want and (value is None or abs(value - want[key]) > 0.02 * abs(want[key])):
             return False
-    return True
+    for key in ("action", "horizon_assumed", "conditional"):
+        if key in want and getattr(got, key) != want[key]:
+            return False
+    if "rating" in want and got.rating != rating_grade(want["rating"]):
+        return False
+    if "horizon_end" in want and not horizon_agrees(got, want):
+        return False
+    return not (
+        ("forecaster" in want or "forecaster_org" in want)
+        and not forecaster_agrees(got, {"forecaster_role": _role(want), **want})
+    )
+
+
+def _role(want: dict[str, Any]) -> str:
+    return "author" if str(want.get("forecaster", "")).startswith("unknown") else "quoted"
 
 
 def _params() -> list[Any]:
