@@ -385,6 +385,9 @@ def _horizon(call: AnalystCall, text: str, symbol: str, article: Article, who: S
             return Horizon(published, date(year, 6, 30), noun, False)
         if year >= published.year:
             return Horizon(published, date(year, 12, 31), noun, False)
+    if stated := TWELVE_MONTH.search(noun):  # "a 12-month S&P 500 target": stated, not a default
+        twelve = resolve_horizon(None, published, "target")
+        return replace(twelve, text=stated.group(0), assumed=False)
     found = [h for h in find_horizons(text) if call.start <= h.start <= call.end + 120]
     if found:
         nearest = min(found, key=lambda h: abs(h.start - call.end))

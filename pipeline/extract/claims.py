@@ -88,6 +88,7 @@ THIRD_PERSON = re.compile(
     r"|(?:^|[,;:]\s)\W*(?:His|Her|Their|[Tt]he (?:firm|bank|strategist|team)['’]s) (?:call|forecast|"
     r"target|view|base case|outlook|projection|prediction|model)\b"
 )
+SAME_WINDOW_DAYS = 31
 #: Where a sentence turns to another holder's view: ", while Fundstrat's Tom Lee forecasts".
 CONTRAST = re.compile(r",?\s+(?:even as|while|whereas|unlike|but)\s+", re.IGNORECASE)
 BENCHMARK_BEFORE = re.compile(
@@ -632,6 +633,10 @@ def _deduplicate(candidates: list[_Candidate]) -> list[Claim]:
 
 
 def _same_window(a: Claim, b: Claim) -> bool:
+    """Two stated windows that open together and end within a month of each other are one
+    call restated ("year-end target" and "12-month target" in a mid-December note)."""
     if a.horizon_assumed or b.horizon_assumed:
         return True
-    return (a.horizon_start, a.horizon_end) == (b.horizon_start, b.horizon_end)
+    if a.horizon_end is None or b.horizon_end is None or a.horizon_start != b.horizon_start:
+        return (a.horizon_start, a.horizon_end) == (b.horizon_start, b.horizon_end)
+    return abs((a.horizon_end - b.horizon_end).days) <= SAME_WINDOW_DAYS

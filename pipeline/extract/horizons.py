@@ -461,6 +461,22 @@ def _season(found: HorizonMatch, p: date, _: Mapping[str, date]) -> Window:
     return Window(p if from_now and prep else start, end)
 
 
+def _opex(found: HorizonMatch, p: date, _: Mapping[str, date]) -> Window:
+    """Monthly options expiration: the third Friday of the month named, else of this month
+    (the next month's once this one's has passed)."""
+    g = found.groups
+    month = _month_number(g.get("month")) if g.get("month") else p.month
+    year = p.year
+    end = cal.nth_weekday(year, month, cal.FRI, 3)
+    while end < p:
+        if g.get("month"):
+            year += 1
+        else:
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        end = cal.nth_weekday(year, month, cal.FRI, 3)
+    return Window(p, end)
+
+
 def _named_day(found: HorizonMatch, p: date, _: Mapping[str, date]) -> Window:
     name = re.sub(r"\s+", " ", (found.groups.get("name") or "").lower())
     name = name.replace("new years", "new year's")
@@ -564,7 +580,7 @@ def _month_number(value: str | None) -> int:
 _WINDOWS: dict[str, Callable[[HorizonMatch, date, Mapping[str, date]], Window]] = {
     "span": _span, "few": _few, "vague": _vague, "period": _period,
     "calendar_year": _calendar_year, "new_year": _new_year, "half": _half,
-    "quarter": _quarter, "month": _month, "date": _date, "season": _season,
+    "quarter": _quarter, "month": _month, "opex": _opex, "date": _date, "season": _season,
     "named_day": _named_day, "day": _day, "weekday": _weekday, "event": _event,
 }  # fmt: skip
 _EVENTS: dict[str, Callable[[HorizonMatch, date], Window]] = {
