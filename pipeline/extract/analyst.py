@@ -197,7 +197,10 @@ def find_ratings(sentence: str) -> list[RatingMention]:
         for m in pattern.finditer(sentence):
             before = sentence[max(0, m.start() - 60) : m.start()]
             after = sentence[m.end() : m.end() + 30]
-            if not (cues.rating_before.search(before) or cues.rating_after.search(after)):
+            abbreviated = m.group(0).startswith("(")  # "(OW)" is a rating wherever it stands
+            if not (
+                abbreviated or cues.rating_before.search(before) or cues.rating_after.search(after)
+            ):
                 continue
             word = m.group(0).strip("\"“”'‘’")
             bare_verb = word.lower() in EVERYDAY_RATINGS
@@ -223,9 +226,17 @@ def _quoted_or_capital(word: str, before: str, after: str, cues: AnalystCues) ->
         return True
     return bool(
         re.search(
-            r"\b(?:(?:upgraded?|downgraded?|cut|raised|moved)(?: \S+){0,5} to|rates?(?: \S+){0,3}|"
-            r"rated|rating(?: it)?|(?:initiated|reiterated|maintained|kept)(?: \S+){0,4} (?:at|an?))"
-            r"\s*(?:an?\s+)?$",
+            r"\b(?:(?:upgraded?|downgraded?|cut|raised|moved|lowered|lifted)(?: \S+){0,5} to|"
+            r"rates?(?: \S+){0,3}|rated|rating(?: it)?|"
+            r"(?:initiated|reiterated|maintained|kept)(?: \S+){0,4} (?:at|an?)|"
+            r"(?:to|at) [\w-]+ from|"  # "lowered to hold from buy"
+            r"(?:stay|stays|stayed|staying|remain|remains|remained|left|leaves)(?: at)?|"
+            r"(?:kicked|kicks|kicking) off(?: \S+){0,4} (?:at|with an?)|"
+            r"(?:began|begins|begin|started|starts|start|resumed|resumes|launched|launches)"
+            r"(?: \S+){0,5} (?:at|with an?))"
+            r"\s*(?:an?\s+)?$"
+            r"|\b[A-Z][\w&.'’-]*(?: [A-Z][\w&.'’-]*){0,2} at\s*$"  # "HSBC at buy with a $110 target"
+            r"|\bat [A-Z][\w&.'’ -]{1,30},\s*$",  # "PT to 150 at Bernstein, outperform"
             before,
             re.I,
         )
@@ -250,7 +261,10 @@ def find_calls(sentence: str, ratings: list[RatingMention] | None = None) -> lis
         if call is not None:
             calls.append(call)
             used.append((min(call.start, noun.start()), max(call.end, noun.end())))
-    calls = calls + [c for call in calls if call.has_target for c in _coordinated(sentence, call)]
+    for call in [c for c in calls if c.has_target]:
+        for joined in _coordinated(sentence, call, ratings):
+            if not any(c.start < joined.end and joined.start < c.end for c in calls):
+                calls.append(joined)
     if not calls:
         calls.extend(_label_levels(sentence))
     if not calls:
@@ -319,11 +333,25 @@ def coordinated_levels(sentence: str, end: int, value: float) -> list[tuple[int,
     return out
 
 
-def _coordinated(sentence: str, call: AnalystCall) -> list[AnalystCall]:
+def _nearest_rating(ratings: list[RatingMention], start: int, end: int) -> str | None:
+    """The grade of the current rating nearest a call's span ("HSBC at buy with a $110
+    target, Redburn at neutral with a $98 target": each target its own)."""
+    current = [r for r in ratings if not r.previous]
+    if not current:
+        return None
+    return min(current, key=lambda r: max(start - r.end, r.start - end, 0)).grade
+
+
+def _coordinated(
+    sentence: str, call: AnalystCall, ratings: list[RatingMention]
+) -> list[AnalystCall]:
     value = call.target_high or call.target_low or 0.0
     level_end = call.end
     found = []
     for start, end, level in coordinated_levels(sentence, level_end, value):
+        own = [r for r in ratings if level_end <= r.start < end and not r.previous]
+        rating = own[-1].grade if own else call.rating
+        level_end = end
         found.append(
             AnalystCall(
                 start,
@@ -332,7 +360,7 @@ def _coordinated(sentence: str, call: AnalystCall) -> list[AnalystCall]:
                 level,
                 None,
                 call.action,
-                call.rating,
+                rating,
                 None,
                 None,
                 call.consensus,
@@ -415,8 +443,7 @@ def _target_call(
         sentence, noun, start
     ):
         return None
-    current = [r for r in ratings if not r.previous]
-    rating = current[0].grade if current else None
+    rating = _nearest_rating(ratings, min(start, noun.start()), max(end, noun.end()))
     previous_rating = next((r.grade for r in ratings if r.previous), None)
     implied = cues.implied.search(sentence, end)
     implied_direction = None
