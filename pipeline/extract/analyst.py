@@ -587,6 +587,13 @@ def _pick(
     return None
 
 
+REFUSED = re.compile(
+    r"\b(?:no reason to|no need to|refused to|refuses to|declined to|declines to|won['’]t|"
+    r"will not|did not|didn['’]t|does not|doesn['’]t|not)\s+$",
+    re.IGNORECASE,
+)
+
+
 def _action_near(
     sentence: str, start: int, end: int, cues: AnalystCues
 ) -> tuple[str | None, int | None]:
@@ -597,6 +604,8 @@ def _action_near(
     hi = min(len(sentence), end + 40)
     for action, pattern in cues.actions:
         for m in pattern.finditer(sentence, lo, hi):
+            if action != "maintain" and REFUSED.search(sentence, max(0, m.start() - 30), m.start()):
+                continue  # "sees no reason to lift its target": the target stays
             distance = start - m.end() if m.end() <= start else m.start() - end + 10
             if m.start() >= start and m.end() <= end:
                 distance = 5
