@@ -458,6 +458,11 @@ def _target_call(
     action, action_start = _action_near(
         sentence, min(start, noun.start()), max(end, noun.end()), cues
     )
+    if previous is None and action in ("raise", "cut") and low == high and low is not None:
+        step = BY_STEP.search(sentence, max(0, start - 40), end)
+        if step is not None:  # "slashed its target by $20 to $75": it was $95
+            delta = float(step.group("step").replace(",", ""))
+            previous = low - delta if action == "raise" else low + delta
     return AnalystCall(
         min(start, noun.start()),
         max(end, noun.end()),
@@ -587,6 +592,8 @@ def _pick(
     return None
 
 
+#: A change in dollars just before the new level: "by $20 to $75", "by $5, to $140".
+BY_STEP = re.compile(rf"\bby\s+(?:US)?\$\s?(?P<step>{NUMBER}),?\s+to\s+(?:US)?\$", re.IGNORECASE)
 REFUSED = re.compile(
     r"\b(?:no reason to|no need to|refused to|refuses to|declined to|declines to|won['’]t|"
     r"will not|did not|didn['’]t|does not|doesn['’]t|not)\s+$",

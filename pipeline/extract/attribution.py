@@ -163,6 +163,18 @@ class Attributor:
             rf"(?:(?:team|strategists|analysts|economists)\s+at\s+)?\b(?P<org>{firms.pattern})(?:’s|'s)?"
             rf"(?:\s+[\w-]+){{0,3}}?\s+(?:{SPEECH})\b"
         )
+        # "according to strategists at Deutsche Bank", "according to Barclays"
+        self._according = re.compile(
+            rf"\baccording to (?:(?:the\s+)?(?:[\w-]+\s+){{0,3}}?(?:strategists?|analysts?|"
+            rf"economists?|team|researchers?)\s+(?:at|with|from)\s+)?(?:the\s+)?(?P<org>{firms.pattern})\b"
+        )
+        # A firm's unnamed voice or view: "Goldman's chief US equity strategist", "the Citi
+        # strategist", "Barclays' base case", "Wolfe's underperform rating"
+        self._org_role = re.compile(
+            rf"(?<![\w&])(?P<org>{firms.pattern}){CORPORATE_SUFFIX}(?:’s|'s|’|')?\s+"
+            rf"(?:[\w&.-]+\s+){{0,4}}?(?:strategists?|analysts?|economists?|team|desk|"
+            rf"(?:base|bull|bear)[- ]case|price target|target|forecast|outlook|rating|model)\b"
+        )
         self._org_near = re.compile(
             rf"(?P<name>{NAME})\s+(?:of|at|from|with)\s+(?P<org>{firms.pattern})\b"
         )
@@ -194,9 +206,10 @@ class Attributor:
             return Speaker(f"{org} survey", org, "quoted")
         if person := self._person_speaking(sentence):
             return person
-        if m := self._org_speaks.search(sentence):
-            org = self.firms.canonical[m.group("org")]
-            return Speaker(org, org, "quoted")
+        for pattern in (self._org_speaks, self._according, self._org_role):
+            if m := pattern.search(sentence):
+                org = self.firms.canonical[m.group("org")]
+                return Speaker(org, org, "quoted")
         return quoted_by or self.author
 
     def named_in(self, sentence: str) -> Speaker | None:

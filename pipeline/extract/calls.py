@@ -37,7 +37,7 @@ from pipeline.extract.horizons import Horizon, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Mention, canonical
 from pipeline.extract.sides import side_of
 from pipeline.extract.tables import TableRow, rating_grade
-from pipeline.extract.triggers import Trigger, is_past
+from pipeline.extract.triggers import SCENARIO, Trigger, is_past
 from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
 
@@ -155,6 +155,11 @@ def holder_of(
             break  # this firm and any listed after it are the others
         return _speaker(by.group("org"), None, attributor, sentence)
     verb_at = call.action_start if call.action_start is not None else call.start
+    item = max(sentence.rfind(sep, 0, call.start) for sep in (":", ";", ","))
+    if item > verb_at and (listed := firm_re.search(sentence, item + 1, call.start)):
+        # "began covering Walmart: HSBC at buy with a $110 target, Redburn at neutral ...":
+        # the firm that opens the call's own list item
+        return _speaker(listed.group("org"), None, attributor, sentence)
     clause = sentence[: min(call.start, verb_at)]
     if PASSIVE.search(clause):
         clause = ""  # "Apple had its price target lifted ...": the subject is the stock
@@ -241,9 +246,7 @@ def analyst_claim(
         kind, direction = "direction", RATING_GRADE_DIRECTION[grade]
     horizon = _horizon(call, text, subject.symbol, ctx.article, who)
     near = text[max(0, call.noun_start - 30) : call.end]
-    scenario = bool(
-        re.search(r"\b(?:bull|bear|upside|downside|worst|best)[- ]case\b|\bscenario", near, re.I)
-    )
+    scenario = bool(SCENARIO.search(near) or re.search(r"\bscenario", near, re.I))
     return Claim(
         claim_id=stable_id(
             ctx.article.article_id, ctx.start + call.start, kind, subject.symbol, direction

@@ -32,6 +32,10 @@ NOT_POSITION = re.compile(
     r"-term)\b",
     re.IGNORECASE,
 )
+#: A level named as a bull or bear case is a scenario, not the base call.
+SCENARIO = re.compile(
+    r"\b(?:bull|bear|upside|downside|worst|best|blue-sky|recession)[- ](?:case|scenario)\b", re.I
+)
 #: A stretch of time the relative word describes: "years of lagging", "a decade of outperforming".
 SPELL_OF = re.compile(
     r"\b(?:years?|months?|decades?|weeks?|quarters?|period|stretch|streak|spell|run)\s+of\s+$",
