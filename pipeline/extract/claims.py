@@ -41,6 +41,7 @@ from pipeline.extract.tables import TableRow, read_tables
 from pipeline.extract.tags import classifier_tags, is_headline, tags_from_paragraphs
 from pipeline.extract.train import load_tagger
 from pipeline.extract.triggers import (
+    IN_SCENARIO,
     SCENARIO,
     Trigger,
     clause_bounds,
@@ -505,7 +506,8 @@ def _claim(
         horizon_assumed=horizon.assumed,
         hedge=None if trig.position and hedge in (None, "may", "expect") else hedge,
         conditional=is_conditional(text, trig)
-        or bool(SCENARIO.search(text, max(0, trig.start - 30), trig.end)),
+        or bool(SCENARIO.search(text, max(0, trig.start - 30), trig.end))
+        or bool(IN_SCENARIO.search(text, 0, trig.start)),
         negated=is_negated(text, trig),
         evidence=text,
         evidence_start=sent.start,

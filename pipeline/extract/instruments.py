@@ -98,6 +98,10 @@ TICKERISH = re.compile(r"\^?[A-Z]{1,5}(?:[.\-/][A-Z])?")
 STOCK_AFTER = re.compile(
     r"(?:['’]s)?\s+(?:shares|stock|stocks|share price|price target|target|PT|price objective|"
     r"rating|outlook|earnings|results|guidance)\b|,?\s+(?:Inc\b|Corp\b|Corporation\b|Co\.)|\s*\((?:[A-Za-z ]+:\s?)?[A-Z]{1,5}(?:[.\-][A-Z])?\)"
+    # a rating change: "cut Oracle to hold from buy", "started Alphabet at neutral"
+    r"|\s+(?:to|at)\s+(?:an?\s+)?[\"“]?(?:hold|buy|sell|neutral|overweight|underweight|equal[- ]weight|"
+    r"outperform|underperform|market perform|sector perform|peer perform|strong buy|reduce|"
+    r"accumulate|in-line)\b"
 )
 STOCK_BEFORE = re.compile(
     r"\b(?:(?:shares|stock|stake|position)\s+(?:of|in)|(?:price target|target|price objective|"
@@ -107,6 +111,14 @@ STOCK_BEFORE = re.compile(
     re.IGNORECASE,
 )
 SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“•*#|>-])\s*$")
+#: Words for the whole market that name it only as a sentence's subject before a forecast
+#: verb ("Stocks could fall 8%"), never elsewhere ("which stocks to buy").
+MARKET_WORDS = frozenset({"stocks", "equities"})
+MARKET_VERB = re.compile(
+    r"\s+(?:(?:are|look|looks|seem|appear)\s+(?:likely|poised|set|due|ready)\s+to|will|could|"
+    r"should|may|might|can|would|are going to|are headed|head|remain|stay)\b",
+    re.IGNORECASE,
+)
 #: A bare sector word ("energy", "tech", "utilities") is a sector only when it is not the
 #: everyday noun: not after a verb or adjective that takes the word ("burn energy", "clean
 #: energy", "AI technology") and not before a noun it modifies ("energy prices", "tech giant").
@@ -262,6 +274,10 @@ def _candidates(lex: Lexicon, word: str) -> tuple[str, ...]:
 def _accepted(
     text: str, lex: Lexicon, alias: str, start: int, end: int, caps_lines: dict[int, bool]
 ) -> bool:
+    if alias in MARKET_WORDS:  # "Stocks could fall 8%": the market, only as the subject
+        return bool(
+            SENTENCE_START.search(text, max(0, start - 3), start) and MARKET_VERB.match(text, end)
+        )
     if alias[0].islower() and alias.isalpha():  # a one-word sector name ("energy")
         return not (
             EVERYDAY_BEFORE.search(text, max(0, start - 20), start)
@@ -363,7 +379,9 @@ def _indexed(
         word_tickers=word_tickers,
         word_names=word_names,
         renames=renames,
-        hashtags=_hashtags(alias_to_symbol, context_names | word_names, word_tickers),
+        hashtags=_hashtags(
+            alias_to_symbol, context_names | word_names | MARKET_WORDS, word_tickers
+        ),
     )
 
 

@@ -36,6 +36,12 @@ NOT_POSITION = re.compile(
 SCENARIO = re.compile(
     r"\b(?:bull|bear|upside|downside|worst|best|blue-sky|recession)[- ](?:case|scenario)\b", re.I
 )
+#: A sentence set inside a scenario other than the base case: "In a recession scenario, ...".
+IN_SCENARIO = re.compile(
+    r"\b(?:in|under)\s+(?:a|an|the|our|its|their|his|her)\s+(?!base\b)(?:[\w-]+\s+){0,2}"
+    r"(?:scenario|case)\b",
+    re.IGNORECASE,
+)
 #: A stretch of time the relative word describes: "years of lagging", "a decade of outperforming".
 SPELL_OF = re.compile(
     r"\b(?:years?|months?|decades?|weeks?|quarters?|period|stretch|streak|spell|run)\s+of\s+$",
