@@ -32,6 +32,7 @@ SPEECH = (
     r"explained|highlighted|cautioned|suggested|suggests|recommends|recommended|projecting|"
     r"predicted|forecast|projected|expected|estimated|wrote in|said in|"
     r"predicting|forecasting|expecting|issued|has issued|published|is calling for|calls for|"
+    r"is looking for|are looking for|looks for|"
     r"anticipates|lifted|raised|lowered|trimmed|slashed|cut|kept|keeps|held|holds|stands by|"
     r"standing by|clung|sticks|reiterated|maintained|upgraded|downgraded"
 )

@@ -144,7 +144,11 @@ def load_cues() -> Cues:
         target_single=re.compile(
             rf"\b(?P<verb>{target_verbs})\s+(?:the\s+|a\s+|of\s+)?"
             rf"(?:(?:about|around|roughly|near|approximately|some)\s+)?\$?(?P<level>{NUM})"
-            rf"(?:\s?(?:-|–)\s?\$?(?P<high>{NUM}))?(?![\d%]|\s?percent)"
+            rf"(?:\s?(?:-|–)\s?\$?(?P<high>{NUM}))?(?![\d%]|[.,]\d|\s?percent)"
+            # a count or a fundamental, not a price: "2 more weeks", "$2.10 in EPS"
+            r"(?!\s+(?:more\s+|straight\s+)?(?:days?|weeks?|months?|years?|sessions?|quarters?|"
+            r"times|x\b|billion|million|trillion|bn\b|mn\b|(?:a|per)\s+share\s+in|in\s+(?:EPS|"
+            r"earnings|revenue|sales|profit)|EPS))"
             rf"(?:[- ]points?)?(?:\s+(?P<noun>{levels})\b)?",
             i,
         ),
@@ -367,7 +371,8 @@ def hedge_before(sentence: str, trig: Trigger) -> str | None:
     after: tuple[int, str] | None = None
     for level, pattern in cues.hedges:
         for m in pattern.finditer(sentence, start, end):
-            if m.start() <= trig.start and (before is None or m.start() > before[0]):
+            # inside the trigger counts as before: "while Evercore is looking for 7,250"
+            if m.start() < trig.end and (before is None or m.start() > before[0]):
                 before = (m.start(), level)
             elif m.start() >= trig.end and (after is None or m.start() < after[0]):
                 after = (m.start(), level)
