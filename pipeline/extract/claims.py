@@ -51,6 +51,7 @@ from pipeline.extract.triggers import (
     is_negated,
     is_past,
     load_cues,
+    period_call,
 )
 from pipeline.models import Article, Claim, stable_id
 from pipeline.settings import Settings
@@ -452,7 +453,11 @@ def _claim(
         return None  # "to get there, it would have to climb 24%": arithmetic, not a call
     hedge = hedge_before(text, trig)
     span = text[trig.start : trig.end]
-    assured = bool(SELF_ASSURED.fullmatch(span) or load_cues().balance.fullmatch(span))
+    assured = bool(
+        SELF_ASSURED.fullmatch(span)
+        or load_cues().balance.fullmatch(span)
+        or ((period := period_call(text)) is not None and trig.start == period.start("label"))
+    )
     if hedge is None and assured:
         hedge = "will"  # "$PLTR to the moon", "more downside than upside" need no modal
     if hedge is None and trig.kind == "target" and "target" in text[trig.start : trig.end].lower():
@@ -570,7 +575,7 @@ def _subject(
         return recent[-1]
     if main.mention is not None and (
         load_cues().anaphora.search(text[: trig.start])
-        or (trig.kind in ("target", "move") and main.only)
+        or ((trig.kind in ("target", "move") or carried) and main.only)
     ):
         return main.mention  # "room to test 39,300" in a piece about one index
     return None

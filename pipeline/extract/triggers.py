@@ -42,6 +42,15 @@ IN_SCENARIO = re.compile(
     r"(?:scenario|case)\b",
     re.IGNORECASE,
 )
+#: A level reached in a narration of what prices did: the participle ("hitting", "reaching")
+#: hangs on a past-tense market verb earlier in the sentence.
+PARTICIPLE = re.compile(r"\b(?:hitting|reaching|tagging|testing|touching|topping|breaking)\b", re.I)
+NARRATED = re.compile(
+    r"\b(?:rose|climbed|rallied|jumped|surged|soared|gained|advanced|fell|dropped|slid|sank|"
+    r"tumbled|plunged|declined|closed|ended|finished|traded|kept (?:climbing|rising|rallying|"
+    r"falling|sliding|dropping|pushing)|extended (?:its|their) (?:gains|rally|losses))\b",
+    re.IGNORECASE,
+)
 #: A stretch of time the relative word describes: "years of lagging", "a decade of outperforming".
 SPELL_OF = re.compile(
     r"\b(?:years?|months?|decades?|weeks?|quarters?|period|stretch|streak|spell|run)\s+of\s+$",
@@ -208,13 +217,50 @@ def find_triggers(sentence: str) -> list[Trigger]:
     return kept
 
 
+#: A summary line that labels a forecast by its window: "May thru October 2023: +7.8%",
+#: "Next 3 Months: Positive but weak." The label must read as a horizon (period_call).
+PERIOD_LINE = re.compile(
+    rf"^\s*(?:[-•*]\s*)?(?P<label>[A-Za-z][\w ,.'’/-]{{2,40}}?):\s*(?:(?P<sign>[+\-−])\s?(?P<pct>{NUM})\s?%"
+    r"|(?P<word>positive|negative|bullish|bearish|higher|lower|up|down)\b)",
+    re.IGNORECASE,
+)
+POSITIVE_WORDS = frozenset({"positive", "bullish", "higher", "up"})
+
+
+def period_call(sentence: str) -> re.Match[str] | None:
+    """The period-labelled forecast line `sentence` is, if it is one: its label is (mostly)
+    a horizon phrase ("Next 3 Months", "Q3 2025", "May thru October 2023")."""
+    m = PERIOD_LINE.match(sentence)
+    if m is None:
+        return None
+    from pipeline.extract.horizons import find_horizons  # horizons needs no triggers
+
+    label = m.group("label").strip()
+    covered = sum(h.end - h.start for h in find_horizons(label))
+    return m if covered >= 0.6 * len(label) else None
+
+
+def _period_triggers(sentence: str, kind: str) -> list[Trigger]:
+    m = period_call(sentence)
+    if m is None:
+        return []
+    if kind == "move" and m.group("pct"):
+        up = m.group("sign") == "+"
+        pct = _num(m.group("pct"))
+        return [Trigger("move", "up" if up else "down", m.start("label"), m.end(), move_pct=pct)]
+    if kind == "direction" and m.group("word"):
+        up = m.group("word").lower() in POSITIVE_WORDS
+        return [Trigger("direction", "up" if up else "down", m.start("label"), m.end())]
+    return []
+
+
 def _direction_of(word: str, cues: Cues) -> str:
     return "up" if word.lower() in cues.up_words else "down"
 
 
 def move_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
     """The move cues in a sentence (`taken`: cues found by the kinds before it)."""
-    out = []
+    out = _period_triggers(sentence, "move")
     for pattern, group in (
         (cues.move_verb, "verb"),
         (cues.move_noun, "noun"),
@@ -329,7 +375,7 @@ def relative_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) 
 
 def direction_triggers(sentence: str, cues: Cues, taken: Sequence[Trigger] = ()) -> list[Trigger]:
     """Position and bare direction cues not inside a cue already `taken`."""
-    out = []
+    out = _period_triggers(sentence, "direction")
     for m in cues.position.finditer(sentence):
         if NOT_POSITION.match(sentence, m.end()):
             continue
@@ -393,9 +439,14 @@ def is_conditional(sentence: str, trig: Trigger) -> bool:
 
 def is_past(sentence: str, trig: Trigger) -> bool:
     """Past-time cues before the trigger, or anywhere in its clause ("had been too low"),
-    or a given-up forecast the trigger belongs to ("his earlier call that it would fall")."""
+    a given-up forecast the trigger belongs to ("his earlier call that it would fall"), or a
+    level reached in a narration of the past ("rose 2%, hitting 5,000")."""
     _, end = clause_bounds(sentence, trig.start)
     cues = load_cues()
+    if PARTICIPLE.search(sentence, max(0, trig.start - 20), trig.end) and NARRATED.search(
+        sentence, 0, trig.start
+    ):
+        return True  # "kept climbing, hitting the 39910 target and briefly reaching 39999"
     return bool(cues.past.search(sentence[:end]) or cues.prior_call.search(sentence, 0, trig.start))
 
 
