@@ -52,6 +52,8 @@ class Article:
     duplicate_of: str | None = None
     duplicate_reason: str | None = None
     fingerprint: str | None = None
+    language: str | None = None  # ISO 639-1 code detected from the text; None if too short
+    skip_reason: str | None = None  # why extraction set the article aside (set by extract)
 
     @classmethod
     def build(cls, *, location: str, text: str, raw: str, raw_format: str, **meta: Any) -> Article:

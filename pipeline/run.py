@@ -18,6 +18,7 @@ from pipeline.extract.claims import EXTRACTOR_VERSION, extract_claims, make_nlp
 from pipeline.ingest.dedupe import DuplicateIndex, fingerprint
 from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.parse import language_name
 from pipeline.models import Article, Disagreement, Failure, Outcome
 from pipeline.prices.book import PriceBook, symbols_for, update_prices
 from pipeline.prices.providers import make_provider
@@ -47,6 +48,7 @@ class Summary:
     counts: bool = True  # print the article and claim counts (not for report-only runs)
     net_of_drift: dict[str, int] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
+    skipped_language: int = 0
 
     def lines(self) -> list[str]:
         out = []
@@ -55,6 +57,11 @@ class Summary:
                 f"articles: {self.articles_seen} read, {self.articles_new} new",
                 f"claims: {self.claims_new} new",
             ]
+            if self.skipped_language:
+                out.append(
+                    f"  {self.skipped_language} article(s) not in English were kept but not "
+                    "extracted (their reason is in articles.skip_reason)"
+                )
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
@@ -141,6 +148,11 @@ def extract(store: Store, settings: Settings) -> Summary:
     summary = Summary()
     version = extraction_version(settings)
     pending = store.articles(needing_extraction=version)
+    skipped = [(a.article_id, reason) for a in pending if (reason := _skip_reason(a))]
+    if skipped:
+        store.mark_skipped(skipped, version)
+        summary.skipped_language = len(skipped)
+        pending = [a for a in pending if not _skip_reason(a)]
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]
     results = _progress(
@@ -151,6 +163,17 @@ def extract(store: Store, settings: Settings) -> Summary:
             [(a.article_id, claims) for a, claims in batch], version
         )
     return summary
+
+
+def _skip_reason(article: Article) -> str | None:
+    """Why extraction sets an article aside: today only a language other than English."""
+    if article.language and article.language != "en":
+        name = language_name(article.language)
+        return (
+            f"not English: the text reads as {name} ({article.language}); the extraction "
+            "rules read English commentary only, so the article is kept but not extracted"
+        )
+    return None
 
 
 def _with_inferred_date(article: Article) -> Article:
@@ -241,7 +264,11 @@ def run_all(
 ) -> Summary:
     """Every stage in order: ingest, extract, prices, track, report."""
     summary = ingest(store, sources, settings, overrides)
-    summary.claims_new = extract(store, settings).claims_new
+    extracted = extract(store, settings)
+    summary.claims_new, summary.skipped_language = (
+        extracted.claims_new,
+        extracted.skipped_language,
+    )
     tracked = track(store, settings)
     summary.failures += tracked.failures
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of

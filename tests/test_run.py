@@ -112,6 +112,37 @@ def test_run_extract_uses_inferred_dates_only_when_asked(
     assert stored.published is None  # the article itself still says: not certain
 
 
+JAPANESE = (
+    "小型株は昨年、大型のハイテク株に大きく後れを取りました。しかし多くの投資家は、"
+    "中央銀行が利下げを始めれば、借り入れに頼る中小企業の業績が改善すると考えています。"
+) * 6
+
+
+def test_run_keeps_articles_in_other_languages_and_skips_them_in_extraction(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "ja.txt").write_bytes(("株式\n" + JAPANESE).encode("shift_jis"))
+    german = "Die Aktien kleiner Unternehmen werden im kommenden Jahr um 20% steigen. " * 8
+    (tmp_path / "de.html").write_text(
+        f"<html lang=de><head><title>Kleine Werte</title></head><body><article><p>{german}"
+        "</p></article></body></html>"
+    )
+    (tmp_path / "en.txt").write_text("Note\nI expect IWM to rally 10% by year-end.\n")
+    ingested = stages.ingest(store, [tmp_path], settings)
+    assert (ingested.articles_new, ingested.failures) == (3, [])
+    languages = {a.location.rsplit("/", 1)[-1]: a.language for a in store.articles()}
+    assert languages == {"ja.txt": "ja", "de.html": "de", "en.txt": None}
+
+    extracted = stages.extract(store, settings)
+    assert extracted.skipped_language == 2
+    assert any("2 article(s) not in English" in line for line in extracted.lines())
+    reasons = {a.language: a.skip_reason for a in store.articles()}
+    assert reasons[None] is None and "German (de)" in str(reasons["de"])
+    assert "Japanese (ja)" in str(reasons["ja"])
+    assert {c.subject for c in store.claims()} == {"IWM"}
+    assert stages.extract(store, settings).skipped_language == 0  # not queued again
+
+
 def test_run_ingest_fingerprints_articles_stored_before_fingerprints(
     store: Store, settings: Settings, tmp_path: Path
 ) -> None:

@@ -180,8 +180,8 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
         location: a file path or URL to name in errors (default: `url`).
 
     Raises:
-        IngestError: the page is too deeply nested to parse, has no readable text, or
-            is not in English.
+        IngestError: the page is too deeply nested to parse or has no readable text.
+            A page in another language is kept, with its language in `language`.
     """
     item = location or url or "<html>"
     soup = _soup(html, item)
@@ -359,25 +359,25 @@ LANGUAGE_NAMES = {
 }
 
 
-def check_language(text: str, item: str) -> None:
-    """Refuse text that is confidently not English (the extraction rules read English only).
+def detect_language(text: str) -> str | None:
+    """The text's language as an ISO 639-1 code, or None when it is too short to tell.
 
-    Raises:
-        IngestError: the text is long enough to judge and reads as another language.
+    Plainly English text (a sixth or more of its words are common English function
+    words) is "en" without loading the language model; otherwise py3langid decides, and
+    a low-confidence guess counts as English, so no English page is set aside on a guess.
     """
     words = text[:LANGUAGE_SAMPLE_CHARS].lower().split()
     if len(words) < LANGUAGE_MIN_WORDS and len(text) < LANGUAGE_MIN_CHARS:
-        return
+        return None
     if sum(w in ENGLISH_FUNCTION_WORDS for w in words) >= ENGLISH_SHARE * len(words):
-        return  # plainly English: no need to load the 75 MB language model
+        return "en"  # no need to load the 75 MB language model
     language, confidence = _identifier().classify(text[:LANGUAGE_SAMPLE_CHARS])
-    if language != "en" and confidence >= LANGUAGE_MIN_CONFIDENCE:
-        name = LANGUAGE_NAMES.get(language, "another language")
-        raise IngestError(
-            f"the text reads as {name} ({language}), not English; Thesis Tracker's extraction "
-            "rules read English commentary only",
-            item,
-        )
+    return str(language) if confidence >= LANGUAGE_MIN_CONFIDENCE else "en"
+
+
+def language_name(code: str) -> str:
+    """A language's English name for messages ("de" -> "German")."""
+    return LANGUAGE_NAMES.get(code, f"language {code!r}")
 
 
 @cache
@@ -390,7 +390,7 @@ def _article(location: str, text: str, raw: str, raw_format: str, meta: dict[str
         raise IngestError(
             "no readable text after removing page chrome; check the file is an article", location
         )
-    check_language(text, location)
+    meta.setdefault("language", detect_language(text))
     if not meta.get("published") and (found := infer_date(text)):
         meta.update(
             published_source="inferred",

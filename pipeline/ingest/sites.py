@@ -6,6 +6,7 @@ merged from data/sites.toml. `prune_page` removes chrome from the soup in place.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -19,6 +20,10 @@ from bs4 import BeautifulSoup, Tag
 RULE_KEYS = frozenset(
     {"name", "hosts", "generator", "source", "drop", "content", "summary", "author", "published"}
 )
+
+#: Elements whose text counts toward finding the article's container.
+HOLDER_BLOCKS = ("p", "pre", "blockquote")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,15 +115,54 @@ def take_summary(soup: BeautifulSoup, rules: SiteRules) -> list[str]:
 
 
 def prune_page(soup: BeautifulSoup, rules: SiteRules) -> Tag | BeautifulSoup:
-    """Remove chrome in place and return the element that holds the article."""
+    """Remove chrome in place and return the element that holds the article.
+
+    A drop rule never removes the element that holds most of the page's paragraph text,
+    nor any element around it: on real sites the article itself can carry a class that
+    also names chrome (a gated body marked `.paywall`, a blog post inside `.widget`, a page
+    wrapped in one `<form>`). Such a match is kept and logged, not removed.
+    """
+    protected = text_holder_and_ancestors(soup)
     for element in compiled(rules.drop).select(soup):
-        if element.name not in ("html", "body") and not element.decomposed:
-            element.decompose()
+        if element.name in ("html", "body") or element.decomposed:
+            continue
+        if id(element) in protected:
+            log.debug("drop rule matched the element holding the article's text; kept it")
+            continue
+        element.decompose()
     for selector in rules.content:
         found = soup.select_one(selector)
         if found is not None and found.get_text(strip=True):
             return found
     return soup
+
+
+def text_holder(soup: BeautifulSoup) -> Tag | None:
+    """The element whose paragraphs hold the most text: the one the article lives in.
+
+    Paragraph text is credited to each paragraph's parent; a page with no paragraphs
+    has no holder.
+    """
+    totals: dict[int, int] = {}
+    parents: dict[int, Tag] = {}
+    for paragraph in soup.find_all(HOLDER_BLOCKS):
+        parent = paragraph.parent
+        if not isinstance(parent, Tag):
+            continue
+        size = len(paragraph.get_text(strip=True))
+        totals[id(parent)] = totals.get(id(parent), 0) + size
+        parents[id(parent)] = parent
+    if not totals:
+        return None
+    return parents[max(totals, key=lambda key: totals[key])]
+
+
+def text_holder_and_ancestors(soup: BeautifulSoup) -> set[int]:
+    """Ids of the text holder (see `text_holder`) and of every element around it."""
+    holder = text_holder(soup)
+    if holder is None:
+        return set()
+    return {id(holder), *(id(parent) for parent in holder.parents)}
 
 
 @lru_cache(maxsize=64)

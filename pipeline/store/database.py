@@ -113,6 +113,16 @@ class Store:
             )
         return [record_from_row(Article, row) for row in rows]
 
+    def mark_skipped(self, skipped: Sequence[tuple[str, str]], version: str) -> None:
+        """Record why extraction set each (article_id, reason) aside, and mark it read by
+        extractor `version` so it is not queued again; any claims it had are removed."""
+        with self.db.atomic():
+            for article_id, reason in skipped:
+                self._table("claims").delete_where("article_id = ?", [article_id])
+                self._table("articles").update(
+                    article_id, {"skip_reason": reason, "extractor_version": version}
+                )
+
     # -- claims -----------------------------------------------------------------
 
     def save_extraction(self, batch: Sequence[tuple[str, Sequence[Claim]]], version: str) -> int:

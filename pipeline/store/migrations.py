@@ -300,3 +300,12 @@ def m004_claim_analyst_fields(db: Database) -> None:
         ("consensus", int),
     ):
         claims.add_column(name, kind)
+
+
+@migrations()
+def m005_article_language(db: Database) -> None:
+    """The language detected in each article's text, and why extraction skipped an
+    article (extraction reads English only)."""
+    articles = _table(db, "articles")
+    articles.add_column("language", str)
+    articles.add_column("skip_reason", str)

@@ -74,18 +74,28 @@ def test_parse_malformed_html_is_recovered() -> None:
     assert article.text == "IWM could rally 10% by year-end.\nSecond part"
 
 
-def test_parse_non_english_text_is_refused() -> None:
-    german = (
-        "Die Aktien kleiner Unternehmen haben im vergangenen Jahr deutlich schlechter "
-        "abgeschnitten als die großen Technologiewerte. Viele Anleger erwarten jedoch, dass "
-        "sich das mit den ersten Zinssenkungen der Notenbank ändern wird, weil kleinere "
-        "Firmen stärker von günstigeren Krediten abhängen. Der Russell 2000 könnte deshalb "
-        "in den kommenden Monaten aufholen, sagen mehrere Strategen."
+GERMAN = (
+    "Die Aktien kleiner Unternehmen haben im vergangenen Jahr deutlich schlechter "
+    "abgeschnitten als die großen Technologiewerte. Viele Anleger erwarten jedoch, dass "
+    "sich das mit den ersten Zinssenkungen der Notenbank ändern wird, weil kleinere "
+    "Firmen stärker von günstigeren Krediten abhängen. Der Russell 2000 könnte deshalb "
+    "in den kommenden Monaten aufholen, sagen mehrere Strategen."
+)
+
+
+def test_parse_keeps_non_english_text_with_its_language() -> None:
+    article = parse_text(f"Kleine Werte\n{GERMAN}\n", "de.txt")
+    assert (article.language, article.title) == ("de", "Kleine Werte")
+    page = parse_html(
+        "<html><head><title>Kleine Werte</title></head><body><article>"
+        f"<p>{GERMAN}</p></article></body></html>"
     )
-    with pytest.raises(IngestError, match=r"German \(de\), not English"):
-        parse_text(f"Kleine Werte\n{german}\n", "de.txt")
-    with pytest.raises(IngestError, match="not English"):
-        parse_html(f"<html><body><article><p>{german}</p></article></body></html>")
+    assert page.language == "de" and "Russell 2000" in page.text
+    english = parse_text(
+        "A note\n" + "The Russell 2000 will rally as the Fed cuts rates. " * 9, "e"
+    )
+    assert english.language == "en"
+    assert parse_text("Short\nIWM up.\n", "s.txt").language is None  # too short to tell
 
 
 def test_parse_text_offers_an_inferred_date_without_claiming_it() -> None:
