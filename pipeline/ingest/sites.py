@@ -15,14 +15,64 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import soupsieve
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, Doctype, Tag
 
 RULE_KEYS = frozenset(
     {"name", "hosts", "generator", "source", "drop", "content", "summary", "author", "published"}
 )
 
-#: Elements whose text counts toward finding the article's container.
-HOLDER_BLOCKS = ("p", "pre", "blockquote")
+#: Elements whose text is credited to the element around them when looking for the
+#: article's container: inline markup and paragraph-like blocks.
+PASS_THROUGH = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+        "p",
+        "li",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "figcaption",
+    ]
+)
+#: Less text than this in one element is no article (a menu, a cookie notice).
+HOLDER_MIN_CHARS = 200
+#: Elements whose text is never article text.
+UNREAD = frozenset({"script", "style", "noscript", "template", "head", "title", "option"})
 log = logging.getLogger(__name__)
 
 
@@ -138,23 +188,30 @@ def prune_page(soup: BeautifulSoup, rules: SiteRules) -> Tag | BeautifulSoup:
 
 
 def text_holder(soup: BeautifulSoup) -> Tag | None:
-    """The element whose paragraphs hold the most text: the one the article lives in.
+    """The element whose text blocks hold the most text: the one the article lives in.
 
-    Paragraph text is credited to each paragraph's parent; a page with no paragraphs
-    has no holder.
+    Each piece of text is credited to its nearest enclosing element that is neither
+    inline markup (a, span, em ...) nor a paragraph-like block (p, li, h2 ...): the
+    container of a post's paragraphs, or the div whose text is broken by <br> (as on
+    many blogs). Text in scripts, styles and comments counts for nothing. None when no
+    element holds HOLDER_MIN_CHARS of text.
     """
     totals: dict[int, int] = {}
-    parents: dict[int, Tag] = {}
-    for paragraph in soup.find_all(HOLDER_BLOCKS):
-        parent = paragraph.parent
-        if not isinstance(parent, Tag):
+    holders: dict[int, Tag] = {}
+    for string in soup.find_all(string=True):
+        if isinstance(string, Comment | Doctype) or not (size := len(string.strip())):
             continue
-        size = len(paragraph.get_text(strip=True))
-        totals[id(parent)] = totals.get(id(parent), 0) + size
-        parents[id(parent)] = parent
-    if not totals:
-        return None
-    return parents[max(totals, key=lambda key: totals[key])]
+        element = string.parent
+        while isinstance(element, Tag) and element.name in PASS_THROUGH:
+            element = element.parent
+        if not isinstance(element, Tag) or element.name in UNREAD:
+            continue
+        totals[id(element)] = totals.get(id(element), 0) + size
+        holders[id(element)] = element
+    best = max(totals, key=lambda key: totals[key], default=None)
+    if best is None or totals[best] < HOLDER_MIN_CHARS:
+        return None  # no article-sized text anywhere: nothing to protect
+    return holders[best]
 
 
 def text_holder_and_ancestors(soup: BeautifulSoup) -> set[int]:
