@@ -87,7 +87,7 @@ def parse_date(value: object) -> date | None:
     if not isinstance(value, str) or not value.strip() or len(value) > 64:
         return None
     try:
-        parsed = dateparser.parse(value.strip()).date()
+        parsed = dateparser.parse(value.strip(), ignoretz=True).date()
     except (ValueError, OverflowError):
         return None
     return parsed if EARLIEST <= parsed <= date.today() else None
