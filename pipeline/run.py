@@ -152,7 +152,8 @@ def extract(store: Store, settings: Settings) -> Summary:
     if skipped:
         store.mark_skipped(skipped, version)
         summary.skipped_language = len(skipped)
-        pending = [a for a in pending if not _skip_reason(a)]
+        set_aside = {article_id for article_id, _ in skipped}
+        pending = [a for a in pending if a.article_id not in set_aside]
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]
     results = _progress(

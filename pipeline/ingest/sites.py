@@ -167,7 +167,8 @@ def take_summary(soup: BeautifulSoup, rules: SiteRules) -> list[str]:
 def prune_page(soup: BeautifulSoup, rules: SiteRules) -> Tag | BeautifulSoup:
     """Remove chrome in place and return the element that holds the article.
 
-    A drop rule never removes the element that holds most of the page's paragraph text,
+    A drop rule never removes the element that holds most of the page's text (see
+    `text_holder`),
     nor any element around it: on real sites the article itself can carry a class that
     also names chrome (a gated body marked `.paywall`, a blog post inside `.widget`, a page
     wrapped in one `<form>`). Such a match is kept and logged, not removed.
