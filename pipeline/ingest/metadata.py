@@ -1,6 +1,6 @@
 """Metadata: title, author, published date, site name and canonical URL of an HTML page.
 
-Input: the parsed page (BeautifulSoup, before chrome is removed), its URL and the site
+Input: the parsed page (an lxml tree, before chrome is removed), its URL and the site
 rules. Output: a dict of Article fields. Pure. Sources, most trusted first: JSON-LD,
 OpenGraph and article meta tags, <time> and byline elements, then a date in the URL.
 """
@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+from lxml.html import HtmlElement
 
 from pipeline.ingest.dates import date_from_url, first_date, parse_date
-from pipeline.ingest.sites import SiteRules
+from pipeline.ingest.sites import SiteRules, element_text, select
 
 BYLINE_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 BYLINE_END = re.compile(r"\s*(?:[,|·•–—]|\bon\b|\bupdated\b|\bpublished\b|\d).*$", re.IGNORECASE)
@@ -27,26 +27,28 @@ NOT_NAMES = frozenset({"admin", "administrator", "staff", "editor", "editors", "
 ARTICLE_TYPES = ("Article", "NewsArticle", "BlogPosting", "Report", "DiscussionForumPosting")
 
 
-def meta_from_html(soup: BeautifulSoup, url: str | None, rules: SiteRules) -> dict[str, Any]:
+def meta_from_html(root: HtmlElement, url: str | None, rules: SiteRules) -> dict[str, Any]:
     """Article metadata from the page head and byline; keys only where a value was found."""
-    meta: dict[str, Any] = {k: v for k, v in _json_ld(soup).items() if v}
-    head = _head_meta(soup)
+    meta: dict[str, Any] = {k: v for k, v in _json_ld(root).items() if v}
+    head = _head_meta(root)
     for key, value in head.items():
         meta.setdefault(key, value)
-    if not meta.get("author") and (author := _byline_author(soup, rules)):
+    if not meta.get("author") and (author := _byline_author(root, rules)):
         meta["author"] = author
     meta.setdefault("source", rules.source)
     if url and not meta.get("url"):
         meta["url"] = url
-    published, how = _published(soup, meta.pop("published", None), url, meta.get("url"), rules)
+    published, how = _published(root, meta.pop("published", None), url, meta.get("url"), rules)
     if published:
         meta["published"], meta["published_source"] = published, how
     return {k: v for k, v in meta.items() if v}
 
 
-def _json_ld(soup: BeautifulSoup) -> dict[str, Any]:
-    for script in soup.find_all("script", type="application/ld+json"):
-        for item in _json_ld_items(script.get_text()):
+def _json_ld(root: HtmlElement) -> dict[str, Any]:
+    for script in root.iter("script"):
+        if str(script.get("type", "")).strip().lower() != "application/ld+json":
+            continue
+        for item in _json_ld_items(script.text or ""):
             kind = item.get("@type", "")
             kinds = kind if isinstance(kind, list) else [kind]
             if any(str(k) in ARTICLE_TYPES for k in kinds) or "datePublished" in item:
@@ -91,9 +93,9 @@ def _ld_url(item: dict[str, Any]) -> str | None:
     return None
 
 
-def _head_meta(soup: BeautifulSoup) -> dict[str, Any]:
+def _head_meta(root: HtmlElement) -> dict[str, Any]:
     tags: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         value = str(tag.get("content") or "").strip()
         for attr in ("property", "name", "itemprop"):
             key = str(tag.get(attr) or "").strip().lower()
@@ -119,20 +121,26 @@ def _head_meta(soup: BeautifulSoup) -> dict[str, Any]:
             "dc.date.issued",
         ),
     }
-    if not meta["title"] and soup.title and soup.title.string:
-        meta["title"] = soup.title.string.strip()
-    canonical = soup.find("link", rel="canonical")
-    if isinstance(canonical, Tag) and str(canonical.get("href", "")).startswith("http"):
-        meta["url"] = str(canonical["href"])
-    else:
-        meta["url"] = content("og:url")
+    title = next(iter(root.xpath("//head/title | //title")), None)
+    if not meta["title"] and title is not None and title.text:
+        meta["title"] = " ".join(title.text.split())
+    canonical = canonical_url(root)
+    meta["url"] = canonical if canonical and canonical.startswith("http") else content("og:url")
     return {k: v for k, v in meta.items() if v}
 
 
-def _byline_author(soup: BeautifulSoup, rules: SiteRules) -> str | None:
+def canonical_url(root: HtmlElement) -> str | None:
+    """The page's <link rel="canonical"> address, if it has one."""
+    for link in root.iter("link"):
+        if "canonical" in str(link.get("rel", "")).lower().split() and link.get("href"):
+            return str(link.get("href")).strip()
+    return None
+
+
+def _byline_author(root: HtmlElement, rules: SiteRules) -> str | None:
     for selector in rules.author:
-        for element in soup.select(selector)[:3]:
-            if name := _clean_name(element.get_text(" ", strip=True)):
+        for element in select(root, selector)[:3]:
+            if name := _clean_name(element_text(element)):
                 return name
     return None
 
@@ -145,14 +153,14 @@ def _clean_name(text: str) -> str | None:
 
 
 def _published(
-    soup: BeautifulSoup, value: Any, url: str | None, canonical: str | None, rules: SiteRules
+    root: HtmlElement, value: Any, url: str | None, canonical: str | None, rules: SiteRules
 ) -> tuple[date | None, str | None]:
     if found := parse_date(value):
         return found, "html_meta"
     for selector in rules.published:
-        for element in soup.select(selector)[:3]:
+        for element in select(root, selector)[:3]:
             when = parse_date(element.get("datetime") or element.get("content"))
-            when = when or first_date(element.get_text(" ", strip=True))
+            when = when or first_date(element_text(element))
             if when:
                 return when, "byline"
     for address in (canonical, url):

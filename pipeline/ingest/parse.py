@@ -2,8 +2,9 @@
 
 Input: the decoded document and where it came from. Output: an Article whose `text`
 is what NLP reads (chrome and trailing boilerplate removed) and whose `raw` is the
-document as it came. No side effects. HTML: metadata via BeautifulSoup (metadata.py),
-chrome removed by the site rules (sites.py, data/sites.toml), main text by trafilatura.
+document as it came. No side effects. HTML is parsed once, by lxml as trafilatura parses
+it; that one tree gives the metadata (metadata.py), loses its chrome to the site rules
+(sites.py, data/sites.toml), and goes to trafilatura for the main text.
 """
 
 from __future__ import annotations
@@ -11,23 +12,25 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import lxml.html
 import trafilatura
 import yaml
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 from dateutil import parser as dateparser
+from lxml import etree
+from lxml.html import HtmlElement
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from trafilatura.utils import repair_faulty_html
 
 from pipeline.errors import IngestError
 from pipeline.ingest.dates import infer_date
-from pipeline.ingest.metadata import meta_from_html
-from pipeline.ingest.sites import prune_page, rules_for, take_summary
+from pipeline.ingest.metadata import canonical_url, meta_from_html
+from pipeline.ingest.sites import element_text, prune_page, rules_for, take_summary
 from pipeline.models import Article
 
 DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$", re.IGNORECASE)
@@ -39,8 +42,28 @@ DATELINE_SCAN_LINES = 8
 HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
-#: Deeper than this is no article (libxml2's own limit for documents is 256 levels).
-MAX_DEPTH = 256
+#: Deeper than this is no article. libxml2 stops nesting at 256 levels and keeps what
+#: is deeper flattened, so a tree that reaches this depth was cut short by the parser.
+MAX_DEPTH = 250
+#: True when some element sits MAX_DEPTH levels below the root (XPath, run in C).
+_TOO_DEEP = etree.XPath("boolean(" + "*/" * (MAX_DEPTH - 1) + "*)")
+#: trafilatura's parser settings, with every element an HtmlElement chosen in C: the
+#: stock lxml.html lookup runs a Python method per element, a tenth of all parse time.
+_PARSER = etree.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 #: Texts shorter than this (in words) are too short to tell their language reliably.
 LANGUAGE_MIN_WORDS = 40
 LANGUAGE_MIN_CHARS = 200  # for scripts written without spaces
@@ -184,12 +207,12 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
             A page in another language is kept, with its language in `language`.
     """
     item = location or url or "<html>"
-    soup = _soup(html, item)
-    rules = rules_for(soup, url or _canonical(soup))
-    meta = meta_from_html(soup, url, rules)
-    summary = take_summary(soup, rules)
-    root = prune_page(soup, rules)
-    body = _blocks(root) if root is not soup else _main_text(str(soup), url) or _blocks(soup)
+    tree = _tree(html, item)
+    rules = rules_for(tree, url or canonical_url(tree))
+    meta = meta_from_html(tree, url, rules)  # before pruning: bylines are chrome
+    summary = take_summary(tree, rules)
+    root = prune_page(tree, rules)
+    body = _blocks(root) if root is not tree else _main_text(tree, url) or _blocks(tree)
     title = meta.get("title")
     lines = summary + [line for line in body if line.strip() != title]
     clean, bio_author = clean_lines(lines)
@@ -198,47 +221,40 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
     return _article(item, "\n".join(clean), html, "html", meta)
 
 
-def _soup(html: str, item: str) -> BeautifulSoup:
+def _tree(html: str, item: str) -> HtmlElement:
+    """The page as one lxml tree, parsed as trafilatura parses it (comments removed).
+
+    Raises:
+        IngestError: the page cannot be parsed or nests too deeply to be an article.
+    """
+    if not html.strip():
+        raise IngestError("the page is empty; check the file is an article", item)
+    html = repair_faulty_html(html, html[:50].lower())  # what trafilatura repairs
     try:
-        with warnings.catch_warnings():
-            # XML-looking or URL-looking input is still parsed as HTML, on purpose.
-            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-            soup = BeautifulSoup(html, "lxml")
-    except (RecursionError, ValueError) as exc:
+        try:
+            tree = lxml.html.document_fromstring(html, parser=_PARSER)
+        except ValueError:  # a str with an XML encoding declaration: parse its bytes
+            tree = lxml.html.document_fromstring(
+                html.encode("utf-8", "surrogatepass"), parser=_PARSER
+            )
+    except (etree.ParserError, ValueError) as exc:
         raise IngestError(f"the HTML cannot be parsed ({exc}); save the page again", item) from exc
-    depth = _depth(soup)
-    if depth > MAX_DEPTH:
+    if _TOO_DEEP(tree):
         raise IngestError(
-            f"the page nests elements {depth} levels deep (the limit is {MAX_DEPTH}); "
-            "that is no readable article, so save the article's text instead",
+            f"the page nests elements {MAX_DEPTH} or more levels deep; that is no readable "
+            "article, so save the article's text instead",
             item,
         )
-    return soup
+    return tree
 
 
-def _depth(soup: BeautifulSoup) -> int:
-    """How deeply elements nest, counted without recursion (pages can be hostile)."""
-    depths = {id(soup): 0}
-    deepest = 0
-    for element in soup.descendants:
-        if isinstance(element, Tag):
-            depth = depths.get(id(element.parent), 0) + 1
-            depths[id(element)] = depth
-            deepest = max(deepest, depth)
-    return deepest
+def _main_text(tree: HtmlElement, url: str | None) -> list[str]:
+    """The main content's paragraphs according to trafilatura (empty if it finds none).
 
-
-def _canonical(soup: BeautifulSoup) -> str | None:
-    link = soup.find("link", rel="canonical")
-    return str(link.get("href")) if isinstance(link, Tag) and link.get("href") else None
-
-
-def _main_text(html: str, url: str | None) -> list[str]:
-    """The main content's paragraphs according to trafilatura (empty if it finds none)."""
+    trafilatura works on its own copy of the tree."""
     try:
         text = trafilatura.extract(
-            html,
+            tree,
             url=url,
             include_comments=False,
             include_tables=True,
@@ -251,17 +267,17 @@ def _main_text(html: str, url: str | None) -> list[str]:
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
 
 
-def _blocks(root: Tag | BeautifulSoup) -> list[str]:
+def _blocks(root: HtmlElement) -> list[str]:
     """Leaf text blocks in document order, list items as "- " bullets."""
     blocks = []
-    for element in root.find_all(BLOCK_TAGS):
-        if element.find(BLOCK_TAGS):
+    for element in root.iter(*BLOCK_TAGS):
+        if next(element.iterdescendants(*BLOCK_TAGS), None) is not None:
             continue
-        line = " ".join(element.get_text(" ", strip=True).split())
-        if line:
-            blocks.append(f"- {line}" if element.name == "li" else line)
+        if line := element_text(element):
+            blocks.append(f"- {line}" if element.tag == "li" else line)
     if not blocks:
-        blocks = [line.strip() for line in root.get_text("\n").split("\n") if line.strip()]
+        text = "\n".join(root.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+        blocks = [line.strip() for line in text.split("\n") if line.strip()]
     return blocks
 
 
