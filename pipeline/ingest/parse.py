@@ -45,6 +45,9 @@ BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre"
 #: Deeper than this is no article. libxml2 stops nesting at 256 levels and keeps what
 #: is deeper flattened, so a tree that reaches this depth was cut short by the parser.
 MAX_DEPTH = 250
+#: When trafilatura keeps less than this share of a site rule's article element, the
+#: element's own text blocks are read instead.
+CONTENT_KEPT_SHARE = 0.5
 #: True when some element sits MAX_DEPTH levels below the root (XPath, run in C).
 _TOO_DEEP = etree.XPath("boolean(" + "*/" * (MAX_DEPTH - 1) + "*)")
 #: trafilatura's parser settings, with every element an HtmlElement chosen in C: the
@@ -212,7 +215,10 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
     meta = meta_from_html(tree, url, rules)  # before pruning: bylines are chrome
     summary = take_summary(tree, rules)
     root = prune_page(tree, rules)
-    body = _blocks(root) if root is not tree else _main_text(tree, url) or _blocks(tree)
+    if root is not tree:
+        body = _content_text(tree, root, url)
+    else:
+        body = _main_text(tree, url) or _blocks(tree)
     title = meta.get("title")
     lines = summary + [line for line in body if line.strip() != title]
     clean, bio_author = clean_lines(lines)
@@ -265,6 +271,30 @@ def _main_text(tree: HtmlElement, url: str | None) -> list[str]:
         log.debug("trafilatura failed on %s: %s", url, exc)
         return []
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _content_text(tree: HtmlElement, content: HtmlElement, url: str | None) -> list[str]:
+    """The text of the element a site rule names as the article: trafilatura's reading of
+    that element alone (it drops share bars and related-post boxes inside), unless that
+    loses much of the element's text, then every text block of it."""
+    blocks = _blocks(content)
+    _isolate(content)
+    main = _main_text(tree, url)
+    kept = sum(len(line) for line in main)
+    return main if kept >= CONTENT_KEPT_SHARE * sum(len(b) for b in blocks) else blocks
+
+
+def _isolate(element: HtmlElement) -> None:
+    """Leave only `element` (and the elements around it) in its tree."""
+    node = element
+    node.tail = None
+    for parent in element.iterancestors():
+        for sibling in list(parent):
+            if sibling is not node and sibling.tag != "head":
+                parent.remove(sibling)
+        if parent.tag != "html":
+            parent.text = None
+        node = parent
 
 
 def _blocks(root: HtmlElement) -> list[str]:
