@@ -28,8 +28,9 @@ def stable_id(*parts: object) -> str:
 class Article:
     """One piece of commentary, with its analysed text and the raw copy kept for audit.
 
-    `published_source` says where the date came from (front_matter, html_meta,
-    byline, url, feed, text_header, text_dateline, override, inferred). An inferred date
+    `published_source` says where the date came from (front_matter, json_ld, html_meta,
+    time_element, byline, updated, url, feed, text_header, text_dateline, override,
+    inferred); `updated` is a later date the page gives as its last update. An inferred date
     (the latest date the text itself names) lives in `published_inferred`, never in
     `published`, so it is not treated as certain unless the user opts in.
     `duplicate_of` names the first article this one repeats (same URL or a near-copy);
@@ -53,6 +54,7 @@ class Article:
     duplicate_reason: str | None = None
     fingerprint: str | None = None
     language: str | None = None  # ISO 639-1 code detected from the text; None if too short
+    updated: date | None = None  # when the page says it was last updated, if it says so
     skip_reason: str | None = None  # why extraction set the article aside (set by extract)
 
     @classmethod

@@ -162,10 +162,10 @@ def rules_for(root: HtmlElement, url: str | None) -> SiteRules:
 
 def take_summary(root: HtmlElement, rules: SiteRules) -> list[str]:
     """Remove the summary box (if any) and return its bullets as "- ..." lines."""
-    for selector in rules.summary:
-        box = select_one(root, selector)
-        if box is None:
+    for found in compiled(rules.summary).select(root) if rules.summary else ():
+        if not found:
             continue
+        box = found[0]
         items = [element_text(li) for li in box.iter("li")]
         box.drop_tree()
         return ["Summary", *(f"- {item}" for item in items if item)]
@@ -190,10 +190,9 @@ def prune_page(root: HtmlElement, rules: SiteRules) -> HtmlElement:
             log.debug("drop rule matched the element holding the article's text; kept it")
             continue
         element.drop_tree()  # its tail text stays in place
-    for selector in rules.content:
-        found = select_one(root, selector)
-        if found is not None and element_text(found):
-            return found
+    for matched in compiled(rules.content).select(root) if rules.content else ():
+        if matched and element_text(matched[0]):
+            return matched[0]
     return root
 
 

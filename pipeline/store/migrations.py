@@ -309,3 +309,9 @@ def m005_article_language(db: Database) -> None:
     articles = _table(db, "articles")
     articles.add_column("language", str)
     articles.add_column("skip_reason", str)
+
+
+@migrations()
+def m006_article_updated(db: Database) -> None:
+    """The date a page says it was last updated, kept apart from its published date."""
+    _table(db, "articles").add_column("updated", str)

@@ -12,7 +12,7 @@ CREATE TABLE "articles" (
    "raw_format" TEXT,
    "ingested_at" TEXT,
    "extractor_version" TEXT
-, "published_inferred" TEXT, "published_inferred_from" TEXT, "duplicate_of" TEXT, "duplicate_reason" TEXT, "fingerprint" TEXT, "language" TEXT, "skip_reason" TEXT);
+, "published_inferred" TEXT, "published_inferred_from" TEXT, "duplicate_of" TEXT, "duplicate_reason" TEXT, "fingerprint" TEXT, "language" TEXT, "skip_reason" TEXT, "updated" TEXT);
 CREATE INDEX "idx_articles_duplicate_of"
     ON "articles" ("duplicate_of");
 CREATE TABLE "claims" (
