@@ -30,7 +30,7 @@ from trafilatura.utils import repair_faulty_html
 from pipeline.errors import IngestError
 from pipeline.ingest.dates import infer_date
 from pipeline.ingest.metadata import canonical_url, meta_from_html
-from pipeline.ingest.sites import element_text, prune_page, rules_for, take_summary
+from pipeline.ingest.sites import element_text, prune_page, rules_for, take_summary, text_holder
 from pipeline.models import Article
 
 DATE_HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*(.*)$", re.IGNORECASE)
@@ -40,6 +40,16 @@ DATELINE = re.compile(
 )
 DATELINE_SCAN_LINES = 8
 HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
+#: A line that is nothing but a date, perhaps with a time and a label.
+BARE_DATE = re.compile(
+    r"(?:(?:published|updated|posted|last updated)\s*:?\s*(?:on\s+)?)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+    rf"(?:{MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}} {MONTH}\.?,? \d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?",
+    re.IGNORECASE,
+)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 #: Deeper than this is no article. libxml2 stops nesting at 256 levels and keeps what
@@ -48,6 +58,9 @@ MAX_DEPTH = 250
 #: When trafilatura keeps less than this share of a site rule's article element, the
 #: element's own text blocks are read instead.
 CONTENT_KEPT_SHARE = 0.5
+#: When trafilatura misses this share of an article split into chunks, read the chunks.
+CHUNK_MISSING_SHARE = 0.3
+CHUNK_COVERS_MAIN = 0.8
 #: True when some element sits MAX_DEPTH levels below the root (XPath, run in C).
 _TOO_DEEP = etree.XPath("boolean(" + "*/" * (MAX_DEPTH - 1) + "*)")
 #: trafilatura's parser settings, with every element an HtmlElement chosen in C: the
@@ -218,9 +231,9 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
     if root is not tree:
         body = _content_text(tree, root, url)
     else:
-        body = _main_text(tree, url) or _blocks(tree)
-    title = meta.get("title")
-    lines = summary + [line for line in body if line.strip() != title]
+        body = _with_chunks(tree, _main_text(tree, url)) or _blocks(tree)
+    metadata_lines = {str(meta[k]).casefold() for k in ("title", "author", "source") if meta.get(k)}
+    lines = summary + [line for line in body if not _is_metadata_line(line, metadata_lines)]
     clean, bio_author = clean_lines(lines)
     if not meta.get("author") and bio_author:
         meta["author"] = bio_author
@@ -271,6 +284,40 @@ def _main_text(tree: HtmlElement, url: str | None) -> list[str]:
         log.debug("trafilatura failed on %s: %s", url, exc)
         return []
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _is_metadata_line(line: str, metadata: set[str]) -> bool:
+    """A body line that only repeats the page's metadata: its title, its author's or
+    site's name on a line of its own, or a bare date ("August 8, 2018, 11:24 AM ET")."""
+    stripped = " ".join(line.split())
+    return stripped.casefold() in metadata or bool(BARE_DATE.fullmatch(stripped))
+
+
+def _with_chunks(tree: HtmlElement, main: list[str]) -> list[str]:
+    """trafilatura's text, or the article's chunks when the page splits its body into
+    sibling containers of one class and trafilatura kept only some of them.
+
+    Long articles are often cut into several `<div class="body">` blocks with ads
+    between them; trafilatura picks the best single container. The chunks are the text
+    holder and the elements of its tag and class beside it (under its grandparent)."""
+    holder = text_holder(tree)
+    parent = holder.getparent() if holder is not None else None
+    around = parent.getparent() if parent is not None else None
+    if holder is None or around is None or not holder.get("class"):
+        return main
+    chunks = [e for e in around.iter(holder.tag) if e.get("class") == holder.get("class")]
+    if len(chunks) < 2:
+        return main
+    blocks = [line for chunk in chunks for line in _blocks(chunk)]
+    seen = " ".join(" ".join(main).split())
+    missing = sum(len(b) for b in blocks if b.lstrip("- ")[:60] not in seen)
+    if missing < CHUNK_MISSING_SHARE * sum(len(b) for b in blocks):
+        return main
+    # The chunks extend trafilatura's choice, never replace it (comments share a class
+    # too): what trafilatura kept must be inside them.
+    inside = " ".join(" ".join(blocks).split())
+    kept = sum(len(line) for line in main if " ".join(line.split())[:60] in inside)
+    return blocks if kept >= CHUNK_COVERS_MAIN * sum(len(line) for line in main) else main
 
 
 def _content_text(tree: HtmlElement, content: HtmlElement, url: str | None) -> list[str]:
