@@ -40,6 +40,8 @@ DATELINE = re.compile(
 )
 DATELINE_SCAN_LINES = 8
 HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
+BYLINE_STARTS = ("by ", "posted by ", "written by ")
+BYLINE_MAX_CHARS = 160
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
 #: A line that is nothing but a date, perhaps with a time and a label.
 BARE_DATE = re.compile(
@@ -233,7 +235,8 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
     else:
         body = _with_chunks(tree, _main_text(tree, url)) or _blocks(tree)
     metadata_lines = {str(meta[k]).casefold() for k in ("title", "author", "source") if meta.get(k)}
-    lines = summary + [line for line in body if not _is_metadata_line(line, metadata_lines)]
+    author = str(meta.get("author") or "").casefold()
+    lines = summary + [line for line in body if not _is_metadata_line(line, metadata_lines, author)]
     clean, bio_author = clean_lines(lines)
     if not meta.get("author") and bio_author:
         meta["author"] = bio_author
@@ -286,11 +289,20 @@ def _main_text(tree: HtmlElement, url: str | None) -> list[str]:
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
 
 
-def _is_metadata_line(line: str, metadata: set[str]) -> bool:
+def _is_metadata_line(line: str, metadata: set[str], author: str) -> bool:
     """A body line that only repeats the page's metadata: its title, its author's or
-    site's name on a line of its own, or a bare date ("August 8, 2018, 11:24 AM ET")."""
+    site's name on a line of its own, a bare date ("August 8, 2018, 11:24 AM ET"), or
+    the byline that named the author ("Posted by u/name · Jul 11, 2024")."""
     stripped = " ".join(line.split())
-    return stripped.casefold() in metadata or bool(BARE_DATE.fullmatch(stripped))
+    lowered = stripped.casefold()
+    if lowered in metadata or BARE_DATE.fullmatch(stripped):
+        return True
+    return (
+        bool(author)
+        and len(stripped) <= BYLINE_MAX_CHARS
+        and lowered.startswith(BYLINE_STARTS)
+        and author in lowered
+    )
 
 
 def _with_chunks(tree: HtmlElement, main: list[str]) -> list[str]:
