@@ -33,8 +33,11 @@ class Article:
     inferred); `updated` is a later date the page gives as its last update. An inferred date
     (the latest date the text itself names) lives in `published_inferred`, never in
     `published`, so it is not treated as certain unless the user opts in.
-    `duplicate_of` names the first article this one repeats (same URL or a near-copy);
-    duplicates are stored for audit but never extracted, so no claim counts twice.
+    `duplicate_of` names the first article this one repeats (the same text elsewhere, or
+    a near-copy); duplicates are stored for audit but never extracted, so no claim counts
+    twice. `revision_of` names the stored version this one replaces: the same URL (or
+    file) with changed text, as when a site corrects a story. A replaced version is kept
+    but no longer read; its claims that the new version no longer makes are withdrawn.
     """
 
     article_id: str
@@ -55,6 +58,7 @@ class Article:
     fingerprint: str | None = None
     language: str | None = None  # ISO 639-1 code detected from the text; None if too short
     updated: date | None = None  # when the page says it was last updated, if it says so
+    revision_of: str | None = None  # the stored version this one corrects (same URL or file)
     skip_reason: str | None = None  # why extraction set the article aside (set by extract)
 
     @classmethod
@@ -104,7 +108,8 @@ class Page:
 class Duplicate:
     """An item recognised as a copy of an article already stored (`duplicate_of`).
 
-    `kind` is same_url, same_content or near_copy; `reason` says it in words.
+    `kind` is same_content or near_copy (same_url in databases written before a changed
+    page became a new version); `reason` says it in words.
     """
 
     item: str
@@ -162,10 +167,30 @@ class Claim:
     previous_target: float | None = None
     action: str | None = None
     consensus: bool = False
+    # Set when a corrected version of the article no longer makes this claim: the id of
+    # that version. A withdrawn claim stays on the record (it was published) and is graded.
+    withdrawn_by: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict in the export contract (dates as ISO strings)."""
         return _record(self)
+
+    def same_call(self) -> tuple[object, ...]:
+        """What makes two claims the same call, across versions of one article: who said
+        it about what, which way, how far and by when (not where in the text it sits)."""
+        return (
+            self.forecaster.casefold(),
+            self.subject,
+            self.kind,
+            self.direction,
+            self.target_low,
+            self.target_high,
+            self.move_pct,
+            self.benchmark,
+            self.ratio,
+            self.horizon_end,
+            self.rating,
+        )
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ class Summary:
 
     articles_new: int = 0
     articles_seen: int = 0
+    articles_updated: int = 0  # new versions of stored articles (a corrected page or file)
+    claims_withdrawn: int = 0  # claims a corrected version no longer makes
     duplicates: int = 0
     claims_new: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -54,9 +56,21 @@ class Summary:
         out = []
         if self.counts:
             out += [
-                f"articles: {self.articles_seen} read, {self.articles_new} new",
-                f"claims: {self.claims_new} new",
+                f"articles: {self.articles_seen} read, {self.articles_new} new, "
+                f"{self.articles_updated} updated",
+                f"claims: {self.claims_new} new"
+                + (f", {self.claims_withdrawn} withdrawn" if self.claims_withdrawn else ""),
             ]
+            if self.articles_updated:
+                out.append(
+                    f"  {self.articles_updated} article(s) changed since they were stored: "
+                    "each is kept as a new version (articles.revision_of) and re-extracted"
+                )
+            if self.claims_withdrawn:
+                out.append(
+                    f"  {self.claims_withdrawn} claim(s) a corrected version no longer makes "
+                    "are kept on the record as withdrawn (claims.withdrawn_by)"
+                )
             if self.skipped_language:
                 out.append(
                     f"  {self.skipped_language} article(s) not in English were kept but not "
@@ -128,7 +142,10 @@ def ingest(
             copies = [a for a, found in checked if found is not None and a.duplicate_of]
             failures = [f for f in batch if isinstance(f, Failure)]
             summary.articles_seen += len(checked)
-            summary.articles_new += store.save_articles(originals, update_metadata=bool(overrides))
+            revisions = [a for a in originals if a.revision_of]
+            fresh = [a for a in originals if not a.revision_of]
+            summary.articles_new += store.save_articles(fresh, update_metadata=bool(overrides))
+            summary.articles_updated += store.save_articles(revisions)
             store.save_articles(copies)
             summary.duplicates += store.save_duplicates([d for _, d in checked if d])
             store.save_failures(failures)
@@ -163,6 +180,8 @@ def extract(store: Store, settings: Settings) -> Summary:
         summary.claims_new += store.save_extraction(
             [(a.article_id, claims) for a, claims in batch], version
         )
+        revised = [(a.article_id, a.revision_of) for a, _ in batch if a.revision_of]
+        summary.claims_withdrawn += store.mark_withdrawn(revised)
     return summary
 
 

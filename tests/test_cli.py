@@ -50,6 +50,7 @@ CLAIM_FIELDS = [
     "previous_target",
     "action",
     "consensus",
+    "withdrawn_by",
 ]
 OUTCOME_FIELDS = [
     "claim_id",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -169,3 +170,95 @@ def test_run_extract_turning_on_ner_re_extracts_stored_articles(
     assert store.articles(needing_extraction=EXTRACTOR_VERSION + "+ner") != []
     stages.extract(store, with_ner)  # the first-person claim keeps its author
     assert store.articles(needing_extraction=EXTRACTOR_VERSION + "+ner") == []
+
+
+CORRECTED_NOTE = """---
+title: Small caps into the summer
+author: Priya Raman
+published: 2024-03-04
+---
+Breadth has improved for six straight weeks and credit spreads are calm, which has
+historically helped smaller companies more than the megacaps.
+
+I expect IWM to rally 10% by the end of June.
+
+{second}
+
+Earnings revisions for the Russell 2000 turned positive in February for the first time
+in two years, and the Fed has signalled that the next move in rates is down.
+"""
+
+
+def test_run_a_corrected_file_is_a_new_version_and_its_dropped_claims_are_withdrawn(
+    tmp_path: Path, store: Store, settings: Settings
+) -> None:
+    note = tmp_path / "notes" / "small-caps.md"
+    note.parent.mkdir()
+    note.write_text(CORRECTED_NOTE.format(second="I also think KRE will fall 8% by May."))
+    first = stages.ingest(store, [note.parent], settings)
+    assert (first.articles_new, first.articles_updated) == (1, 0)
+    stages.extract(store, settings)
+    before = {c.subject: c for c in store.claims()}
+    assert {"IWM", "KRE"} <= set(before)
+
+    # The author corrects the note: the KRE call goes, an XLF call arrives.
+    note.write_text(CORRECTED_NOTE.format(second="I also think XLF will rise 5% by May."))
+    again = stages.ingest(store, [note.parent], settings)
+    assert (again.articles_new, again.articles_updated) == (0, 1)
+    assert "articles: 1 read, 0 new, 1 updated" in again.lines()
+    old, new = sorted(store.articles(), key=lambda a: a.revision_of or "")
+    assert new.revision_of == old.article_id
+
+    extracted = stages.extract(store, settings)
+    assert extracted.claims_withdrawn == 1
+    assert any(
+        "1 claim(s) a corrected version no longer makes" in line for line in extracted.lines()
+    )
+    claims = store.claims()
+    by_subject = {c.subject: c for c in claims}
+    # the withdrawn call stays on the record, marked; the repeated call counts once
+    assert by_subject["KRE"].withdrawn_by == new.article_id
+    assert by_subject["KRE"].article_id == old.article_id
+    assert by_subject["XLF"].article_id == new.article_id
+    assert [c.article_id for c in claims if c.subject == "IWM"] == [new.article_id]
+    # nothing is queued again, and re-reading the corrected note changes nothing
+    assert store.articles(needing_extraction=stages.extraction_version(settings)) == []
+    third = stages.ingest(store, [note.parent], settings)
+    assert (third.articles_new, third.articles_updated) == (0, 0)
+
+
+def test_run_another_story_under_a_reused_file_name_is_no_version(
+    tmp_path: Path, store: Store, settings: Settings
+) -> None:
+    note = tmp_path / "inbox" / "today.md"
+    note.parent.mkdir()
+    note.write_text(CORRECTED_NOTE.format(second="I also think KRE will fall 8% by May."))
+    stages.ingest(store, [note.parent], settings)
+    note.write_text(
+        "Gold miners\n\nThe gold miners have lagged bullion all year. I expect GDX to gain 15% "
+        "over the next six months as costs fall and the metal holds its level near the highs."
+    )
+    again = stages.ingest(store, [note.parent], settings)
+    assert (again.articles_new, again.articles_updated) == (1, 0)
+    assert all(a.revision_of is None for a in store.articles())
+
+
+def test_run_a_corrected_page_at_the_same_url_is_a_new_version(
+    httpserver: HTTPServer, store: Store, web_settings: Settings
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_oneshot_request("/story").respond_with_data(
+        _page("Small caps"), content_type="text/html"
+    )
+    stages.ingest(store, [httpserver.url_for("/story")], web_settings)
+    stages.extract(store, web_settings)
+    corrected = _page("Small caps", "<p>Correction: an earlier version misstated the date.</p>")
+    httpserver.expect_oneshot_request("/story").respond_with_data(
+        corrected, content_type="text/html"
+    )
+    refresh = replace(web_settings, fetch=replace(web_settings.fetch, refresh=True))
+    again = stages.ingest(store, [httpserver.url_for("/story")], refresh)  # --refresh
+    assert (again.articles_new, again.articles_updated) == (0, 1)
+    extracted = stages.extract(store, web_settings)
+    assert extracted.claims_withdrawn == 0  # the IWM call is made again, so it counts once
+    assert len({c.subject for c in store.claims()}) == len(store.claims())

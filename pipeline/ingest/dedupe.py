@@ -6,11 +6,11 @@ Duplicate record for every copy. Pure; the caller stores both. The first article
 is the original; later copies are kept for audit but never extracted, so their claims
 are not counted twice.
 
-Three kinds: the same URL (after normalisation: tracking parameters, fragment, www.,
-http/https and a trailing slash do not count), the same analysed text from another
-file or URL, and near-copies (the same article syndicated on two sites): a MinHash
+Two kinds of copy: the same analysed text from another file or URL, and near-copies (the same article syndicated on two sites): a MinHash
 (datasketch) of the text's word 3-shingles estimates their Jaccard similarity, and
-NEAR_COPY_SIMILARITY or more is a copy.
+NEAR_COPY_SIMILARITY or more is a copy. The same URL (after normalisation: tracking
+parameters, fragment, www., http/https and a trailing slash do not count) or the same
+file with changed text is no copy but a correction: a new version of the article.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from pipeline.models import Article, Duplicate
 #: Estimated Jaccard similarity of word 3-shingles. A syndicated copy with its own
 #: header and footer scores above 0.9; different articles on one topic below 0.1.
 NEAR_COPY_SIMILARITY = 0.5
+#: A file read again with changed text is a new version of the same story when its text
+#: is at least this similar to what was read there before (an edit or a correction keeps
+#: most shingles; another story reusing the file name shares almost none).
+REVISION_SIMILARITY = 0.3
 #: Shorter texts are compared only for exact copies (a few words say little).
 NEAR_COPY_MIN_WORDS = 80
 PERMUTATIONS = 64
@@ -62,11 +66,18 @@ def url_key(url: str | None) -> str | None:
 
 
 class DuplicateIndex:
-    """What has been stored so far: ids, URL keys and fingerprints of original articles."""
+    """What has been stored so far: ids, URL keys and fingerprints of original articles.
+
+    The URL and location maps point at the latest version of each page or file, so a
+    correction is compared with the version it replaces.
+    """
 
     def __init__(self, stored: Iterable[tuple[str, str, str | None, str | None]] = ()) -> None:
         self._locations: dict[str, str] = {}
         self._urls: dict[str, str] = {}
+        self._latest_at: dict[str, str] = {}  # location -> the latest article read there
+        self._url_of: dict[str, str | None] = {}
+        self._print_of: dict[str, np.ndarray] = {}
         self._ids: list[str] = []
         self._signatures: list[np.ndarray] = []
         for article_id, location, url, print_ in stored:
@@ -75,10 +86,16 @@ class DuplicateIndex:
     def check(self, article: Article) -> tuple[Article, Duplicate | None]:
         """The article with its fingerprint, and a Duplicate record if it is a copy.
 
-        A copy with new text (same URL or near-copy) comes back with `duplicate_of` set;
-        an exact copy keeps its id, which the store already holds.
+        A copy with new text (a near-copy) comes back with `duplicate_of` set; an exact
+        copy keeps its id, which the store already holds. The same URL or file with
+        changed text is no copy but a new version: it comes back with `revision_of` set
+        to the version it replaces, and no Duplicate.
         """
         article = replace(article, fingerprint=fingerprint(article.text))
+        if previous := self._previous_version(article):
+            article = replace(article, revision_of=previous)
+            self._add(article.article_id, article.location, article.url, article.fingerprint)
+            return article, None
         found = self._find(article)
         if found is None:
             self._add(article.article_id, article.location, article.url, article.fingerprint)
@@ -88,6 +105,24 @@ class DuplicateIndex:
                 article, duplicate_of=found.duplicate_of, duplicate_reason=found.reason
             )
         return article, found
+
+    def _previous_version(self, article: Article) -> str | None:
+        """The stored version this article's text replaces: the latest one read from the
+        same URL, or else from the same file; None when the text itself is known."""
+        if article.article_id in self._locations:
+            return None
+        key = url_key(article.url)
+        if key is not None and key in self._urls:
+            return self._urls[key]
+        previous = self._latest_at.get(article.location)
+        if previous is None or self._url_of.get(previous, key) != key:
+            return None  # nothing read there yet, or another page read under that name
+        # A file name can be reused for another story: a version tells the same one.
+        before = self._print_of.get(previous)
+        if before is None or not article.fingerprint:
+            return None
+        similarity = float((before == _signature(article.fingerprint)).mean())
+        return previous if similarity >= REVISION_SIMILARITY else None
 
     def _find(self, article: Article) -> Duplicate | None:
         item = article.location
@@ -100,15 +135,6 @@ class DuplicateIndex:
                 article.article_id,
                 "same_content",
                 f"the same text as {first}",
-            )
-        key = url_key(article.url)
-        if key is not None and key in self._urls:
-            original = self._urls[key]
-            return Duplicate(
-                item,
-                original,
-                "same_url",
-                f"the same URL as article {original} ({self._locations[original]})",
             )
         if len(article.text.split()) < NEAR_COPY_MIN_WORDS or not article.fingerprint:
             return None
@@ -129,9 +155,12 @@ class DuplicateIndex:
 
     def _add(self, article_id: str, location: str, url: str | None, print_: str | None) -> None:
         self._locations.setdefault(article_id, location)
+        self._latest_at[location] = article_id
         key = url_key(url)
+        self._url_of[article_id] = key
         if key is not None:
-            self._urls.setdefault(key, article_id)
+            self._urls[key] = article_id
         if print_ and len(print_) == PERMUTATIONS * 8:
             self._ids.append(article_id)
             self._signatures.append(_signature(print_))
+            self._print_of[article_id] = self._signatures[-1]

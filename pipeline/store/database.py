@@ -32,6 +32,8 @@ from pipeline.store.rows import (
 )
 
 TABLES = ("articles", "claims", "outcomes", "failures", "prices")
+#: Articles a stored correction replaced (another article is a revision of them).
+SUPERSEDED = "select revision_of from articles where revision_of is not null"
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
 
 
@@ -101,13 +103,15 @@ class Store:
     def articles(self, *, needing_extraction: str | None = None) -> list[Article]:
         """All articles, or those not yet extracted by extractor version `needing_extraction`.
 
-        Duplicates (`duplicate_of` set) are never queued for extraction.
+        Duplicates (`duplicate_of` set) and versions a correction replaced are never
+        queued for extraction.
         """
         if needing_extraction is None:
             rows = self._table("articles").rows_where(order_by="published, article_id")
         else:
             rows = self._table("articles").rows_where(
-                "(extractor_version is null or extractor_version != ?) and duplicate_of is null",
+                "(extractor_version is null or extractor_version != ?) and duplicate_of is null"
+                f" and article_id not in ({SUPERSEDED})",
                 [needing_extraction],
                 order_by="published, article_id",
             )
@@ -144,12 +148,51 @@ class Store:
         return added
 
     def claims(self) -> list[Claim]:
-        """Every claim, except any left on an article later recorded as a duplicate."""
+        """Every claim on the record: those of current articles, and those a corrected
+        version withdrew. Not those left on an article later recorded as a duplicate, nor
+        those of a replaced version that its correction makes again (they live on there)."""
         rows = self._table("claims").rows_where(
-            "article_id not in (select article_id from articles where duplicate_of is not null)",
+            "article_id not in (select article_id from articles where duplicate_of is not null)"
+            f" and (withdrawn_by is not null or article_id not in ({SUPERSEDED}))",
             order_by="published, article_id, evidence_start",
         )
         return [record_from_row(Claim, row) for row in rows]
+
+    def mark_withdrawn(self, revisions: Sequence[tuple[str, str]]) -> int:
+        """For each (new version, replaced version) pair: the replaced version's claims
+        that the new version no longer makes become withdrawn by it. Recomputed from
+        scratch on every extraction of the new version; returns how many are withdrawn.
+
+        A reading of the same raw page by a newer parser is no correction: its vanished
+        claims are superseded, not withdrawn."""
+        table = self._table("claims")
+        withdrawn = 0
+        with self.db.atomic():
+            for new_id, old_id in revisions:
+                self.db.execute(
+                    "update claims set withdrawn_by = null where withdrawn_by = ?", [new_id]
+                )
+                raws = dict(
+                    self.db.execute(
+                        "select article_id, raw from articles where article_id in (?, ?)",
+                        [new_id, old_id],
+                    ).fetchall()
+                )
+                if raws.get(new_id) == raws.get(old_id):
+                    continue
+                made = {
+                    record_from_row(Claim, row).same_call()
+                    for row in table.rows_where("article_id = ?", [new_id])
+                }
+                gone = [
+                    row["claim_id"]
+                    for row in table.rows_where("article_id = ? and withdrawn_by is null", [old_id])
+                    if record_from_row(Claim, row).same_call() not in made
+                ]
+                for claim_id in gone:
+                    table.update(claim_id, {"withdrawn_by": new_id})
+                withdrawn += len(gone)
+        return withdrawn
 
     # -- outcomes ---------------------------------------------------------------
 

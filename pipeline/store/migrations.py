@@ -312,6 +312,11 @@ def m005_article_language(db: Database) -> None:
 
 
 @migrations()
-def m006_article_updated(db: Database) -> None:
-    """The date a page says it was last updated, kept apart from its published date."""
-    _table(db, "articles").add_column("updated", str)
+def m006_article_updates_and_revisions(db: Database) -> None:
+    """The date a page says it was last updated (kept apart from its published date); the
+    stored version a corrected article replaces; the version that withdrew a claim."""
+    articles = _table(db, "articles")
+    articles.add_column("updated", str)
+    articles.add_column("revision_of", str)
+    articles.create_index(["revision_of"], if_not_exists=True)
+    _table(db, "claims").add_column("withdrawn_by", str)

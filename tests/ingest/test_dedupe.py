@@ -44,14 +44,29 @@ def test_dedupe_same_text_elsewhere_is_a_same_content_duplicate() -> None:
     assert index.check(replace(make_article(STORY), location="one.txt"))[1] is None
 
 
-def test_dedupe_same_url_with_new_text_points_at_the_first() -> None:
+def test_dedupe_same_url_with_new_text_is_a_new_version() -> None:
     index = DuplicateIndex()
     first, _ = index.check(make_article(STORY, url="https://example.com/post"))
     updated, found = index.check(
         make_article(STORY + " Update: added a chart.", url="https://www.example.com/post/")
     )
-    assert found is not None and found.kind == "same_url"
-    assert updated.duplicate_of == first.article_id
+    assert found is None and updated.duplicate_of is None
+    assert updated.revision_of == first.article_id
+    # a second correction replaces the first correction, not the original
+    again, _ = index.check(
+        make_article(STORY + " Update: chart fixed.", url="https://example.com/post?utm_source=x")
+    )
+    assert again.revision_of == updated.article_id
+
+
+def test_dedupe_same_file_with_new_text_is_a_new_version() -> None:
+    index = DuplicateIndex()
+    first, _ = index.check(_at("notes/kre.md", STORY))
+    edited, found = index.check(_at("notes/kre.md", STORY + " Edit: the stop moved."))
+    assert found is None and edited.revision_of == first.article_id
+    # the same text under another name is still a copy, not a version
+    _, copy = index.check(_at("elsewhere/kre.md", STORY))
+    assert copy is not None and copy.kind == "same_content"
 
 
 def test_dedupe_syndicated_near_copy_is_recognised() -> None:
@@ -78,3 +93,7 @@ def test_dedupe_different_articles_are_not_copies(seeds_dir: Path, corpus_dir: P
     assert [found for _, found in checked] == [None] * 17
     for (a, _), (b, _) in pairwise(checked):
         assert a.fingerprint != b.fingerprint
+
+
+def _at(location: str, text: str) -> Article:
+    return Article.build(location=location, text=text, raw=text, raw_format="text")

@@ -12,9 +12,11 @@ CREATE TABLE "articles" (
    "raw_format" TEXT,
    "ingested_at" TEXT,
    "extractor_version" TEXT
-, "published_inferred" TEXT, "published_inferred_from" TEXT, "duplicate_of" TEXT, "duplicate_reason" TEXT, "fingerprint" TEXT, "language" TEXT, "skip_reason" TEXT, "updated" TEXT);
+, "published_inferred" TEXT, "published_inferred_from" TEXT, "duplicate_of" TEXT, "duplicate_reason" TEXT, "fingerprint" TEXT, "language" TEXT, "skip_reason" TEXT, "updated" TEXT, "revision_of" TEXT);
 CREATE INDEX "idx_articles_duplicate_of"
     ON "articles" ("duplicate_of");
+CREATE INDEX "idx_articles_revision_of"
+    ON "articles" ("revision_of");
 CREATE TABLE "claims" (
    "claim_id" TEXT PRIMARY KEY,
    "article_id" TEXT,
@@ -45,7 +47,7 @@ CREATE TABLE "claims" (
    "evidence_end" INTEGER,
    "catalysts" TEXT,
    "risks" TEXT
-, "rating" TEXT, "previous_rating" TEXT, "previous_target" REAL, "action" TEXT, "consensus" INTEGER);
+, "rating" TEXT, "previous_rating" TEXT, "previous_target" REAL, "action" TEXT, "consensus" INTEGER, "withdrawn_by" TEXT);
 CREATE INDEX "idx_claims_article_id"
     ON "claims" ("article_id");
 CREATE TABLE "duplicates" (
