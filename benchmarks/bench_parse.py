@@ -25,11 +25,13 @@ import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from statistics import mean, median
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "pages"
 CORPUS = ROOT / "corpus"
 PUBLIC_BENCH = ROOT.parent / "shared" / "bench" / "article-extraction"
+SHOW_DISAGREEMENTS = False
 
 
 def saved_pages() -> list[tuple[str, str | None]]:
@@ -187,6 +189,48 @@ def public_bench(folder: Path, rounds: int) -> None:
         )
     ratio = rates["pipeline.parse_html"] / rates["trafilatura.extract alone"]
     print(f"  parse_html speed: {ratio:.2f}x trafilatura's pages/s")
+    metadata_agreement([p for p, e in zip(pages, english, strict=True) if e])
+
+
+def metadata_agreement(pages: list[Any]) -> None:
+    """How often parse_html's title, author and date agree with trafilatura's own
+    metadata (the benchmark labels bodies only, so this is agreement, not accuracy;
+    `--show-disagreements` lists the rest to read)."""
+    import trafilatura
+
+    from pipeline.errors import IngestError
+    from pipeline.ingest.parse import parse_html
+
+    agree = {"title": 0, "author": 0, "date": 0}
+    found = {"title": [0, 0], "author": [0, 0], "date": [0, 0]}
+    disagreements: list[str] = []
+    for page in pages:
+        try:
+            ours = parse_html(page.html, url=page.url)
+        except IngestError:
+            continue
+        theirs = trafilatura.extract_metadata(page.html, default_url=page.url)
+        pairs = {
+            "title": (ours.title, theirs.title),
+            "author": (ours.author, theirs.author),
+            "date": (ours.published and ours.published.isoformat(), theirs.date),
+        }
+        for field_name, (mine, other) in pairs.items():
+            found[field_name][0] += bool(mine)
+            found[field_name][1] += bool(other)
+            if (mine or "").strip().lower() == (other or "").strip().lower():
+                agree[field_name] += 1
+            else:
+                disagreements.append(f"    {field_name}: ours {mine!r} / trafilatura {other!r}")
+    print(f"  metadata on the {len(pages)} English pages (agreement with trafilatura's own):")
+    for field_name, count in agree.items():
+        mine, other = found[field_name]
+        print(
+            f"    {field_name:6s} agree {count}/{len(pages)}; found by parse_html {mine}, "
+            f"by trafilatura {other}"
+        )
+    if SHOW_DISAGREEMENTS:
+        print("\n".join(disagreements))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -202,7 +246,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--bench-only", action="store_true", help="only the public benchmark section"
     )
+    parser.add_argument(
+        "--show-disagreements", action="store_true", help="list metadata disagreements"
+    )
     args = parser.parse_args(argv)
+    global SHOW_DISAGREEMENTS
+    SHOW_DISAGREEMENTS = args.show_disagreements
     sys.path.insert(0, str(ROOT))
     if args.bench.is_dir():
         public_bench(args.bench, args.bench_rounds)

@@ -27,7 +27,10 @@ from pipeline.ingest.sites import SiteRules, compiled, element_text
 
 BYLINE_PREFIX = re.compile(r"^\s*(?:by|written by|posted by|author:?)\s+", re.IGNORECASE)
 BYLINE_END = re.compile(
-    r"\s*(?:[,|·•–—]|\s-\s|\bon\b|\bupdated\b|\bpublished\b|\bfor\b|\d).*$", re.IGNORECASE
+    r"\s*(?:[,|·•–—]|\s-\s|\bon\b|\bupdated\b|\bpublished\b|\bfor\b|\d"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
+    re.IGNORECASE,
 )
 NAME_WORD = r"[A-Z][\w.'’-]*"
 NAME = re.compile(
@@ -36,6 +39,9 @@ NAME = re.compile(
 )
 #: A forum or social handle ("ridgeline_trader", "@tape_reader", "u/ridgeline").
 HANDLE = re.compile(r"^(?:@|u/)?[A-Za-z][\w.-]{2,30}$")
+#: A handle that shows it is one: a prefix, a digit or underscore, or inner capitals.
+MARKED_HANDLE = re.compile(r"^(?:@|u/)\S+$|^\S*[\d_]\S*$|^[a-z]+[A-Z]\S*$")
+CHROME_TAGS = frozenset({"nav", "footer", "aside", "form", "select", "button"})
 NOT_NAMES = frozenset(
     {"admin", "administrator", "staff", "editor", "editors", "author", "guest", "team", "desk"}
 )
@@ -146,6 +152,8 @@ def _ld_author(author: Any) -> str | None:
         names = [_ld_author(a) for a in author[:10]]
         return ", ".join(n for n in names if n) or None
     if isinstance(author, dict):
+        if author.get("@type") == "Organization":
+            return None  # the publisher standing in for a person
         return clean_text(author.get("name"))
     return clean_text(author)
 
@@ -275,10 +283,18 @@ def _author(value: str | None, sites: set[str]) -> str | None:
     name = clean_text(value)
     if not name:
         return None
-    name = BYLINE_PREFIX.sub("", name)
-    if _compact(name) in sites or name.lower().lstrip("@") in NOT_NAMES:
+    name = BYLINE_PREFIX.sub("", name).split(" | ")[0]
+    # "Troy Lane, Example.com": an outlet named after the author is the site, not a name
+    parts = [p for p in name.split(", ") if _compact(p) not in sites and not _site_like(p)]
+    name = ", ".join(parts)
+    if not name or _compact(name) in sites or name.lower().lstrip("@") in NOT_NAMES:
         return None
     return name
+
+
+def _site_like(text: str) -> bool:
+    """A web address standing in for an outlet ("Example.com")."""
+    return bool(re.fullmatch(r"(?:www\.)?[\w-]+\.(?:com|net|org|co\.uk|io)", text.strip(), re.I))
 
 
 def _byline_author(matched: list[list[HtmlElement]]) -> str | None:
@@ -298,12 +314,16 @@ def _byline_lines(root: HtmlElement) -> dict[str, list[Any]]:
     for owner in _line_starts(root if body is None else body):
         if owner in seen or owner.tag in ("script", "style", "title"):
             continue
+        if owner.tag in CHROME_TAGS or any(a.tag in CHROME_TAGS for a in owner.iterancestors()):
+            continue  # "By topic" in a menu is no byline
         seen.add(owner)
         line = element_text(owner)
         if not line or len(line) > BYLINE_MAX_CHARS:
             continue
         if match := BYLINE_LINE.match(line):
             name = _clean_name(match["name"])
+            if name and not NAME.match(name) and not MARKED_HANDLE.match(name):
+                name = None  # "By subject": a lowercase word is no handle in a byline
             rest = match["rest"] or ""
             if name and _byline_rest(rest):
                 when = None if UPDATE_CONTEXT.match(rest) else first_date(rest)
@@ -365,10 +385,13 @@ def _published(
     matched: list[list[HtmlElement]],
     addresses: tuple[str | None, str | None],
 ) -> tuple[date | None, str | None]:
-    if found := parse_date(ld.get("published")):
-        return found, "json_ld"
-    if found := parse_date(head.get("published")):
-        return found, "html_meta"
+    in_url = next((d for d in map(date_from_url, addresses) if d), None)
+    for value, how in ((ld.get("published"), "json_ld"), (head.get("published"), "html_meta")):
+        if found := parse_date(value):
+            if in_url is not None and 0 < (found - in_url).days <= 1:
+                # A UTC timestamp past midnight: the site's own date is the one in its URL.
+                return in_url, "url"
+            return found, how
     for elements in matched:
         for element in elements[:3]:
             if _is_update(element):

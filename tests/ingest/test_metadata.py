@@ -166,3 +166,34 @@ def test_site_names_and_roles_are_not_authors(head: str) -> None:
 def test_hostile_json_ld_is_ignored(script: str) -> None:
     html = _page(f'<title>Banks</title><script type="application/ld+json">{script}</script>')
     assert parse_html(html).title == "Banks"
+
+
+def test_an_organisation_in_json_ld_is_no_author() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Banks", '
+        '"author": {"@type": "Organization", "name": "Harbor Street"}}</script>'
+    )
+    article = parse_html(_page(ld, "<p>By <span class='author'>Lee Park</span></p>"))
+    assert article.author == "Lee Park"
+
+
+def test_an_outlet_after_the_authors_name_is_left_out() -> None:
+    head = "<meta name='author' content='Troy Lane, Tapewatch.com'>"
+    article = parse_html(_page(head), url="https://www.tapewatch.example/2024/06/banks")
+    assert article.author == "Troy Lane"
+    head = "<meta name='author' content='Amy Rowe | Harbor Media for Harbor.com'>"
+    assert parse_html(_page(head)).author == "Amy Rowe"
+
+
+def test_a_utc_timestamp_past_midnight_yields_to_the_date_in_the_url() -> None:
+    head = "<meta property='article:published_time' content='2024-06-04T02:30:00Z'>"
+    article = parse_html(_page(head), url="https://news.example/2024/06/03/banks-rally")
+    assert (article.published, article.published_source) == (date(2024, 6, 3), "url")
+    far = parse_html(_page(head), url="https://news.example/2024/05/20/banks-rally")
+    assert (far.published, far.published_source) == (date(2024, 6, 4), "html_meta")
+
+
+def test_a_menu_entry_starting_with_by_is_no_byline() -> None:
+    top = "<nav><a href='/topics'>By subject</a></nav>"
+    body = f"<div class='menu'><ul><li><a>By sector</a></li></ul></div>{BODY}"
+    assert parse_html(_page("<title>Banks</title>", top, body)).author is None

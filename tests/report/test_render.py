@@ -186,3 +186,13 @@ def test_report_claim_page_lists_the_article_instruments_and_the_analyst_call(
     page = (tmp_path / "claims" / f"{claim.claim_id}.html").read_text()
     assert "Instruments in this article: AAPL (Apple); NVDA (Nvidia); ^NDX (Nasdaq 100)" in page
     assert "raise, from 130.0; rating buy" in page
+
+
+def test_report_marks_a_withdrawn_claim(tmp_path: Path) -> None:
+    article = make_article("IWM could rally 10% by June.")
+    claim = make_claim(article, withdrawn_by="later-version")
+    outcome = Outcome(claim.claim_id, "pending", date(2024, 1, 2), reason="window still open")
+    render_report(ReportInput([claim], {claim.claim_id: outcome}, as_of=date(2024, 1, 2)), tmp_path)
+    assert "withdrawn in a correction" in (tmp_path / "index.html").read_text()
+    page = next((tmp_path / "claims").glob("*.html")).read_text()
+    assert "no longer makes this claim" in page and "later-version" in page
