@@ -8,6 +8,7 @@ Selectors are CSS, compiled once to XPath (cssselect) and run by libxml2.
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -359,8 +360,25 @@ class Selectors:
                         self._rest.append((index, simple))
             except (SelectorError, ExpressionError, etree.XPathError) as exc:
                 raise ValueError(f"sites.toml: selector {text!r} is not valid CSS ({exc})") from exc
-        self._attributes = tuple({name for _, s in self._rest for name, _, _ in s.attributes})
-        self._any_element = any(not s.attributes for _, s in self._rest)  # "*"
+        # Attribute-only selectors, indexed by the first attribute they test: an element
+        # is tried only against those naming an attribute it has.
+        self._by_attribute: dict[str, list[tuple[int, _Simple]]] = {}
+        self._any_element: list[tuple[int, _Simple]] = []  # "*"
+        for index, simple in self._rest:
+            if simple.attributes:
+                self._by_attribute.setdefault(simple.attributes[0][0], []).append((index, simple))
+            else:
+                self._any_element.append((index, simple))
+        # Every operator but "exists" and "!=" needs its value inside the attribute: one
+        # regular expression tells whether any selector on that attribute can match.
+        self._attribute_filter: dict[str, re.Pattern[str] | None] = {}
+        for name, group in self._by_attribute.items():
+            tests = [simple.attributes[0] for _, simple in group]
+            if any(op in ("exists", "!=") or not value for _, op, value in tests):
+                self._attribute_filter[name] = None
+            else:
+                values = sorted({value for _, _, value in tests})
+                self._attribute_filter[name] = re.compile("|".join(map(re.escape, values)))
 
     def select(self, root: HtmlElement) -> list[list[HtmlElement]]:
         """For each selector, the elements it matches in document order."""
@@ -394,10 +412,13 @@ class Selectors:
         if self._by_class and (classes := element.get("class")):
             for name in classes.split():
                 out += self._by_class.get(name, ())
-        if self._rest and (
-            self._any_element or any(element.get(name) is not None for name in self._attributes)
-        ):
-            out += self._rest
+        if self._by_attribute:
+            for name in element.attrib:  # attribute names (iterating the element gives children)
+                if (group := self._by_attribute.get(name)) is not None:
+                    test = self._attribute_filter[name]
+                    if test is None or test.search(element.get(name)):
+                        out += group
+        out += self._any_element
         return out
 
 
