@@ -54,6 +54,12 @@ BARE_DATE = re.compile(
 )
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
+#: More attributes than this on one tag is hostile input, not a page (see _defuse_attributes).
+MAX_ATTRIBUTES = 1000
+#: A start tag shorter than this cannot hold MAX_ATTRIBUTES (each takes " a=", 3 chars).
+LONG_TAG_CHARS = 3 * MAX_ATTRIBUTES
+LONG_TAG = re.compile(rf"<([a-zA-Z][\w:-]*)(\s[^<>]{{{LONG_TAG_CHARS},}})>")
+ATTRIBUTE = re.compile(r"\s[^\s=<>\"']+\s*=")
 #: Deeper than this is no article. libxml2 stops nesting at 256 levels and keeps what
 #: is deeper flattened, so a tree that reaches this depth was cut short by the parser.
 MAX_DEPTH = 250
@@ -251,7 +257,7 @@ def _tree(html: str, item: str) -> HtmlElement:
     """
     if not html.strip():
         raise IngestError("the page is empty; check the file is an article", item)
-    html = repair_faulty_html(html, html[:50].lower())  # what trafilatura repairs
+    html = repair_faulty_html(_defuse_attributes(html), html[:50].lower())
     try:
         try:
             tree = lxml.html.document_fromstring(html, parser=_PARSER)
@@ -268,6 +274,23 @@ def _tree(html: str, item: str) -> HtmlElement:
             item,
         )
     return tree
+
+
+def _defuse_attributes(html: str) -> str:
+    """Drop the attributes of any tag that carries more than MAX_ATTRIBUTES of them.
+
+    libxml2 checks each attribute against all before it, so one tag with 200,000
+    attributes takes minutes to parse; no real page has more than a few dozen."""
+
+    def defuse(match: re.Match[str]) -> str:
+        if len(ATTRIBUTE.findall(match.group(2))) <= MAX_ATTRIBUTES:
+            return match.group(0)
+        log.warning(
+            "a <%s> tag carries over %d attributes; they are ignored", match[1], MAX_ATTRIBUTES
+        )
+        return f"<{match.group(1)}>"
+
+    return LONG_TAG.sub(defuse, html) if len(html) > LONG_TAG_CHARS else html
 
 
 def _main_text(tree: HtmlElement, url: str | None) -> list[str]:

@@ -168,3 +168,14 @@ def test_parse_any_html_parses_or_raises_the_documented_error(fragments: list[st
         assert exc.message and exc.item  # noqa: PT017 (raising is allowed, not required)
     else:
         assert article.text.strip() and article.raw == html
+
+
+def test_parse_a_tag_with_a_flood_of_attributes_is_read_without_them() -> None:
+    # libxml2 is quadratic in the attributes of one tag: 200,000 took minutes
+    flood = " ".join(f"data-x{i}='1'" for i in range(200_000))
+    html = f"<html><body><div {flood}><p>IWM will rally 10% by June.</p></div></body></html>"
+    assert parse_html(html).text == "IWM will rally 10% by June."
+    # one long attribute (an inlined image) is no flood: the page reads as before
+    image = "<img alt='chart' src='data:image/png;base64," + "A" * 50_000 + "'>"
+    page = f"<html><body>{image}<p>IWM will rally 10% by June.</p></body></html>"
+    assert parse_html(page).text == "IWM will rally 10% by June."
