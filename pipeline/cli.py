@@ -67,10 +67,14 @@ def _store(settings: Settings) -> Store:
     return Store(settings.db_path)
 
 
+#: Stages whose failures are articles set aside: exit code 3 says some were.
+ITEM_STAGES = ("ingest", "extract")
+
+
 def _finish(summary: stages.Summary, ingest_failures: bool = True) -> None:
     for line in summary.lines():
         click.echo(line)
-    if ingest_failures and any(f.stage == "ingest" for f in summary.failures):
+    if ingest_failures and any(f.stage in ITEM_STAGES for f in summary.failures):
         raise SystemExit(EXIT_ITEMS_FAILED)
 
 

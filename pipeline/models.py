@@ -272,6 +272,19 @@ class Failure:
     def failure_id(self) -> str:
         return stable_id("failure", self.stage, self.item, self.reason)
 
+    @classmethod
+    def unexpected(cls, item: str, stage: str, exc: BaseException) -> Failure:
+        """A Failure for an error no rule foresaw: the item is set aside and the batch goes
+        on. The reason names the exception's class and message."""
+        message = " ".join(str(exc).split())[:300] or "no message"
+        return cls(
+            item=item,
+            stage=stage,
+            reason=f"unexpected {type(exc).__name__}: {message}. The item was set aside and "
+            "the batch went on; it is tried again on the next run. Please report it with "
+            "the item attached.",
+        )
+
     def to_record(self) -> dict[str, Any]:
         return {"failure_id": self.failure_id, **asdict(self)}
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
-from pipeline.extract.claims import EXTRACTOR_VERSION, extract_claims, make_nlp
+from pipeline.extract.claims import EXTRACTOR_VERSION, extract_each, make_nlp
 from pipeline.ingest.dedupe import DuplicateIndex, fingerprint
 from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
@@ -174,14 +174,18 @@ def extract(store: Store, settings: Settings) -> Summary:
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]
     results = _progress(
-        extract_claims(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
+        extract_each(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
     )
     for batch in _batches(results, BATCH):
+        done = [(a, claims) for a, claims in batch if not isinstance(claims, Failure)]
+        failed = [failure for _, failure in batch if isinstance(failure, Failure)]
         summary.claims_new += store.save_extraction(
-            [(a.article_id, claims) for a, claims in batch], version
+            [(a.article_id, claims) for a, claims in done], version
         )
-        revised = [(a.article_id, a.revision_of) for a, _ in batch if a.revision_of]
+        revised = [(a.article_id, a.revision_of) for a, _ in done if a.revision_of]
         summary.claims_withdrawn += store.mark_withdrawn(revised)
+        store.save_failures(failed)  # the article stays queued: the next run tries again
+        summary.failures += failed
     return summary
 
 
@@ -289,6 +293,8 @@ def run_all(
         extracted.claims_new,
         extracted.skipped_language,
     )
+    summary.claims_withdrawn = extracted.claims_withdrawn
+    summary.failures += extracted.failures
     tracked = track(store, settings)
     summary.failures += tracked.failures
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of

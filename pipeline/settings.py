@@ -73,6 +73,9 @@ class ExtractSettings:
     lexicon: tuple[Path, ...] = ()
     model_dir: Path = MODELS_DIR
     use_ner: bool = True
+    # Seconds of extraction one article may take; over it, the article becomes a Failure
+    # and the batch goes on (0: no limit). A 90 KB article takes under a second.
+    time_budget: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,11 @@ statistical model) splits sentences and writes instrument mentions to
 from __future__ import annotations
 
 import re
+import signal
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -53,12 +56,14 @@ from pipeline.extract.triggers import (
     load_cues,
     period_call,
 )
-from pipeline.models import Article, Claim, stable_id
+from pipeline.models import Article, Claim, Failure, stable_id
 from pipeline.settings import Settings
 
 #: Bump when rules change: stored articles extracted by an older version are re-extracted.
 EXTRACTOR_VERSION = "rules-2"
 BATCH_SIZE = 32
+#: The longest text extraction reads (ingest refuses files over 20 MB).
+MAX_TEXT_CHARS = 25_000_000
 TAG_LIST = re.compile(r"(?:\$[^$\n]{1,60}\$|\$[A-Z]{1,5}|[\s,·|])+")
 ARTICLES = frozenset({"a", "an", "the", "this", "that", "its", "their"})
 LOOKBACK_SENTENCES = 2
@@ -163,6 +168,9 @@ def make_nlp(settings: Settings | None = None) -> Language:
     (with the user's lexicon CSVs from `settings.extract.lexicon`)."""
     paths = [str(p) for p in settings.extract.lexicon] if settings else []
     nlp = spacy.blank("en")
+    # Rules only (no parser or NER, whose memory grows with length): any text ingest can
+    # store is read whole; spaCy's default refuses texts over 1,000,000 characters.
+    nlp.max_length = MAX_TEXT_CHARS
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("thesis_paragraph_breaks")
     nlp.add_pipe("thesis_instruments", config={"lexicon_paths": paths})
@@ -180,6 +188,81 @@ def extract_claims(
     for doc, article in pipeline.pipe(pairs, as_tuples=True, batch_size=BATCH_SIZE):
         claims = claims_from_doc(doc, article, settings)
         yield article, claims if book is None else orient_targets(claims, book)
+
+
+class TimeBudgetError(Exception):
+    """Raised inside an article's extraction when it runs past its time budget."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the block with TimeBudgetError after `seconds` of wall time.
+
+    Uses SIGALRM, so it only takes effect in the main thread on POSIX; elsewhere (or
+    with 0 seconds) the block runs unbounded."""
+    usable = (
+        seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeBudgetError(f"over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract_each(
+    articles: Iterable[Article], settings: Settings, nlp: Language | None = None
+) -> Iterator[tuple[Article, list[Claim] | Failure]]:
+    """Claims for each article, or a Failure for an article that could not be read.
+
+    Like `extract_claims`, but one article's error (or its running past
+    `settings.extract.time_budget`) becomes that article's Failure and the rest go on."""
+    pipeline = nlp or make_nlp(settings)
+    folder = settings.prices.dir
+    book = book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
+    budget = settings.extract.time_budget
+    for batch in _chunked(articles, BATCH_SIZE):
+        try:
+            docs: list[Doc] | None = list(pipeline.pipe([a.text for a in batch]))
+        except Exception:
+            docs = None
+        for index, article in enumerate(batch):
+            try:
+                with time_budget(budget):
+                    doc = docs[index] if docs is not None else pipeline(article.text)
+                    claims = claims_from_doc(doc, article, settings)
+                    yield article, claims if book is None else orient_targets(claims, book)
+            except TimeBudgetError:
+                reason = (
+                    f"extraction ran over its time budget ({budget:g} s, "
+                    f"{len(article.text):,} characters); raise time_budget in "
+                    "[thesis.extract] or split the article"
+                )
+                yield article, Failure(item=article.location, stage="extract", reason=reason)
+            except Exception as exc:
+                yield article, Failure.unexpected(article.location, "extract", exc)
+
+
+def _chunked(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    batch: list[Article] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)

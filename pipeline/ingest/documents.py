@@ -106,6 +106,8 @@ def ingest_paths(
             yield read_document(path, overrides)
         except IngestError as exc:
             yield Failure(item=str(path), stage="ingest", reason=exc.message)
+        except Exception as exc:
+            yield Failure.unexpected(str(path), "ingest", exc)
 
 
 def ingest_sources(
@@ -160,6 +162,9 @@ def ingest_url(
     except IngestError as exc:
         yield Failure(item=url, stage="ingest", reason=exc.message)
         return
+    except Exception as exc:
+        yield Failure.unexpected(url, "ingest", exc)
+        return
     for child in children if depth < MAX_SITEMAP_DEPTH else []:
         yield from ingest_url(child, fetcher, None, depth + 1)
     for link in links:
@@ -176,6 +181,8 @@ def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Art
         yield article_from_page(page, link)
     except IngestError as exc:
         yield Failure(item=link.url, stage="ingest", reason=exc.message)
+    except Exception as exc:
+        yield Failure.unexpected(link.url, "ingest", exc)
 
 
 def _changed_since(link: Link, cached: Page) -> bool:

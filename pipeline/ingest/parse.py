@@ -52,6 +52,11 @@ BARE_DATE = re.compile(
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?)?",
     re.IGNORECASE,
 )
+FRONT_MATTER_MAX_CHARS = 1000
+#: Published dates outside these years are refused: no commentary is that old, and a
+#: date past 2100 is a typo or a hostile file (horizons computed from it overflow).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th")
 #: More attributes than this on one tag is hostile input, not a page (see _defuse_attributes).
@@ -184,7 +189,7 @@ def parse_text(text: str, location: str, raw_format: str = "text") -> Article:
         if first is not None:
             header = DATE_HEADER.match(lines[first])
             if header:
-                meta.setdefault("published", date.fromisoformat(header.group(1)))
+                meta.setdefault("published", coerce_date(header.group(1), location))
                 meta.setdefault("published_source", "text_header")
                 meta["title"] = header.group(2).strip() or None
             else:
@@ -443,34 +448,81 @@ def _front_matter(block: str, location: str) -> dict[str, Any]:
         raise IngestError(
             f"front matter is not valid YAML ({exc}); fix the block between the --- lines", location
         ) from exc
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. 2024-02-30 read as a date
+        raise IngestError(
+            f"front matter holds a value that is not what it looks like ({exc}); fix it, "
+            "or quote it to keep it as text",
+            location,
+        ) from exc
     if not isinstance(data, dict):
         raise IngestError(
             "front matter must be key: value lines (title, author, published, source, url)",
             location,
         )
-    meta: dict[str, Any] = {k: data[k] for k in ("title", "author", "source", "url") if data.get(k)}
+    meta: dict[str, Any] = {}
+    for key in ("title", "author", "source", "url"):
+        if data.get(key) not in (None, ""):
+            meta[key] = _front_matter_text(key, data[key], location)
+    if meta.get("url") and not str(meta["url"]).startswith(("http://", "https://")):
+        raise IngestError(
+            f"front matter url {meta['url']!r} is not a web address; write it as https://...",
+            location,
+        )
     if data.get("published"):
         meta["published"] = coerce_date(data["published"], location)
         meta["published_source"] = "front_matter"
     return meta
 
 
+def _front_matter_text(key: str, value: object, location: str) -> str:
+    """A front-matter value as text: numbers and dates as written, a list of names (for
+    `author`) joined with commas; anything else is refused with the key named."""
+    if isinstance(value, str):
+        text = " ".join(value.split())
+    elif isinstance(value, bool | int | float | date):
+        text = str(value)
+    elif key == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = ", ".join(" ".join(v.split()) for v in value if v.strip())
+    else:
+        kind = type(value).__name__
+        raise IngestError(
+            f"front matter {key} must be text, not {kind} ({str(value)[:60]!r}); write it "
+            f"as one line, e.g. {key}: ...",
+            location,
+        )
+    if len(text) > FRONT_MATTER_MAX_CHARS:
+        raise IngestError(
+            f"front matter {key} is {len(text)} characters long (the limit is "
+            f"{FRONT_MATTER_MAX_CHARS}); shorten it",
+            location,
+        )
+    return text
+
+
 def coerce_date(value: object, location: str) -> date:
-    """A date from a YAML value or a date string.
+    """A date from a YAML value or a date string, within EARLIEST_YEAR..LATEST_YEAR.
 
     Raises:
-        IngestError: the value is not a date.
+        IngestError: the value is not a date, or one outside the years commentary has.
     """
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return dateparser.parse(str(value)).date()
-    except (ValueError, OverflowError) as exc:
+        found = value.date()
+    elif isinstance(value, date):
+        found = value
+    else:
+        try:
+            found = dateparser.parse(str(value)).date()
+        except (ValueError, OverflowError) as exc:
+            raise IngestError(
+                f"published date {value!r} is not a date; write it as YYYY-MM-DD", location
+            ) from exc
+    if not EARLIEST_YEAR <= found.year <= LATEST_YEAR:
         raise IngestError(
-            f"published date {value!r} is not a date; write it as YYYY-MM-DD", location
-        ) from exc
+            f"published date {found.isoformat()} is outside {EARLIEST_YEAR}-{LATEST_YEAR}; "
+            "write the date the article was published as YYYY-MM-DD",
+            location,
+        )
+    return found
 
 
 LANGUAGE_NAMES = {

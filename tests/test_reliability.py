@@ -1,0 +1,203 @@
+"""One bad article never stops a batch: good files mixed with every crash class seen in
+the audit (issue 12), through the real command line."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import run_cli
+from pipeline.extract import claims as claims_module
+
+GOOD = {
+    "good_iwm.md": (
+        "---\ntitle: Small caps into summer\nauthor: Jane Doe\npublished: 2024-03-04\n---\n"
+        "I expect IWM to rally 10% by the end of June as breadth keeps improving.\n"
+    ),
+    "good_msft.md": (
+        "---\ntitle: Big tech\nauthor: Lee Park\npublished: 2024-01-08\n---\n"
+        "I think MSFT will fall 8% by the end of March as spending slows.\n"
+    ),
+    "good_page.html": (
+        "<html><head><title>Nvidia call</title>"
+        "<meta property='article:published_time' content='2024-02-01'></head><body><article>"
+        "<p>By Dana Whitfield</p><p>I expect NVDA to rise 20% by the end of the year.</p>"
+        "</article></body></html>"
+    ),
+}
+CALL = "I expect IWM to rally 10% by June."
+BAD = {
+    "date_feb30.md": f"---\ntitle: a\npublished: 2024-02-30\n---\n{CALL}\n",
+    "date_zero.md": f"---\ntitle: a\npublished: 0000-00-00\n---\n{CALL}\n",
+    "date_far.md": (
+        "---\ntitle: a\npublished: 9999-12-31\n---\n"
+        "I expect IWM to rally 10% in the second half and into the new year.\n"
+    ),
+    "header_zero.txt": f"date 0000-00-00 Header\n{CALL}\n",
+    "header_feb30.txt": f"date 2024-02-30 Header\n{CALL}\n",
+    "title_list.md": f"---\ntitle: [a, b]\npublished: 2024-01-02\n---\n{CALL}\n",
+    "title_binary.md": f"---\ntitle: !!binary aGVsbG8=\npublished: 2024-01-02\n---\n{CALL}\n",
+    "author_dict.md": f"---\nauthor: {{name: x}}\npublished: 2024-01-02\n---\n{CALL}\n",
+    "url_list.md": f"---\nurl: [1, 2]\npublished: 2024-01-02\n---\n{CALL}\n",
+    "url_int.md": f"---\nurl: 7\npublished: 2024-01-02\n---\n{CALL}\n",
+}
+#: Read and stored (the bad part coerced or ignored), never a crash.
+SURVIVORS = {
+    "title_int.md": f"---\ntitle: 42\nauthor: 5\npublished: 2024-01-02\n---\n{CALL} Breadth.\n",
+    "author_list.md": (
+        f"---\ntitle: b\nauthor: [Ann Lee, Bo Park]\npublished: 2024-01-03\n---\n{CALL} Rates.\n"
+    ),
+    "huge_horizon.md": (
+        "---\ntitle: c\npublished: 2024-01-04\n---\n"
+        "I expect IWM to rally 10% in the next 99999999999 months.\n"
+    ),
+    "graph_five.html": (
+        "<html><head><title>d</title><script type='application/ld+json'>{\"@graph\": 5}"
+        f"</script></head><body><p>{CALL} Credit.</p></body></html>"
+    ),
+    "deep_ld.html": (
+        "<html><head><title>e</title><script type='application/ld+json'>"
+        + "[" * 5000
+        + "]" * 5000
+        + f"</script></head><body><p>{CALL} Spreads.</p></body></html>"
+    ),
+    # over spaCy's default max_length of 1,000,000 characters
+    "long.txt": "Long note\n"
+    + "".join(
+        f"Note {i}: {'small caps held their ground and breadth improved ' * 9}.\n"
+        for i in range(2_300)
+    )
+    + "I expect IWM to rally 10% by the end of June.\n",
+}
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    where = tmp_path / "in"
+    where.mkdir()
+    for name, text in {**GOOD, **BAD, **SURVIVORS}.items():
+        (where / name).write_text(text, encoding="utf-8")
+    return where
+
+
+def _thesis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = 0
+    try:
+        run_cli(["--quiet", *args])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_a_batch_with_every_crash_class_goes_on_and_reports_every_good_file(
+    folder: Path, tmp_path: Path, prices_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, out = tmp_path / "t.db", tmp_path / "report"
+    code, output = _thesis(
+        capsys, "--db", str(db), "run", str(folder), "--prices", str(prices_dir), "--out", str(out)
+    )
+    assert code == 3, output
+    assert "Traceback" not in output
+    con = sqlite3.connect(db)
+    failed = {Path(item).name for (item,) in con.execute("select item from failures")}
+    assert set(BAD) <= failed, output
+    assert not (set(GOOD) | set(SURVIVORS)) & failed, output
+    stored = {Path(p).name for (p,) in con.execute("select location from articles")}
+    assert set(GOOD) | set(SURVIVORS) <= stored
+    graded = dict(
+        con.execute(
+            "select a.location, o.status from claims c join articles a using (article_id) "
+            "join outcomes o using (claim_id)"
+        ).fetchall()
+    )
+    for name in GOOD:
+        status = graded.get(str(folder / name))
+        assert status in ("hit", "miss", "pending"), (name, status)
+    long_claims = con.execute(
+        "select count(*) from claims join articles using (article_id) where location = ?",
+        [str(folder / "long.txt")],
+    ).fetchone()
+    assert len(SURVIVORS["long.txt"]) > 1_000_000 and long_claims == (1,)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in ("Jane Doe", "Lee Park", "Dana Whitfield"))
+    # each bad file's reason names what to fix
+    reasons = dict(con.execute("select item, reason from failures").fetchall())
+    assert "2024-02-30" in reasons[str(folder / "header_feb30.txt")]
+    assert "outside 1900-2100" in reasons[str(folder / "date_far.md")]
+    assert "title must be text, not list" in reasons[str(folder / "title_list.md")]
+
+
+def test_an_unexpected_error_in_one_article_is_one_failure_and_the_rest_go_on(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = claims_module.claims_from_doc
+
+    def flaky(doc, article, settings):  # type: ignore[no-untyped-def]
+        if "MSFT" in article.text:
+            raise RuntimeError("a bug no rule foresaw")
+        return real(doc, article, settings)
+
+    monkeypatch.setattr(claims_module, "claims_from_doc", flaky)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in GOOD.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db, out = tmp_path / "t.db", str(tmp_path / "report")
+    code, output = _thesis(
+        capsys, "--db", str(db), "run", str(folder), "--prices", str(prices_dir), "--out", out
+    )
+    assert code == 3 and "Traceback" not in output
+    assert "extract: " in output and "unexpected RuntimeError: a bug no rule foresaw" in output
+    con = sqlite3.connect(db)
+    subjects = {s for (s,) in con.execute("select subject from claims")}
+    assert {"IWM", "NVDA"} <= subjects and "MSFT" not in subjects
+    # the failed article stays queued: once the bug is fixed, the next run extracts it
+    monkeypatch.setattr(claims_module, "claims_from_doc", real)
+    code, output = _thesis(capsys, "--db", str(db), "extract")
+    assert "MSFT" in {s for (s,) in con.execute("select subject from claims")}
+
+
+def test_an_article_over_its_time_budget_is_a_failure(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = claims_module.claims_from_doc
+
+    def slow(doc, article, settings):  # type: ignore[no-untyped-def]
+        if "MSFT" in article.text:
+            while True:  # a runaway rule
+                pass
+        return real(doc, article, settings)
+
+    monkeypatch.setattr(claims_module, "claims_from_doc", slow)
+    where = tmp_path / "in"
+    where.mkdir()
+    for name in ("good_iwm.md", "good_msft.md"):
+        (where / name).write_text(GOOD[name], encoding="utf-8")
+    config = tmp_path / "thesis.toml"
+    config.write_text("[thesis.extract]\ntime_budget = 0.5\n", encoding="utf-8")
+    db = tmp_path / "t.db"
+    code, output = _thesis(
+        capsys,
+        "--db",
+        str(db),
+        "--config",
+        str(config),
+        "run",
+        str(where),
+        "--out",
+        str(tmp_path),
+        "--prices",
+        str(prices_dir),
+    )
+    assert code == 3, output
+    assert "good_msft.md: extraction ran over its time budget (0.5 s" in output
+    assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
