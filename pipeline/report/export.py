@@ -6,6 +6,7 @@ JSON Lines and Parquet and are JSON-encoded in CSV.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import sys
@@ -84,16 +85,32 @@ def export_table(
         _write_text(text, out)
     elif fmt == "csv":
         frame = pd.DataFrame(
-            [{k: json.dumps(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+            [
+                {k: csv_safe(json.dumps(v) if isinstance(v, list) else v) for k, v in r.items()}
+                for r in rows
+            ]
         )
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
+        # Every text cell quoted: a bare carriage return inside a field is no row break.
+        frame.to_csv(buffer, index=False, quoting=csv.QUOTE_NONNUMERIC)
         _write_text(buffer.getvalue(), out)
     else:
         if out is None:
             raise ThesisError("Parquet is binary: pass -o FILE.parquet")
         pd.DataFrame(rows).to_parquet(out, index=False)
     return len(rows)
+
+
+#: What makes a spreadsheet read a cell as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: a string starting like a formula gets a
+    leading apostrophe ("=HYPERLINK(...)" becomes "'=HYPERLINK(...)"); numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _day(value: Any) -> date | None:

@@ -84,9 +84,12 @@ def safe_url(value: object) -> str | None:
 
 
 def md_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML."""
+    """Text safe inside a Markdown table cell: no pipes, no line breaks, no raw HTML and
+    no links or images (brackets escaped, so `[x](javascript:...)` stays text)."""
     text = " ".join(str(value).split())
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    for char in ("\\", "|", "[", "]", "`"):
+        text = text.replace(char, "\\" + char)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def highlight(text: str, start: int, end: int) -> Markup:
