@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from pipeline.store.rows import (
 )
 
 TABLES = ("articles", "claims", "outcomes", "failures", "prices")
+#: How long a run waits for another run's write lock on the same database.
+BUSY_TIMEOUT_MS = 120_000
 #: Articles a stored correction replaced (another article is a revision of them).
 SUPERSEDED = "select revision_of from articles where revision_of is not null"
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
@@ -46,6 +49,8 @@ class Store:
             if self.path.parent != Path():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = Database(self.path)
+            # Another run writing to the same file makes this one wait, not fail.
+            self.db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
             migrate_database(self.db, self.path)
             self.db.enable_wal()
         except (sqlite3.DatabaseError, OSError) as exc:
@@ -56,6 +61,27 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, holding the write lock from its start (BEGIN IMMEDIATE).
+
+        With two runs on one database, a deferred transaction that reads first can find
+        the lock taken when it tries to write, and SQLite gives up at once ("database is
+        locked"); an immediate one waits its turn (busy_timeout), so nothing is lost.
+        Nested calls join the open transaction."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        self.db.execute("begin immediate")
+        try:
+            yield
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        else:
+            self.db.conn.commit()
 
     def _table(self, name: str) -> Table:
         table = self.db[name]
@@ -90,7 +116,7 @@ class Store:
             known.add(article.article_id)
             row.update(ingested_at=stamp, extractor_version=None)
             rows.append(row)
-        with self.db.atomic():
+        with self._write():
             table.insert_all(rows, pk="article_id", ignore=True)
             for article_id, update in updates:
                 table.update(article_id, update)
@@ -120,7 +146,7 @@ class Store:
     def mark_skipped(self, skipped: Sequence[tuple[str, str]], version: str) -> None:
         """Record why extraction set each (article_id, reason) aside, and mark it read by
         extractor `version` so it is not queued again; any claims it had are removed."""
-        with self.db.atomic():
+        with self._write():
             for article_id, reason in skipped:
                 self._table("claims").delete_where("article_id = ?", [article_id])
                 self._table("articles").update(
@@ -134,7 +160,7 @@ class Store:
         claims_table = self._table("claims")
         articles = self._table("articles")
         added = 0
-        with self.db.atomic():
+        with self._write():
             for article_id, claims in batch:
                 old = {
                     r["claim_id"] for r in claims_table.rows_where("article_id = ?", [article_id])
@@ -167,7 +193,7 @@ class Store:
         claims are superseded, not withdrawn."""
         table = self._table("claims")
         withdrawn = 0
-        with self.db.atomic():
+        with self._write():
             for new_id, old_id in revisions:
                 self.db.execute(
                     "update claims set withdrawn_by = null where withdrawn_by = ?", [new_id]
@@ -200,7 +226,7 @@ class Store:
         """Upsert outcomes in one transaction; returns how many rows were written."""
         stamp = now()
         rows = [{**row_from_record(o), "decided_at": stamp} for o in outcomes]
-        with self.db.atomic():
+        with self._write():
             self._table("outcomes").upsert_all(rows, pk="claim_id")
         return len(rows)
 
@@ -214,7 +240,7 @@ class Store:
         stamp = now()
         known = self._existing_ids("failures", "failure_id", [f.failure_id for f in failures])
         rows = [{**f.to_record(), "at": stamp} for f in failures if f.failure_id not in known]
-        with self.db.atomic():
+        with self._write():
             self._table("failures").insert_all(rows, pk="failure_id", ignore=True)
         return len(rows)
 
@@ -244,7 +270,7 @@ class Store:
         ]
 
     def save_fingerprints(self, fingerprints: dict[str, str]) -> None:
-        with self.db.atomic():
+        with self._write():
             for article_id, value in fingerprints.items():
                 self._table("articles").update(article_id, {"fingerprint": value})
 
@@ -253,7 +279,7 @@ class Store:
         stamp = now()
         known = self._existing_ids("duplicates", "item", [d.item for d in duplicates])
         rows = [{**row_from_record(d), "at": stamp} for d in duplicates if d.item not in known]
-        with self.db.atomic():
+        with self._write():
             self._table("duplicates").insert_all(rows, pk="item", ignore=True)
         return len(rows)
 
@@ -270,7 +296,7 @@ class Store:
 
     def save_page(self, page: Page) -> None:
         """Keep a fetched page (replacing an older copy of the same URL)."""
-        with self.db.atomic():
+        with self._write():
             self._table("pages").upsert(page_row(page, now()), pk="url")
 
     # -- prices -----------------------------------------------------------------
@@ -278,7 +304,7 @@ class Store:
     def save_prices(self, symbol: str, frame: pd.DataFrame, provider: str) -> int:
         """Upsert daily bars for `symbol` (a frame indexed by date); returns rows written."""
         rows = list(price_rows(symbol, frame, provider))
-        with self.db.atomic():
+        with self._write():
             self._table("prices").upsert_all(rows, pk=("symbol", "date"))
         return len(rows)
 
@@ -302,7 +328,7 @@ class Store:
 
     def replace_prices(self, symbol: str, frame: pd.DataFrame, provider: str) -> int:
         """Drop every cached bar of `symbol` and store `frame` instead, in one transaction."""
-        with self.db.atomic():
+        with self._write():
             self._table("prices").delete_where("symbol = ?", [symbol])
             return self.save_prices(symbol, frame, provider)
 
@@ -319,7 +345,7 @@ class Store:
             {"symbol": symbol, "date": day.isoformat(), "ratio": ratio, "provider": provider}
             for day, ratio in events
         ]
-        with self.db.atomic():
+        with self._write():
             self._table("splits").upsert_all(rows, pk=("symbol", "date"))
         return len(rows)
 
@@ -340,7 +366,7 @@ class Store:
             "checked_on": on.isoformat(),
             "last_date": last.isoformat() if last else None,
         }
-        with self.db.atomic():
+        with self._write():
             self._table("price_checks").upsert(row, pk=("symbol", "provider"))
 
     def price_checked_on(self, symbol: str, provider: str) -> date | None:
@@ -365,7 +391,7 @@ class Store:
             for d in disagreements
             if d.disagreement_id not in known
         ]
-        with self.db.atomic():
+        with self._write():
             self._table("outcome_history").insert_all(rows, pk="disagreement_id", ignore=True)
         return len(rows)
 
