@@ -11,7 +11,10 @@ it sees every request, redirect hops included, through the `on_request` hook.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -27,6 +30,8 @@ from pipeline.errors import ThesisError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
+#: More Content-Encoding layers than this is no real server (a bomb, or a lie).
+MAX_ENCODINGS = 3
 #: What a read answer keeps of the streamed one's extensions (the server's own wording).
 ANSWER_EXTENSIONS = ("reason_phrase", "http_version")
 #: An API's connect timeout (`HttpPolicy.for_api`).
@@ -62,6 +67,9 @@ class HttpPolicy:
     max_wait: float = 60.0  # longest wait, and the longest Retry-After honoured
     max_bytes: int = 20 * 2**20
     retry_connect: bool = True
+    # Private, loopback, link-local (cloud metadata) and reserved addresses are refused
+    # before connecting, on every redirect hop; True allows them (tests, local mirrors).
+    allow_private: bool = False
 
     def for_api(self) -> HttpPolicy:
         """This policy for a price API: connecting times out within API_CONNECT_TIMEOUT
@@ -134,6 +142,23 @@ class TooManyRedirectsError(HttpError):
 
     def __init__(self, url: str) -> None:
         super().__init__(f"the address redirects more than {MAX_REDIRECTS} times", url)
+
+
+class PrivateAddressError(HttpError):
+    """The host is, or resolves to, an address on this machine or a private network."""
+
+    def __init__(self, url: str, address: str) -> None:
+        super().__init__(
+            f"the host resolves to {address}, a private, loopback or link-local address; "
+            "those are not fetched (set allow_private_addresses = true in [thesis.fetch] "
+            "for a local mirror)",
+            url,
+        )
+        self.address = address
+
+
+class BadEncodingError(HttpError):
+    """A body that is not what its Content-Encoding says, or in an unknown encoding."""
 
 
 class TooLargeError(HttpError):
@@ -253,26 +278,42 @@ class HttpClient:
             return
 
     def read_capped(self, response: httpx.Response, *, truncate: bool = False) -> bytes:
-        """The body of a streamed response, at most `max_bytes` of it.
+        """The body of a streamed response, decoded, at most `max_bytes` of it.
+
+        The raw bytes are decoded here, not by httpx, so the cap holds while
+        decompressing: a small gzip bomb (nested encodings included) stops at the cap
+        instead of expanding in memory first.
 
         Raises:
-            TooLargeError: the body is over the cap (declared or streamed), unless `truncate`,
-                which keeps the first `max_bytes` instead.
+            TooLargeError: the body is over the cap (declared, raw or decoded), unless
+                `truncate`, which keeps the first `max_bytes` instead.
+            BadEncodingError: the body is not what its Content-Encoding says.
         """
         limit = self.policy.max_bytes
         url = str(response.url)
         declared = response.headers.get("content-length", "")
         if not truncate and declared.isdigit() and int(declared) > limit:
             raise TooLargeError(url, int(declared), limit, declared=True)
+        decoder = _Decoder(url, response.headers.get("content-encoding", ""), limit)
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            chunks.append(chunk)
-            if size > limit:
-                if not truncate:
-                    raise TooLargeError(url, size, limit, declared=False)
-                break
+        try:
+            for raw in response.iter_raw():
+                chunk = decoder.feed(raw)
+                size += len(chunk)
+                chunks.append(chunk)
+                if size > limit:
+                    break
+            else:
+                tail = decoder.flush()
+                size += len(tail)
+                chunks.append(tail)
+        except TooLargeError:
+            if not truncate:
+                raise
+            size = limit + 1
+        if size > limit and not truncate:
+            raise TooLargeError(url, size, limit, declared=False)
         return b"".join(chunks)[:limit]
 
     def _follow(
@@ -284,6 +325,8 @@ class HttpClient:
     ) -> httpx.Response:
         target = url
         for _ in range(MAX_REDIRECTS + 1):
+            if not self.policy.allow_private:
+                refuse_private(target)
             if on_request is not None:
                 on_request(target)
             request = self._client.build_request("GET", target, params=params, headers=headers)
@@ -305,6 +348,123 @@ class HttpClient:
         if last:
             raise KeptFailingError(url, status, reason, attempt + 1)
         self.sleep(wait)
+
+
+class _Decoder:
+    """Content-Encoding undone step by step, each step's output capped at `limit`.
+
+    Encodings are listed in the order they were applied ("gzip, deflate"), so they are
+    undone from the last. gzip and deflate (zlib-wrapped or raw) are understood; any
+    other is a BadEncodingError, as is a body that is not what it claims to be."""
+
+    def __init__(self, url: str, header: str, limit: int) -> None:
+        self.url = url
+        self.limit = limit
+        names = [n.strip().lower() for n in header.split(",") if n.strip()]
+        names = [n for n in names if n != "identity"]
+        unknown = [n for n in names if n not in ("gzip", "x-gzip", "deflate")]
+        if unknown:
+            raise BadEncodingError(
+                f"the body is in an encoding this client does not read ({', '.join(unknown)})",
+                url,
+            )
+        if len(names) > MAX_ENCODINGS:
+            raise BadEncodingError(f"the body is encoded {len(names)} times over", url)
+        self.steps = [_Step(name, limit) for name in reversed(names)]
+        self.names = names
+
+    def feed(self, data: bytes) -> bytes:
+        try:
+            for step in self.steps:
+                data = step.feed(data)
+        except zlib.error as exc:
+            raise self._bad(exc) from exc
+        except _OverLimitError:
+            raise TooLargeError(self.url, self.limit + 1, self.limit, declared=False) from None
+        return data
+
+    def flush(self) -> bytes:
+        data = b""
+        try:
+            for step in self.steps:
+                data = step.feed(data) + step.flush()
+        except zlib.error as exc:
+            raise self._bad(exc) from exc
+        except _OverLimitError:
+            raise TooLargeError(self.url, self.limit + 1, self.limit, declared=False) from None
+        return data
+
+    def _bad(self, exc: zlib.error) -> BadEncodingError:
+        return BadEncodingError(
+            f"the body is not the {', '.join(self.names)} its Content-Encoding says ({exc})",
+            self.url,
+        )
+
+
+class _OverLimitError(Exception):
+    pass
+
+
+class _Step:
+    """One decompression with its output capped."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.produced = 0
+        self.started = False
+        self.inflate = zlib.decompressobj(31 if name in ("gzip", "x-gzip") else 15)
+
+    def feed(self, data: bytes) -> bytes:
+        if not data:
+            return b""
+        try:
+            out = self.inflate.decompress(data, self.limit + 1 - self.produced)
+        except zlib.error:
+            if self.name != "deflate" or self.started:
+                raise
+            self.inflate = zlib.decompressobj(-15)  # raw deflate, without the zlib header
+            out = self.inflate.decompress(data, self.limit + 1 - self.produced)
+        self.started = True
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise _OverLimitError
+        return out
+
+    def flush(self) -> bytes:
+        out = self.inflate.flush()
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise _OverLimitError
+        return out
+
+
+_resolve = socket.getaddrinfo  # the resolver refuse_private asks (tests replace it)
+
+
+def refuse_private(url: str) -> None:
+    """Raise PrivateAddressError when `url`'s host is, or resolves to, an address that is
+    not on the public internet (checked after DNS resolution, every address it has).
+
+    Raises:
+        PrivateAddressError: a private, loopback, link-local, reserved or multicast address.
+        UnreachableError: the host name does not resolve.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = _resolve(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise UnreachableError(
+            url, httpx.ConnectError(f"cannot resolve {host!r}: {exc}"), 1
+        ) from exc
+    for *_, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            raise PrivateAddressError(url, str(address))
 
 
 def describe(exc: Exception) -> str:

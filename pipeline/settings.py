@@ -46,6 +46,9 @@ class FetchSettings:
     max_wait: float = 60.0  # longest Retry-After honoured before giving up
     max_page_bytes: int = 20 * 2**20
     refresh: bool = False  # revalidate cached pages (conditional GET) instead of reusing them
+    # Fetch from private, loopback and link-local addresses (a local mirror, tests);
+    # off by default, so a page cannot send the crawler to this machine or its network.
+    allow_private_addresses: bool = False
 
     def http_policy(self, **changes: Any) -> HttpPolicy:
         """The HTTP client's policy for these settings, with `changes` applied."""
@@ -56,6 +59,7 @@ class FetchSettings:
             backoff=self.backoff,
             max_wait=self.max_wait,
             max_bytes=self.max_page_bytes,
+            allow_private=self.allow_private_addresses,
         )
         return replace(policy, **changes)
 

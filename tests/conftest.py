@@ -56,9 +56,16 @@ def settings(tmp_path: Path, prices_dir: Path) -> Settings:
 
 @pytest.fixture
 def web_settings(settings: Settings) -> Settings:
-    """Settings for tests against the local HTTP server: no politeness delays."""
+    """Settings for tests against the local HTTP server: no politeness delays, loopback
+    allowed."""
     return settings.with_overrides(
-        fetch={"delay": 0.0, "backoff": 0.01, "retries": 2, "timeout": 5.0}
+        fetch={
+            "delay": 0.0,
+            "backoff": 0.01,
+            "retries": 2,
+            "timeout": 5.0,
+            "allow_private_addresses": True,  # the local server is on loopback
+        }
     )
 
 

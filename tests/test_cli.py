@@ -272,7 +272,10 @@ def test_cli_run_offline_grades_no_data_and_says_how_to_add_a_csv(
     """No --prices: the online provider is used; its host is unreachable (nothing listens
     on port 9), so the claim is no_data with a reason naming the symbol and the CSV."""
     config = tmp_path / "thesis.toml"
-    config.write_text('[thesis.prices]\nstooq_url = "http://127.0.0.1:9/q/d/l/"\n')
+    config.write_text(
+        '[thesis.prices]\nstooq_url = "http://127.0.0.1:9/q/d/l/"\n'
+        "[thesis.fetch]\nallow_private_addresses = true\n"
+    )
     code, output = thesis(
         db, "--config", str(config), "run", str(one_article), "--out", str(tmp_path / "r")
     )
@@ -310,7 +313,9 @@ def test_cli_ingest_urls_and_sources_file(
     )
     httpserver.expect_request("/banks").respond_with_data(page, content_type="text/html")
     config = tmp_path / "fast.toml"
-    config.write_text("[thesis.fetch]\ndelay = 0.0\nbackoff = 0.01\nretries = 1\n")
+    config.write_text(
+        "[thesis.fetch]\ndelay = 0.0\nbackoff = 0.01\nretries = 1\nallow_private_addresses = true\n"
+    )
     sources = tmp_path / "sources.toml"
     sources.write_text(
         f'urls = ["{httpserver.url_for("/banks")}", "{httpserver.url_for("/private/x")}"]\n'

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from pipeline import http as http_module
 from pipeline.http import (
     USER_AGENT,
+    BadEncodingError,
     HttpClient,
     HttpPolicy,
     KeptFailingError,
+    PrivateAddressError,
     TooLargeError,
     UnreachableError,
+    refuse_private,
 )
 from pipeline.ingest.fetch import Fetcher
 from pipeline.prices.providers import make_provider
 from pipeline.prices.stooq import StooqProvider
 from pipeline.settings import Settings
 
-FAST = HttpPolicy(timeout=2.0, retries=2, backoff=0.5, max_wait=30.0)
+FAST = HttpPolicy(timeout=2.0, retries=2, backoff=0.5, max_wait=30.0, allow_private=True)
 CSV = "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n"
 
 
@@ -114,7 +122,7 @@ def test_http_follows_redirects_showing_every_hop(
 
 def test_http_caps_the_body_or_truncates_it(httpserver: HTTPServer, sleeps: list[float]) -> None:
     httpserver.expect_request("/big").respond_with_data("x" * 5000)
-    with HttpClient(HttpPolicy(max_bytes=1000), sleep=sleeps.append) as client:
+    with HttpClient(HttpPolicy(max_bytes=1000, allow_private=True), sleep=sleeps.append) as client:
         with pytest.raises(TooLargeError) as caught:
             client.get(httpserver.url_for("/big"))
         assert caught.value.declared and caught.value.size == 5000
@@ -126,7 +134,8 @@ def test_http_one_user_agent_for_pages_and_price_apis(httpserver: HTTPServer) ->
     httpserver.expect_request("/page").respond_with_data("<p>hi</p>", content_type="text/html")
     httpserver.expect_request("/q/d/l/").respond_with_data(CSV, content_type="text/csv")
     settings = Settings().with_overrides(
-        fetch={"delay": 0.0}, prices={"stooq_url": httpserver.url_for("/q/d/l/")}
+        fetch={"delay": 0.0, "allow_private_addresses": True},
+        prices={"stooq_url": httpserver.url_for("/q/d/l/")},
     )
     with Fetcher(settings) as fetcher:
         fetcher.fetch_page(httpserver.url_for("/page"))
@@ -136,3 +145,94 @@ def test_http_one_user_agent_for_pages_and_price_apis(httpserver: HTTPServer) ->
     agents = {request.path: request.headers["User-Agent"] for request, _ in httpserver.log}
     assert set(agents) == {"/robots.txt", "/page", "/q/d/l/"}
     assert set(agents.values()) == {settings.fetch.user_agent} == {USER_AGENT}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/page",
+        "http://localhost/page",
+        "http://10.1.2.3/x",
+        "http://192.168.0.10/x",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://0.0.0.0/x",
+    ],
+)
+def test_http_private_addresses_are_refused_before_connecting(url: str) -> None:
+    with pytest.raises(PrivateAddressError, match="private, loopback or link-local"):
+        refuse_private(url)
+    with HttpClient(HttpPolicy(retries=0)) as client, pytest.raises(PrivateAddressError):
+        client.get(url)
+
+
+def test_http_a_public_address_passes_the_check() -> None:
+    refuse_private("http://93.184.216.34/page")  # an IP literal: no DNS needed
+
+
+def test_http_a_redirect_to_a_private_address_is_refused(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = http_module._resolve
+
+    def public_localhost(host: str, *args: object, **kwargs: object) -> object:
+        if host == "localhost":  # the page's own host passes as if it were public
+            return real("93.184.216.34", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(http_module, "_resolve", public_localhost)
+    internal = httpserver.url_for("/admin").replace("localhost", "127.0.0.1")
+    httpserver.expect_request("/go").respond_with_data(
+        "", status=302, headers={"Location": internal}
+    )
+    httpserver.expect_request("/admin").respond_with_data("secret")
+    with HttpClient(HttpPolicy(retries=0)) as client, pytest.raises(PrivateAddressError):
+        client.get(httpserver.url_for("/go").replace("127.0.0.1", "localhost"))
+    assert [r.path for r, _ in httpserver.log] == ["/go"]  # the internal page was never asked
+
+
+def test_http_a_body_that_lies_about_its_encoding_is_a_clear_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/lie").respond_with_data(
+        "plain text, not gzip", headers={"Content-Encoding": "gzip"}
+    )
+    with HttpClient(FAST) as client, pytest.raises(BadEncodingError, match="not the gzip"):
+        client.get(httpserver.url_for("/lie"))
+
+
+def test_http_an_unknown_encoding_is_a_clear_error(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/br").respond_with_data(b"xx", headers={"Content-Encoding": "br"})
+    with HttpClient(FAST) as client, pytest.raises(BadEncodingError, match="does not read"):
+        client.get(httpserver.url_for("/br"))
+
+
+def test_http_nested_gzip_bomb_stops_at_the_cap_while_decoding(httpserver: HTTPServer) -> None:
+    bomb = gzip.compress(gzip.compress(b"\0" * 200 * 2**20))  # 200 MB of zeros, twice zipped
+    assert len(bomb) < 50_000
+    httpserver.expect_request("/bomb").respond_with_data(
+        bomb, headers={"Content-Encoding": "gzip, gzip"}
+    )
+    policy = replace(FAST, max_bytes=2**20)
+    with HttpClient(policy) as client, pytest.raises(TooLargeError, match="over the 1048576"):
+        client.get(httpserver.url_for("/bomb"))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("gzip, gzip", lambda b: gzip.compress(gzip.compress(b))),
+        ("deflate", zlib.compress),
+        ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send
+        ("identity", lambda b: b),
+    ],
+)
+def test_http_encoded_bodies_are_decoded(
+    httpserver: HTTPServer, encoding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    body = b"IWM could rally 10% by June. " * 500
+    httpserver.expect_request("/e").respond_with_data(
+        encode(body), headers={"Content-Encoding": encoding}
+    )
+    with HttpClient(FAST) as client:
+        assert client.get(httpserver.url_for("/e")).content == body

@@ -188,7 +188,9 @@ def test_prices_stooq_cache_asks_only_for_missing_dates(
         path, query_string={"s": "iwm.us", "i": "d"}
     ).respond_with_data(body(iwm["2023-11-01":"2023-12-15"]))
     httpserver.expect_ordered_request(path).respond_with_data(body(iwm["2023-12-15":"2023-12-29"]))
-    stooq = StooqProvider(base_url=httpserver.url_for(path), policy=HttpPolicy(retries=0))
+    stooq = StooqProvider(
+        base_url=httpserver.url_for(path), policy=HttpPolicy(retries=0, allow_private=True)
+    )
     update_prices(store, stooq, ["IWM"], today=DAY1)
     book, failures = update_prices(store, stooq, ["IWM"], today=DAY2)
     second = httpserver.log[1][0].args

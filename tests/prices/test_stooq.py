@@ -42,7 +42,9 @@ def sleeps() -> list[float]:
 def stooq(httpserver: HTTPServer, sleeps: list[float]) -> StooqProvider:
     return StooqProvider(
         base_url=httpserver.url_for(PATH),
-        policy=HttpPolicy(timeout=2.0, retries=3, backoff=1.0, max_wait=30.0).for_api(),
+        policy=HttpPolicy(
+            timeout=2.0, retries=3, backoff=1.0, max_wait=30.0, allow_private=True
+        ).for_api(),
         sleep=sleeps.append,
     )
 
@@ -185,7 +187,7 @@ def test_stooq_does_not_wait_longer_than_max_wait(
 def test_stooq_unreachable_host_fails_fast_for_every_symbol(sleeps: list[float]) -> None:
     provider = StooqProvider(
         base_url="http://127.0.0.1:9/q/d/l/",
-        policy=HttpPolicy(timeout=2.0).for_api(),
+        policy=HttpPolicy(timeout=2.0, allow_private=True).for_api(),
         sleep=sleeps.append,
     )
     with pytest.raises(PriceDataError, match=r"cannot reach 127\.0\.0\.1:9"):
@@ -206,7 +208,7 @@ def test_stooq_timeout_is_retried_then_reported(
     httpserver.expect_request(PATH).respond_with_handler(slow)  # type: ignore[arg-type]
     provider = StooqProvider(
         base_url=httpserver.url_for(PATH),
-        policy=HttpPolicy(timeout=0.2, retries=1, backoff=0.5).for_api(),
+        policy=HttpPolicy(timeout=0.2, retries=1, backoff=0.5, allow_private=True).for_api(),
         sleep=sleeps.append,
     )
     with pytest.raises(PriceDataError, match="did not answer in time"):
