@@ -10,6 +10,7 @@ at most once a day per symbol.
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,12 @@ COLUMNS = ["date", "open", "high", "low", "close", "adj_close", "volume"]
 #: A re-fetched close agrees with the cached one when they differ by less than this
 #: fraction: more than rounding, less than any dividend or split adjustment.
 OVERLAP_TOLERANCE = 0.001
+#: No listed security closes at this price or above: a larger close is a corrupt row.
+MAX_CLOSE = 1e7
+#: A file with more than this share of unusable rows is refused whole.
+MAX_BAD_SHARE = 0.1
+MAX_NAMED_ROWS = 5  # bad rows named in a message; the rest are counted
+ORIGIN_COLUMNS = ("_source", "_row", "_date", "_close")
 #: The same split reported by two sources may carry dates a few days apart.
 SAME_SPLIT_DAYS = 7
 
@@ -107,6 +114,7 @@ class CsvFolderProvider:
     folder: Path
     name: str = "csv"
     remote: bool = False
+    rejected: dict[str, list[str]] = field(default_factory=dict)  # by the last fetch
 
     def __post_init__(self) -> None:
         if not self.folder.is_dir():
@@ -115,23 +123,46 @@ class CsvFolderProvider:
             )
 
     def fetch(self, symbol: str, start: date | None = None) -> pd.DataFrame:
+        """The file's bars from `start` on, validated: rows that are no usable price are
+        left out and named in `rejected[symbol]` (see `validate_bars`).
+
+        Raises:
+            PriceDataError: no such file, not a prices CSV, or too many bad rows.
+        """
+        clean, problems = validate_bars(self._read(symbol, start), symbol, self.name)
+        self.rejected[symbol] = problems
+        return clean
+
+    def _read(self, symbol: str, start: date | None) -> pd.DataFrame:
         path = self.folder / file_name(symbol)
         if not path.is_file():
             raise PriceDataError(f"no {path.name} in {self.folder}", symbol)
         try:
-            frame = pd.read_csv(path, parse_dates=["date"])
-        except (ValueError, pd.errors.ParserError) as exc:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise PriceDataError(
                 f"{path} is not a prices CSV ({exc}); expected header {','.join(COLUMNS)}", symbol
             ) from exc
+        # "Adj Close" (Yahoo's download) and "Date" read as adj_close and date
+        frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
         missing = [c for c in ("date", "close") if c not in frame.columns]
         if missing or frame.empty:
             raise PriceDataError(
                 f"{path} has no rows or lacks columns {missing}; expected {','.join(COLUMNS)}",
                 symbol,
             )
-        bars = frame.set_index("date").sort_index().reindex(columns=COLUMNS[1:])
-        return bars if start is None else bars[bars.index >= pd.Timestamp(start)]
+        numbers = frame.reindex(columns=COLUMNS[1:]).apply(pd.to_numeric, errors="coerce")
+        numbers.index = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+        # Where each row came from, for validate_bars' messages (dropped there).
+        numbers["_source"] = str(path)
+        numbers["_row"] = range(2, len(frame) + 2)  # line numbers in the file
+        numbers["_date"] = list(frame["date"])
+        numbers["_close"] = list(frame["close"])
+        return (
+            numbers
+            if start is None
+            else numbers[numbers.index.isna() | (numbers.index >= pd.Timestamp(start))]
+        )
 
     def splits(self, symbol: str) -> list[tuple[date, float]]:
         path = self.folder / "splits.csv"
@@ -216,13 +247,16 @@ def update_prices(
     today = today or date.today()
     wanted = list(symbols)
     problems: dict[str, str] = {}
+    warnings: list[Failure] = []
     for symbol in wanted:
         if provider is None or not _due(store, provider, symbol, today):
             continue
         try:
-            _refresh(store, provider, symbol, today)
+            rejected = _refresh(store, provider, symbol, today)
         except PriceDataError as exc:
             problems[symbol] = f"{provider.name}: {exc.message}"
+            continue
+        warnings += [Failure(symbol, "prices", line) for line in rejected]
     book = _load_book(store, wanted, problems, provider)
     book.equivalents = equivalents or book.equivalents
     failures = [
@@ -230,30 +264,92 @@ def update_prices(
         for symbol, reason in problems.items()
         if book.has(symbol) or not _has_equivalent(symbol, book)
     ]
-    return book, failures
+    return book, warnings + failures
 
 
 def _due(store: Store, provider: PriceProvider, symbol: str, today: date) -> bool:
     return not provider.remote or store.price_checked_on(symbol, provider.name) != today
 
 
-def _refresh(store: Store, provider: PriceProvider, symbol: str, today: date) -> None:
+def _refresh(store: Store, provider: PriceProvider, symbol: str, today: date) -> list[str]:
+    """Fetch, validate and cache; returns what validation rejected, in words."""
+    rejected: list[str] = []
+
+    def fetch(start: date | None = None) -> pd.DataFrame:
+        clean, problems = validate_bars(provider.fetch(symbol, start), symbol, provider.name)
+        told = getattr(provider, "rejected", {}).get(symbol, [])  # a provider that validates
+        rejected.extend(line for line in [*told, *problems] if line not in rejected)
+        return clean
+
     cached = store.prices(symbol)
     last = cached.index.max() if not cached.empty else None
     if last is None:
-        fresh = provider.fetch(symbol)
+        fresh = fetch()
         if fresh.empty:
-            raise PriceDataError(f"no prices for {symbol}", symbol)
+            raise PriceDataError(f"no usable prices for {symbol}", symbol)
         store.replace_prices(symbol, fresh, provider.name)
     else:
-        fresh = provider.fetch(symbol, last.date())
+        fresh = fetch(last.date())
         if _continues(cached["close"], last, fresh):
             store.save_prices(symbol, fresh[fresh.index > last], provider.name)
         else:  # another basis: the cached history no longer matches, so replace it whole
-            store.replace_prices(symbol, provider.fetch(symbol), provider.name)
+            whole = fetch()
+            if whole.empty:
+                raise PriceDataError(f"no usable prices for {symbol}", symbol)
+            store.replace_prices(symbol, whole, provider.name)
     store.save_splits(symbol, provider.splits(symbol), provider.name)
     end = store.prices(symbol).index.max()
     store.mark_price_check(symbol, provider.name, today, end.date() if pd.notna(end) else None)
+    return rejected
+
+
+def validate_bars(bars: pd.DataFrame, symbol: str, provider: str) -> tuple[pd.DataFrame, list[str]]:
+    """Daily bars fit to decide claims on: a valid date, unique and in order, and a close
+    that is a finite price above zero and below MAX_CLOSE. Bad rows are dropped and named
+    (file, row, value); when more than MAX_BAD_SHARE of the rows are bad the whole
+    series is refused, since such a file is not a price history at all.
+
+    Raises:
+        PriceDataError: too many bad rows.
+    """
+    origin = [c for c in ORIGIN_COLUMNS if c in bars.columns]
+    if bars.empty:
+        return bars.drop(columns=origin), []
+    source = str(bars["_source"].iloc[0]) if "_source" in bars else f"{provider} data"
+    rows = list(bars["_row"]) if "_row" in bars else list(range(1, len(bars) + 1))
+    raw_dates = list(bars["_date"]) if "_date" in bars else [str(d)[:10] for d in bars.index]
+    raw_closes = list(bars["_close"]) if "_close" in bars else list(bars["close"])
+    bars = bars.drop(columns=origin)
+    close = pd.to_numeric(bars["close"], errors="coerce")
+    dates = pd.Series(bars.index, index=range(len(bars)))
+    values = close.to_numpy(dtype=float, na_value=float("nan"))
+    bad: list[tuple[int, str]] = []
+    keep = [True] * len(bars)
+    seen: set[pd.Timestamp] = set()
+    for i, (day, value) in enumerate(zip(dates, values, strict=True)):
+        if pd.isna(day):
+            bad.append((i, f"date {raw_dates[i]!r} is not a date"))
+        elif day in seen:
+            bad.append((i, f"date {raw_dates[i]} appears twice (the first row is kept)"))
+        elif not math.isfinite(value) or not 0 < value < MAX_CLOSE:
+            bad.append((i, f"close {raw_closes[i]!r} is not a price (finite, above 0)"))
+        else:
+            seen.add(day)
+            continue
+        keep[i] = False
+    if not bad:
+        return bars.sort_index(), []
+    lines = [f"{source} row {rows[i]}: {why}" for i, why in bad[:MAX_NAMED_ROWS]]
+    more = len(bad) - len(lines)
+    summary = "; ".join(lines) + (f"; and {more} more" if more else "")
+    if len(bad) > MAX_BAD_SHARE * len(bars):
+        raise PriceDataError(
+            f"{len(bad)} of {len(bars)} rows are not usable prices ({summary}); fix the file "
+            "or fetch it again",
+            symbol,
+        )
+    clean = bars[keep].sort_index()
+    return clean, [f"{len(bad)} row(s) rejected and left out: {summary}"]
 
 
 def _continues(cached: pd.Series, last: pd.Timestamp, fresh: pd.DataFrame) -> bool:
