@@ -9,6 +9,9 @@ self-contained and opens offline; everything from an article is escaped by Jinja
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,11 +105,46 @@ def highlight(text: str, start: int, end: int) -> Markup:
     return Markup("{}<mark>{}</mark>{}").format(text[left:start], text[start:end], text[end:right])
 
 
+#: A staging folder older than this was left by a killed run and is removed.
+STALE_STAGE_SECONDS = 3600
+
+
 def render_report(
     data: ReportInput, out_dir: Path, formats: Sequence[str] = ("html", "md")
 ) -> list[Path]:
-    """Write the report files into `out_dir`; returns the paths written."""
+    """Write the report files into `out_dir`; returns the paths written.
+
+    The report is written whole into a staging folder inside `out_dir` first, then moved
+    into place file by file (each move atomic), the index last, and only then are pages
+    the new report no longer has removed: a reader (or a run killed half-way) sees the
+    old report or the new one, and every link of the index it sees resolves."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    for left in out_dir.glob(".partial-*"):  # left by a run that was killed
+        if time.time() - left.stat().st_mtime > STALE_STAGE_SECONDS:
+            shutil.rmtree(left, ignore_errors=True)
+    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    try:
+        staged = _render_into(data, stage, formats)
+        return _publish(stage, out_dir, staged)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _publish(stage: Path, out_dir: Path, staged: list[Path]) -> list[Path]:
+    relative = [p.relative_to(stage) for p in staged]
+    relative.sort(key=lambda rel: rel == Path("index.html"))  # the index goes in last
+    for rel in relative:
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (stage / rel).replace(out_dir / rel)
+    kept = set(relative)
+    for folder in {rel.parent for rel in relative if rel.parent != Path()}:
+        for old in (out_dir / folder).glob("*.html"):
+            if old.relative_to(out_dir) not in kept:
+                old.unlink()  # a page of a claim or forecaster no longer in the report
+    return [out_dir / rel for rel in relative]
+
+
+def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> list[Path]:
     rows = [
         ReportRow(c, data.outcomes.get(c.claim_id), describe_claim(c), f"claims/{c.claim_id}.html")
         for c in data.claims

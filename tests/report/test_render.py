@@ -196,3 +196,40 @@ def test_report_marks_a_withdrawn_claim(tmp_path: Path) -> None:
     assert "withdrawn in a correction" in (tmp_path / "index.html").read_text()
     page = next((tmp_path / "claims").glob("*.html")).read_text()
     assert "no longer makes this claim" in page and "later-version" in page
+
+
+def _links(index: Path) -> list[str]:
+    return re.findall(r'href="((?:claims|forecasters)/[^"]+)"', index.read_text(encoding="utf-8"))
+
+
+def test_report_is_replaced_whole_and_a_killed_write_leaves_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = make_article("IWM could rally 10% by June.")
+    old_claim = make_claim(first, claim_id="old1", forecaster="Ann Lee")
+    render_report(ReportInput([old_claim], {}, as_of=date(2024, 1, 2)), tmp_path)
+    before = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "claims" / "old1.html").exists()
+
+    new_claims = [make_claim(first, claim_id=f"new{i}", forecaster="Bo Park") for i in range(3)]
+    real_replace = os.replace
+    moved: list[str] = []
+
+    def dies_half_way(src: str | Path, dst: str | Path) -> None:
+        if len(moved) == 2:
+            raise KeyboardInterrupt  # the run is killed between two moves
+        moved.append(str(dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        render_report(ReportInput(new_claims, {}, as_of=date(2024, 1, 3)), tmp_path)
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == before
+    assert all((tmp_path / link).exists() for link in _links(tmp_path / "index.html"))
+    assert not list(tmp_path.glob(".partial-*"))  # the staging folder is cleaned up
+
+    monkeypatch.setattr(os, "replace", real_replace)
+    render_report(ReportInput(new_claims, {}, as_of=date(2024, 1, 3)), tmp_path)
+    links = _links(tmp_path / "index.html")
+    assert links and all((tmp_path / link).exists() for link in links)
+    assert not (tmp_path / "claims" / "old1.html").exists()  # no longer in the report
