@@ -6,6 +6,7 @@ some articles failed finishes, prints each failure, and exits 3.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -54,6 +55,18 @@ def expected_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ThesisError as exc:
             raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:  # a damaged file, not a bug: say what to do
+            ctx = click.get_current_context(silent=True)
+            db = (
+                ctx.obj.db_path
+                if ctx is not None and isinstance(ctx.obj, Settings)
+                else "the database"
+            )
+            raise click.ClickException(
+                f"{db}: the database cannot be read ({exc}); check it with "
+                f"`sqlite3 {db} 'PRAGMA integrity_check'`, then restore it from a backup "
+                "or start again with a new --db (the articles can be ingested again)"
+            ) from exc
 
     return wrapper  # type: ignore[return-value]
 

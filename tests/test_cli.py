@@ -384,3 +384,31 @@ def test_cli_export_mentions_from_stored_text(
     assert list(rows[0]) == ["article_id", "url", "symbol", "text", "start", "end"]
     stored = sqlite3.connect(db).execute("select text from articles").fetchone()[0]
     assert all(stored[r["start"] : r["end"]] == r["text"] for r in rows)
+
+
+@pytest.mark.parametrize("command", [["track"], ["report"], ["export", "claims"]])
+def test_cli_a_damaged_database_is_one_error_line_with_what_to_do(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"n{i}.md").write_text(
+            f"---\npublished: 2024-01-02\nauthor: Writer {i}\n---\n"
+            f"Note {i}: I expect IWM to rally {i + 5}% by year-end. " + "Breadth. " * 200 + "\n"
+        )
+    code, _ = thesis(db, "ingest", str(folder))
+    assert code == 0
+    with sqlite3.connect(db) as con:
+        con.execute("pragma wal_checkpoint(truncate)")
+    pages = db.stat().st_size // 4096
+    with db.open("r+b") as handle:  # scribble over every page but the schema's
+        for page in range(1, pages):
+            handle.seek(page * 4096)
+            handle.write(b"\xde\xad" * 2048)
+    extra = {"track": ["--prices", str(tmp_path)], "report": ["--out", str(tmp_path / "r")]}
+    code, output = thesis(db, *command, *extra.get(command[0], []))
+    assert code == 1, output
+    assert "Traceback" not in output
+    errors = [line for line in output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "PRAGMA integrity_check" in errors[0], output

@@ -53,7 +53,14 @@ class Store:
             self.db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
             migrate_database(self.db, self.path)
             self.db.enable_wal()
-        except (sqlite3.DatabaseError, OSError) as exc:
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the database cannot be read ({exc}); check it with `sqlite3 {self.path} "
+                "'PRAGMA integrity_check'`, then restore it from a backup or start again with "
+                "a new --db (the articles can be ingested again)",
+                str(self.path),
+            ) from exc
+        except OSError as exc:
             raise StoreError(
                 f"cannot open the database ({exc}); pass --db PATH to a writable SQLite file",
                 str(self.path),
