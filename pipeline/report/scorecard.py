@@ -89,14 +89,22 @@ def slug(name: str) -> str:
 
 
 def unique_slugs(names: list[str]) -> dict[str, str]:
-    """A distinct file-name slug per name ("tom-lee", "tom-lee-2", ...), stable in sorted order."""
-    taken: dict[str, int] = {}
+    """A distinct file-name slug per name ("tom-lee", "tom-lee-2", ...), stable in sorted order.
+
+    Distinct by construction: names keep their own slug where they can, and a numbered
+    slug is never one another name has ("Tom Lee 2" keeps `tom-lee-2`, so a second
+    "Tom-Lee" becomes `tom-lee-3`)."""
     out: dict[str, str] = {}
-    for name in sorted(set(names)):
-        base = slug(name)
-        count = taken.get(base, 0) + 1
-        taken[base] = count
-        out[name] = base if count == 1 else f"{base}-{count}"
+    for name in sorted(set(names)):  # first, every name that can have its own slug
+        if slug(name) not in out.values():
+            out[name] = slug(name)
+    used = set(out.values())
+    for name in sorted(set(names) - set(out)):  # then the rest, numbered past any taken
+        count = 2
+        while f"{slug(name)}-{count}" in used:
+            count += 1
+        out[name] = f"{slug(name)}-{count}"
+        used.add(out[name])
     return out
 
 

@@ -228,3 +228,10 @@ def test_scorecard_slugs_are_distinct_and_safe() -> None:
         "Tom Lee": "tom-lee-2",
         "Zoë Ça": "zoe-ca",
     }
+
+
+def test_unique_slugs_never_repeat_even_against_numbered_names() -> None:
+    names = ["Tom Lee", "Tom Lee 2", "Tom-Lee", "TOM LEE", "tom lee 3"]
+    slugs = unique_slugs(names)
+    assert len(set(slugs.values())) == len(names)
+    assert slugs["Tom Lee 2"] == "tom-lee-2"
