@@ -67,6 +67,9 @@ class HttpPolicy:
     max_wait: float = 60.0  # longest wait, and the longest Retry-After honoured
     max_bytes: int = 20 * 2**20
     retry_connect: bool = True
+    # Longest a whole answer may take to arrive (headers and body), however it trickles:
+    # `timeout` bounds each read, so a server sending a byte a second would never end.
+    deadline: float = 120.0
     # Private, loopback, link-local (cloud metadata) and reserved addresses are refused
     # before connecting, on every redirect hop; True allows them (tests, local mirrors).
     allow_private: bool = False
@@ -216,6 +219,7 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         retry: bool = True,
         truncate: bool = False,
+        max_bytes: int | None = None,
     ) -> httpx.Response:
         """The final answer to a GET of `url`, its body read (see `stream` and `read_capped`).
 
@@ -223,7 +227,7 @@ class HttpClient:
             HttpError: see `stream`; TooLargeError unless `truncate`.
         """
         with self.stream(url, params=params, headers=headers, retry=retry) as response:
-            body = self.read_capped(response, truncate=truncate)
+            body = self.read_capped(response, truncate=truncate, max_bytes=max_bytes)
             kept = httpx.Headers(response.headers)
             kept.pop("content-encoding", None)  # the body is decoded already
             said = {k: v for k, v in response.extensions.items() if k in ANSWER_EXTENSIONS}
@@ -277,7 +281,9 @@ class HttpClient:
                 response.close()
             return
 
-    def read_capped(self, response: httpx.Response, *, truncate: bool = False) -> bytes:
+    def read_capped(
+        self, response: httpx.Response, *, truncate: bool = False, max_bytes: int | None = None
+    ) -> bytes:
         """The body of a streamed response, decoded, at most `max_bytes` of it.
 
         The raw bytes are decoded here, not by httpx, so the cap holds while
@@ -289,7 +295,9 @@ class HttpClient:
                 `truncate`, which keeps the first `max_bytes` instead.
             BadEncodingError: the body is not what its Content-Encoding says.
         """
-        limit = self.policy.max_bytes
+        limit = (
+            self.policy.max_bytes if max_bytes is None else min(max_bytes, self.policy.max_bytes)
+        )
         url = str(response.url)
         declared = response.headers.get("content-length", "")
         if not truncate and declared.isdigit() and int(declared) > limit:
@@ -297,8 +305,14 @@ class HttpClient:
         decoder = _Decoder(url, response.headers.get("content-encoding", ""), limit)
         chunks: list[bytes] = []
         size = 0
+        started = time.monotonic()
         try:
             for raw in response.iter_raw():
+                if time.monotonic() - started > self.policy.deadline:
+                    cause = httpx.ReadTimeout(
+                        f"the answer took over {self.policy.deadline:g} s to arrive"
+                    )
+                    raise UnreachableError(url, cause, 1)
                 chunk = decoder.feed(raw)
                 size += len(chunk)
                 chunks.append(chunk)

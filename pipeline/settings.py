@@ -45,6 +45,7 @@ class FetchSettings:
     backoff: float = 1.0  # first wait between tries; doubles each time
     max_wait: float = 60.0  # longest Retry-After honoured before giving up
     max_page_bytes: int = 20 * 2**20
+    deadline: float = 120.0  # longest a whole answer may take, however slowly it trickles
     refresh: bool = False  # revalidate cached pages (conditional GET) instead of reusing them
     # Fetch from private, loopback and link-local addresses (a local mirror, tests);
     # off by default, so a page cannot send the crawler to this machine or its network.
@@ -60,6 +61,7 @@ class FetchSettings:
             max_wait=self.max_wait,
             max_bytes=self.max_page_bytes,
             allow_private=self.allow_private_addresses,
+            deadline=self.deadline,
         )
         return replace(policy, **changes)
 

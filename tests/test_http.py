@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import gzip
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from pipeline import http as http_module
+from pipeline.errors import IngestError
 from pipeline.http import (
     USER_AGENT,
     BadEncodingError,
@@ -236,3 +239,35 @@ def test_http_encoded_bodies_are_decoded(
     )
     with HttpClient(FAST) as client:
         assert client.get(httpserver.url_for("/e")).content == body
+
+
+def test_http_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(
+    httpserver: HTTPServer,
+) -> None:
+    def trickle(request: Request) -> Response:
+        def body() -> Iterator[bytes]:
+            for _ in range(100):
+                time.sleep(0.1)
+                yield b"x"
+
+        return Response(body(), content_type="text/html")
+
+    httpserver.expect_request("/drip").respond_with_handler(trickle)
+    policy = replace(FAST, retries=0, deadline=0.5)
+    started = time.monotonic()
+    with HttpClient(policy) as client, pytest.raises(UnreachableError, match=r"over 0\.5 s"):
+        client.get(httpserver.url_for("/drip"))
+    assert time.monotonic() - started < 5
+
+
+def test_http_robots_txt_is_read_up_to_its_cap(httpserver: HTTPServer) -> None:
+    filler = "# filler\n" * 70_000  # about 630 KB, past the 512 KiB read
+    robots = "User-agent: *\nDisallow: /private\n" + filler + "Disallow: /late\n"
+    httpserver.expect_request("/robots.txt").respond_with_data(robots)
+    httpserver.expect_request("/late/x").respond_with_data("<p>hi</p>", content_type="text/html")
+    settings = Settings().with_overrides(fetch={"delay": 0.0, "allow_private_addresses": True})
+    with Fetcher(settings) as fetcher:
+        with pytest.raises(IngestError, match=r"robots\.txt disallows"):
+            fetcher.fetch_page(httpserver.url_for("/private/x"))
+        # a rule past the cap is not read (RFC 9309 asks for at least 500 KiB)
+        assert fetcher.fetch_page(httpserver.url_for("/late/x")).status == 200

@@ -233,7 +233,9 @@ class Fetcher:
         robots_url = origin + "/robots.txt"
         self._throttle(robots_url)
         try:
-            response = self.http.get(robots_url, retry=False, truncate=True)
+            response = self.http.get(
+                robots_url, retry=False, truncate=True, max_bytes=ROBOTS_MAX_BYTES
+            )
         except HttpError as exc:
             why = describe(exc.cause) if isinstance(exc, UnreachableError) else exc.message
             return _Robots(None, f"robots.txt could not be fetched ({why}); try later")
@@ -244,6 +246,10 @@ class Fetcher:
         if response.status_code >= 400:
             return _Robots(Protego.parse(""))
         return _Robots(Protego.parse(response.text))
+
+
+#: RFC 9309 asks crawlers to read at least 500 KiB of robots.txt; more is not read.
+ROBOTS_MAX_BYTES = 512 * 1024
 
 
 def check_url(url: str) -> str:
