@@ -279,10 +279,20 @@ def prices(ctx: click.Context, prices_dir: Path | None, price_provider: str | No
 @prices_option
 @provider_option
 @as_of_option
+@click.option(
+    "--regrade",
+    is_flag=True,
+    default=None,
+    help="Decide every claim again from the current prices (old verdicts kept in history).",
+)
 @click.pass_context
 @expected_errors
 def track(
-    ctx: click.Context, prices_dir: Path | None, price_provider: str | None, as_of: date | None
+    ctx: click.Context,
+    prices_dir: Path | None,
+    price_provider: str | None,
+    as_of: date | None,
+    regrade: bool | None,
 ) -> None:
     """Grade claims against prices: hit, miss, pending, no_data, no_date or excluded.
 
@@ -291,7 +301,9 @@ def track(
         thesis track --prices ../shared/prices --as-of 2024-12-31
     """
     settings = _settings(
-        ctx, prices={"dir": prices_dir, "provider": price_provider}, grading={"as_of": as_of}
+        ctx,
+        prices={"dir": prices_dir, "provider": price_provider},
+        grading={"as_of": as_of, "regrade": regrade},
     )
     _finish(stages.track(_store(settings), settings))
 

@@ -51,6 +51,8 @@ class Summary:
     net_of_drift: dict[str, int] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
     skipped_language: int = 0
+    repaired: list[str] = field(default_factory=list)  # symbols whose prices were corrected
+    regraded: bool = False
 
     def lines(self) -> list[str]:
         out = []
@@ -82,10 +84,17 @@ class Summary:
         if self.net_of_drift:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.net_of_drift.items()))
             out.append(f"direction calls net of the market's drift: {counts}")
+        if self.repaired:
+            out.append(
+                f"prices corrected for {', '.join(self.repaired)}: decisions made on the old "
+                "prices were decided again"
+            )
         if self.disagreements:
+            rewritten = self.regraded or self.repaired
+            kept = "old verdicts kept" if rewritten else "stored kept"
             out.append(
                 f"history: {len(self.disagreements)} re-grade(s) differ from stored decisions "
-                "(stored kept; see the outcome_history table)"
+                f"({kept}; see the outcome_history table)"
             )
             out += [f"  {d.line()}" for d in self.disagreements]
         out += [f"wrote {p}" for p in self.written]
@@ -226,7 +235,11 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     as_of = settings.grading.as_of or book.last_date() or date.today()
     known = store.outcomes()
     fresh = resolve_claims(store.claims(), book, as_of, settings)
-    to_save, summary.disagreements = reconcile_outcomes(known, fresh)
+    to_save, summary.disagreements = reconcile_outcomes(
+        known, fresh, book.repaired, settings.grading.regrade
+    )
+    summary.repaired = sorted(book.repaired)
+    summary.regraded = settings.grading.regrade
     store.save_outcomes(to_save)
     store.save_disagreements(summary.disagreements)
     current = {**known, **{o.claim_id: o for o in to_save}}

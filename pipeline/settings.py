@@ -107,6 +107,9 @@ class GradingSettings:
     default_benchmark: str = "^GSPC"
     drift_pct_per_year: float = 8.0
     use_inferred_dates: bool = False
+    # Re-decide every claim from the current price data, rewriting stored decisions (the
+    # old verdicts stay in outcome_history): `thesis track --regrade`.
+    regrade: bool = False
 
 
 @dataclass(frozen=True)

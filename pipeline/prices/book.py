@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from pipeline.errors import PriceDataError
@@ -182,6 +183,9 @@ class PriceBook:
     providers: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     equivalents: Equivalents = field(default_factory=load_equivalents)
+    # Symbols whose cached history this run replaced with different prices (a corrected
+    # file, another basis): decisions made on the old prices are re-decided.
+    repaired: set[str] = field(default_factory=set)
     _arrays: dict[str, SeriesArrays] = field(default_factory=dict, repr=False, compare=False)
 
     def last_date(self) -> date | None:
@@ -248,17 +252,19 @@ def update_prices(
     wanted = list(symbols)
     problems: dict[str, str] = {}
     warnings: list[Failure] = []
+    repaired: set[str] = set()
     for symbol in wanted:
         if provider is None or not _due(store, provider, symbol, today):
             continue
         try:
-            rejected = _refresh(store, provider, symbol, today)
+            rejected = _refresh(store, provider, symbol, today, repaired)
         except PriceDataError as exc:
             problems[symbol] = f"{provider.name}: {exc.message}"
             continue
         warnings += [Failure(symbol, "prices", line) for line in rejected]
     book = _load_book(store, wanted, problems, provider)
     book.equivalents = equivalents or book.equivalents
+    book.repaired = repaired
     failures = [
         Failure(symbol, "prices", _failure_reason(symbol, reason, book))
         for symbol, reason in problems.items()
@@ -271,8 +277,11 @@ def _due(store: Store, provider: PriceProvider, symbol: str, today: date) -> boo
     return not provider.remote or store.price_checked_on(symbol, provider.name) != today
 
 
-def _refresh(store: Store, provider: PriceProvider, symbol: str, today: date) -> list[str]:
-    """Fetch, validate and cache; returns what validation rejected, in words."""
+def _refresh(
+    store: Store, provider: PriceProvider, symbol: str, today: date, repaired: set[str]
+) -> list[str]:
+    """Fetch, validate and cache (adding `symbol` to `repaired` when its cached history
+    was replaced by different prices); returns what validation rejected, in words."""
     rejected: list[str] = []
 
     def fetch(start: date | None = None) -> pd.DataFrame:
@@ -288,6 +297,15 @@ def _refresh(store: Store, provider: PriceProvider, symbol: str, today: date) ->
         if fresh.empty:
             raise PriceDataError(f"no usable prices for {symbol}", symbol)
         store.replace_prices(symbol, fresh, provider.name)
+    elif not provider.remote:
+        # A local file is cheap to read whole: any row that changed (a corrected close, a
+        # row added or removed) replaces the cached history, and the symbol is repaired.
+        whole = fetch()
+        if whole.empty:
+            raise PriceDataError(f"no usable prices for {symbol}", symbol)
+        if _differs(cached["close"], whole["close"]):
+            store.replace_prices(symbol, whole, provider.name)
+            repaired.add(symbol)
     else:
         fresh = fetch(last.date())
         if _continues(cached["close"], last, fresh):
@@ -297,6 +315,7 @@ def _refresh(store: Store, provider: PriceProvider, symbol: str, today: date) ->
             if whole.empty:
                 raise PriceDataError(f"no usable prices for {symbol}", symbol)
             store.replace_prices(symbol, whole, provider.name)
+            repaired.add(symbol)
     store.save_splits(symbol, provider.splits(symbol), provider.name)
     end = store.prices(symbol).index.max()
     store.mark_price_check(symbol, provider.name, today, end.date() if pd.notna(end) else None)
@@ -350,6 +369,18 @@ def validate_bars(bars: pd.DataFrame, symbol: str, provider: str) -> tuple[pd.Da
         )
     clean = bars[keep].sort_index()
     return clean, [f"{len(bad)} row(s) rejected and left out: {summary}"]
+
+
+def _differs(cached: pd.Series, fresh: pd.Series) -> bool:
+    """Whether a whole fresh series says something else than the cached one: other
+    dates, or a close that differs by OVERLAP_TOLERANCE or more (NaN on both is equal)."""
+    if not cached.index.equals(fresh.index):
+        return True
+    old, new = cached.to_numpy(dtype=float), fresh.to_numpy(dtype=float)
+    both_missing = pd.isna(old) & pd.isna(new)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        close = np.abs(new / old - 1) < OVERLAP_TOLERANCE
+    return bool(not (close | both_missing).all())
 
 
 def _continues(cached: pd.Series, last: pd.Timestamp, fresh: pd.DataFrame) -> bool:

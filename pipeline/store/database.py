@@ -9,6 +9,7 @@ leaves half an article behind.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -48,11 +49,7 @@ class Store:
         try:
             if self.path.parent != Path():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = Database(self.path)
-            # Another run writing to the same file makes this one wait, not fail.
-            self.db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
-            migrate_database(self.db, self.path)
-            self.db.enable_wal()
+            self.db = self._open()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"the database cannot be read ({exc}); check it with `sqlite3 {self.path} "
@@ -65,6 +62,29 @@ class Store:
                 f"cannot open the database ({exc}); pass --db PATH to a writable SQLite file",
                 str(self.path),
             ) from exc
+
+    def _open(self) -> Database:
+        """Connect, migrate and switch to WAL, waiting out another run that holds the lock.
+
+        Migrating reads before it writes; when another process writes in between, SQLite
+        answers "database is locked" at once rather than waiting, so the (idempotent) open
+        is tried again, for up to the busy timeout."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.05
+        while True:
+            db = Database(self.path)
+            # Another run writing to the same file makes this one wait, not fail.
+            db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
+            try:
+                migrate_database(db, self.path)
+                db.enable_wal()
+                return db
+            except sqlite3.OperationalError as exc:
+                db.close()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     def close(self) -> None:
         self.db.close()

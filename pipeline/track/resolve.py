@@ -11,7 +11,7 @@ claims are resolved").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import fields
 from datetime import date
 from operator import attrgetter
@@ -232,14 +232,19 @@ def _provider(book: PriceBook, series: str, benchmark: str | None) -> str:
 
 
 def reconcile_outcomes(
-    stored: dict[str, Outcome], fresh: Iterable[Outcome]
+    stored: dict[str, Outcome],
+    fresh: Iterable[Outcome],
+    repaired: Collection[str] = (),
+    regrade: bool = False,
 ) -> tuple[list[Outcome], list[Disagreement]]:
     """Split fresh grades into those to store and those that contradict a stored decision.
 
-    A stored decision (hit, miss, excluded) is never rewritten. A fresh decision that
-    differs from it (another status, or another hit date) becomes a Disagreement, so a
-    change in the price data or the rules is visible instead of silent. A fresh grade that
-    is not a decision (pending, no_data) says nothing against a stored one.
+    A stored decision (hit, miss, excluded) is not rewritten, unless it was made on a
+    price series that has since been repaired (`repaired`: its cached history was
+    replaced with different prices) or a re-grade was asked for (`regrade`). A fresh
+    decision that differs from a stored one (another status, or another hit date) becomes
+    a Disagreement either way, so the old and the new verdict are both on record. A fresh
+    grade that is not a decision (pending, no_data) says nothing against a stored one.
     """
     to_save: list[Outcome] = []
     disagreements: list[Disagreement] = []
@@ -247,7 +252,11 @@ def reconcile_outcomes(
         old = stored.get(outcome.claim_id)
         if old is None or old.status not in FINAL_STATUSES:
             to_save.append(outcome)
-        elif outcome.status in FINAL_STATUSES and _decision(outcome) != _decision(old):
+            continue
+        redo = regrade or bool({old.series, old.benchmark_series} & set(repaired))
+        if redo and outcome.status in FINAL_STATUSES:
+            to_save.append(outcome)
+        if outcome.status in FINAL_STATUSES and _decision(outcome) != _decision(old):
             disagreements.append(
                 Disagreement(
                     claim_id=outcome.claim_id,

@@ -1,0 +1,86 @@
+"""Corrected price data repairs verdicts: decisions made on bad prices are decided again,
+with the old and the new verdict kept in outcome_history."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import run as stages
+from pipeline.settings import Settings
+from pipeline.store.database import Store
+
+NOTE = (
+    "---\ntitle: Small caps\nauthor: Jane Doe\npublished: 2024-03-04\n---\n"
+    "I expect IWM to rally 15% by the end of June as breadth keeps improving.\n"
+)
+
+
+def _prices(folder: Path, source: Path, scale_window: bool) -> Path:
+    folder.mkdir(exist_ok=True)
+    for name in ("IWM.csv", "RUT.csv", "GSPC.csv", "SPY.csv"):
+        shutil.copy(source / name, folder / name)
+    if scale_window:  # a bad file: IWM's April 2024 closes doubled
+        frame = pd.read_csv(folder / "IWM.csv")
+        april = frame["date"].str.startswith("2024-04")
+        frame.loc[april, "close"] = frame.loc[april, "close"] * 2
+        frame.to_csv(folder / "IWM.csv", index=False)
+    return folder
+
+
+def _run(tmp_path: Path, store: Store, prices: Path, **grading: object) -> stages.Summary:
+    settings = Settings(db_path=tmp_path / "t.db", progress=False).with_overrides(
+        prices={"dir": prices}, grading=grading, report={"out_dir": tmp_path / "r"}
+    )
+    return stages.track(store, settings)
+
+
+def test_corrected_prices_repair_a_decision_and_keep_the_old_verdict(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    notes = tmp_path / "in"
+    notes.mkdir()
+    (notes / "iwm.md").write_text(NOTE, encoding="utf-8")
+    stages.ingest(store, [notes], settings)
+    stages.extract(store, settings)
+    bad = _prices(tmp_path / "prices", prices_dir, scale_window=True)
+    _run(tmp_path, store, bad)
+    (first,) = store.outcomes().values()
+    assert first.status == "hit"  # the doubled closes "reached" the target
+
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    summary = _run(tmp_path, store, good)
+    (fixed,) = store.outcomes().values()
+    assert summary.repaired == ["IWM"] and fixed.status != "hit"
+    assert any("prices corrected for IWM" in line for line in summary.lines())
+    history = list(store.db["outcome_history"].rows)
+    assert [(h["stored_status"], h["regrade_status"]) for h in history] == [("hit", fixed.status)]
+
+    # the same verdict a fresh database reaches on the correct prices
+    fresh = Store(tmp_path / "fresh.db")
+    stages.ingest(fresh, [notes], settings)
+    stages.extract(fresh, settings)
+    _run(tmp_path, fresh, good)
+    assert [o.status for o in fresh.outcomes().values()] == [fixed.status]
+
+    # nothing changed: tracking again repairs nothing and rewrites nothing
+    again = _run(tmp_path, store, good)
+    assert again.repaired == [] and again.disagreements == []
+
+
+def test_regrade_decides_again_on_purpose(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    notes = tmp_path / "in"
+    notes.mkdir()
+    (notes / "iwm.md").write_text(NOTE, encoding="utf-8")
+    stages.ingest(store, [notes], settings)
+    stages.extract(store, settings)
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    _run(tmp_path, store, good)
+    (before,) = store.outcomes().values()
+    summary = _run(tmp_path, store, good, regrade=True)
+    (after,) = store.outcomes().values()
+    assert summary.regraded and after.status == before.status and summary.disagreements == []
