@@ -258,11 +258,6 @@ def select(root: HtmlElement, selector: str) -> list[HtmlElement]:
     return compiled((selector,)).select(root)[0]
 
 
-def select_one(root: HtmlElement, selector: str) -> HtmlElement | None:
-    """The first element matching one CSS selector, or None."""
-    return next(iter(select(root, selector)), None)
-
-
 @dataclass(frozen=True)
 class _Simple:
     """A selector without combinators: a tag, classes, an id, attribute tests."""
