@@ -19,7 +19,7 @@ from pipeline.ingest.dedupe import DuplicateIndex, fingerprint
 from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import language_name
-from pipeline.models import Article, Disagreement, Failure, Outcome
+from pipeline.models import Article, Claim, Disagreement, Failure, Outcome
 from pipeline.prices.book import PriceBook, symbols_for, update_prices
 from pipeline.prices.providers import make_provider
 from pipeline.report.render import ReportInput, render_report
@@ -234,7 +234,9 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
         book, summary.failures = load_prices(store, settings)
     as_of = settings.grading.as_of or book.last_date() or date.today()
     known = store.outcomes()
-    fresh = resolve_claims(store.claims(), book, as_of, settings)
+    fresh, failed = _resolve_each(store.claims(), book, as_of, settings)
+    store.save_failures(failed)
+    summary.failures += failed
     to_save, summary.disagreements = reconcile_outcomes(
         known, fresh, book.repaired, settings.grading.regrade
     )
@@ -247,6 +249,24 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     summary.outcomes = _count(current.values())
     summary.net_of_drift = _count_net(current.values())
     return summary
+
+
+def _resolve_each(
+    claims: list[Claim], book: PriceBook, as_of: date, settings: Settings
+) -> tuple[list[Outcome], list[Failure]]:
+    """Outcomes for all claims at once (vectorised); if that fails unexpectedly, claim by
+    claim, so one claim's error is one Failure and every other claim is still graded."""
+    try:
+        return resolve_claims(claims, book, as_of, settings), []
+    except Exception:
+        outcomes: list[Outcome] = []
+        failed: list[Failure] = []
+        for claim in claims:
+            try:
+                outcomes += resolve_claims([claim], book, as_of, settings)
+            except Exception as exc:
+                failed.append(Failure.unexpected(f"claim {claim.claim_id}", "track", exc))
+        return outcomes, failed
 
 
 def report(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import run as run_module
 from pipeline.cli import run_cli
 from pipeline.extract import claims as claims_module
 from pipeline.ingest.parse import parse_text
@@ -207,3 +208,44 @@ def test_an_article_over_its_time_budget_is_a_failure(
     assert code == 3, output
     assert "good_msft.md: extraction ran over its time budget (2 s" in output
     assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
+
+
+def test_an_unexpected_error_grading_one_claim_leaves_the_others_graded(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = run_module.resolve_claims
+
+    def flaky(claims, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if any(c.subject == "MSFT" for c in claims):
+            raise ZeroDivisionError("a grading bug")
+        return real(claims, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "resolve_claims", flaky)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in GOOD.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    db = tmp_path / "t.db"
+    code, output = _thesis(
+        capsys,
+        "--db",
+        str(db),
+        "run",
+        str(folder),
+        "--prices",
+        str(prices_dir),
+        "--out",
+        str(tmp_path / "r"),
+    )
+    assert code == 3 and "Traceback" not in output
+    assert "track: claim " in output and "unexpected ZeroDivisionError: a grading bug" in output
+    graded = {
+        s
+        for (s,) in sqlite3.connect(db).execute(
+            "select subject from claims join outcomes using (claim_id)"
+        )
+    }
+    assert {"IWM", "NVDA"} <= graded and "MSFT" not in graded
