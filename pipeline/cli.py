@@ -27,7 +27,7 @@ from pipeline.report.audit import audit_text, find_scorecard
 from pipeline.report.export import FORMATS, TABLES, export_table
 from pipeline.report.serve import serve_database
 from pipeline.settings import Settings, load_settings
-from pipeline.store.database import Store
+from pipeline.store.database import Store, damaged_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 1
@@ -57,16 +57,9 @@ def expected_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.DatabaseError as exc:  # a damaged file, not a bug: say what to do
             ctx = click.get_current_context(silent=True)
-            db = (
-                ctx.obj.db_path
-                if ctx is not None and isinstance(ctx.obj, Settings)
-                else "the database"
-            )
-            raise click.ClickException(
-                f"{db}: the database cannot be read ({exc}); check it with "
-                f"`sqlite3 {db} 'PRAGMA integrity_check'`, then restore it from a backup "
-                "or start again with a new --db (the articles can be ingested again)"
-            ) from exc
+            settings = ctx.obj if ctx is not None and isinstance(ctx.obj, Settings) else None
+            db = settings.db_path if settings is not None else "the database"
+            raise click.ClickException(f"{db}: {damaged_database(db, exc)}") from exc
 
     return wrapper  # type: ignore[return-value]
 

@@ -388,31 +388,30 @@ class _Decoder:
         self.names = names
 
     def feed(self, data: bytes) -> bytes:
-        try:
+        with self._errors():
             for step in self.steps:
                 data = step.feed(data)
-        except zlib.error as exc:
-            raise self._bad(exc) from exc
-        except _OverLimitError:
-            raise TooLargeError(self.url, self.limit + 1, self.limit, declared=False) from None
         return data
 
     def flush(self) -> bytes:
         data = b""
-        try:
+        with self._errors():
             for step in self.steps:
                 data = step.feed(data) + step.flush()
-        except zlib.error as exc:
-            raise self._bad(exc) from exc
-        except _OverLimitError:
-            raise TooLargeError(self.url, self.limit + 1, self.limit, declared=False) from None
         return data
 
-    def _bad(self, exc: zlib.error) -> BadEncodingError:
-        return BadEncodingError(
-            f"the body is not the {', '.join(self.names)} its Content-Encoding says ({exc})",
-            self.url,
-        )
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """zlib's and the cap's errors, in this client's words."""
+        try:
+            yield
+        except zlib.error as exc:
+            said = ", ".join(self.names)
+            raise BadEncodingError(
+                f"the body is not the {said} its Content-Encoding says ({exc})", self.url
+            ) from exc
+        except _OverLimitError:
+            raise TooLargeError(self.url, self.limit + 1, self.limit, declared=False) from None
 
 
 class _OverLimitError(Exception):

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from tqdm import tqdm
 
@@ -19,6 +18,7 @@ from pipeline.ingest.dedupe import DuplicateIndex, fingerprint
 from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import language_name
+from pipeline.iterate import T, batches
 from pipeline.models import Article, Claim, Disagreement, Failure, Outcome
 from pipeline.prices.book import PriceBook, symbols_for, update_prices
 from pipeline.prices.providers import make_provider
@@ -28,7 +28,6 @@ from pipeline.store.database import Store
 from pipeline.symbols import load_equivalents
 from pipeline.track.resolve import reconcile_outcomes, resolve_claims
 
-T = TypeVar("T")
 BATCH = 50
 
 
@@ -115,17 +114,6 @@ def _progress(items: Iterable[T], settings: Settings, total: int | None, desc: s
     )
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def ingest(
     store: Store,
     sources: Sequence[Path | str],
@@ -145,7 +133,7 @@ def ingest(
     index = DuplicateIndex(store.article_keys())
     with Fetcher(settings, cache=store) as fetcher:
         items = ingest_sources(sources, fetcher, overrides)
-        for batch in _batches(_progress(items, settings, total, "ingest"), BATCH):
+        for batch in batches(_progress(items, settings, total, "ingest"), BATCH):
             checked = [index.check(a) for a in batch if isinstance(a, Article)]
             originals = [a for a, found in checked if found is None]
             copies = [a for a, found in checked if found is not None and a.duplicate_of]
@@ -185,7 +173,7 @@ def extract(store: Store, settings: Settings) -> Summary:
     results = _progress(
         extract_each(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
     )
-    for batch in _batches(results, BATCH):
+    for batch in batches(results, BATCH):
         done = [(a, claims) for a, claims in batch if not isinstance(claims, Failure)]
         failed = [failure for _, failure in batch if isinstance(failure, Failure)]
         summary.claims_new += store.save_extraction(

@@ -56,6 +56,7 @@ from pipeline.extract.triggers import (
     load_cues,
     period_call,
 )
+from pipeline.iterate import batches
 from pipeline.models import Article, Claim, Failure, stable_id
 from pipeline.settings import Settings
 
@@ -232,7 +233,7 @@ def extract_each(
     folder = settings.prices.dir
     book = book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
     budget = settings.extract.time_budget
-    for batch in _chunked(articles, BATCH_SIZE):
+    for batch in batches(articles, BATCH_SIZE):
         try:
             docs: list[Doc] | None = list(pipeline.pipe([a.text for a in batch]))
         except Exception:
@@ -252,17 +253,6 @@ def extract_each(
                 yield article, Failure(item=article.location, stage="extract", reason=reason)
             except Exception as exc:
                 yield article, Failure.unexpected(article.location, "extract", exc)
-
-
-def _chunked(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    batch: list[Article] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @dataclass(frozen=True)

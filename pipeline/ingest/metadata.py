@@ -52,10 +52,13 @@ BYLINE_LINE = re.compile(
     r"(?:\s*(?:[|·•,–—]|\s-\s|\bon\b|\bpublished\b|\bposted\b)\s*(?P<rest>.*))?$",
     re.IGNORECASE,
 )
-UPDATED_LINE = re.compile(r"^(?:last\s+)?(?:updated|modified)\s*:?\s*(?:on\s+)?(?P<when>.+)$", re.I)
+UPDATED_LINE = re.compile(
+    r"^(?:last\s+)?(?:updated|modified)\s*:?\s*(?:on\s+)?(?P<when>.+)$", re.IGNORECASE
+)
 PUBLISHED_LINE = re.compile(r"^(?:published|posted)\s*:?\s*(?:on\s+)?(?P<when>.+)$", re.IGNORECASE)
 #: How a byline or dateline line starts (lowercased).
 LINE_STARTS = ("by ", "posted", "written by", "published", "updated", "last updated")
+LINE_FIRST_LETTERS = frozenset("BbPpWwUuLl")  # a cheap test before the lowercased one
 BYLINE_MAX_CHARS = 160
 BYLINE_SCAN = 12  # candidate lines looked at, in page order
 #: " | ", " - ", " — " and similar between a headline and the site's name.
@@ -352,22 +355,15 @@ def _line_starts(body: HtmlElement) -> Iterator[HtmlElement]:
     """Elements whose text (or a child's tail, as in "<i></i> By NAME") starts like a
     byline or dateline, in page order."""
     for element in body.iter(etree.Element):
-        text = element.text
-        if (
-            text
-            and text.lstrip()[:1] in "BbPpWwUuLl"
-            and text.lstrip().lower().startswith(LINE_STARTS)
-        ):
+        if _starts_line(element.text):
             yield element
-        tail = element.tail
-        if (
-            tail
-            and tail.lstrip()[:1] in "BbPpWwUuLl"
-            and tail.lstrip().lower().startswith(LINE_STARTS)
-        ):
-            parent = element.getparent()
-            if parent is not None:
-                yield parent
+        if _starts_line(element.tail) and (parent := element.getparent()) is not None:
+            yield parent
+
+
+def _starts_line(text: str | None) -> bool:
+    lead = (text or "").lstrip()
+    return lead[:1] in LINE_FIRST_LETTERS and lead.lower().startswith(LINE_STARTS)
 
 
 def _clean_name(text: str) -> str | None:

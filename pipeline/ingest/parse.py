@@ -29,7 +29,12 @@ from trafilatura.utils import repair_faulty_html
 
 from pipeline.errors import IngestError
 from pipeline.ingest.dates import infer_date
-from pipeline.ingest.metadata import canonical_url, meta_from_html
+from pipeline.ingest.metadata import (
+    BYLINE_LINE,
+    BYLINE_MAX_CHARS,
+    canonical_url,
+    meta_from_html,
+)
 from pipeline.ingest.sites import element_text, prune_page, rules_for, take_summary, text_holder
 from pipeline.models import Article
 
@@ -40,8 +45,6 @@ DATELINE = re.compile(
 )
 DATELINE_SCAN_LINES = 8
 HANDLE = re.compile(r"@?[A-Za-z][\w.-]{2,30}")
-BYLINE_STARTS = ("by ", "posted by ", "written by ")
-BYLINE_MAX_CHARS = 160
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}"
 #: A line that is nothing but a date, perhaps with a time and a label.
 BARE_DATE = re.compile(
@@ -240,11 +243,12 @@ def parse_html(html: str, url: str | None = None, location: str | None = None) -
     rules = rules_for(tree, url or canonical_url(tree))
     meta = meta_from_html(tree, url, rules)  # before pruning: bylines are chrome
     summary = take_summary(tree, rules)
-    root = prune_page(tree, rules)
+    holder = text_holder(tree)  # protected from the drop rules, so still there after them
+    root = prune_page(tree, rules, holder)
     if root is not tree:
         body = _content_text(tree, root, url)
     else:
-        body = _with_chunks(tree, _main_text(tree, url)) or _blocks(tree)
+        body = _with_chunks(holder, _main_text(tree, url)) or _blocks(tree)
     metadata_lines = {str(meta[k]).casefold() for k in ("title", "author", "source") if meta.get(k)}
     author = str(meta.get("author") or "").casefold()
     lines = summary + [line for line in body if not _is_metadata_line(line, metadata_lines, author)]
@@ -328,19 +332,18 @@ def _is_metadata_line(line: str, metadata: set[str], author: str) -> bool:
     return (
         bool(author)
         and len(stripped) <= BYLINE_MAX_CHARS
-        and lowered.startswith(BYLINE_STARTS)
+        and BYLINE_LINE.match(stripped) is not None
         and author in lowered
     )
 
 
-def _with_chunks(tree: HtmlElement, main: list[str]) -> list[str]:
+def _with_chunks(holder: HtmlElement | None, main: list[str]) -> list[str]:
     """trafilatura's text, or the article's chunks when the page splits its body into
     sibling containers of one class and trafilatura kept only some of them.
 
     Long articles are often cut into several `<div class="body">` blocks with ads
     between them; trafilatura picks the best single container. The chunks are the text
     holder and the elements of its tag and class beside it (under its grandparent)."""
-    holder = text_holder(tree)
     parent = holder.getparent() if holder is not None else None
     around = parent.getparent() if parent is not None else None
     if holder is None or around is None or not holder.get("class"):

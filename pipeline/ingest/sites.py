@@ -173,16 +173,18 @@ def take_summary(root: HtmlElement, rules: SiteRules) -> list[str]:
     return []
 
 
-def prune_page(root: HtmlElement, rules: SiteRules) -> HtmlElement:
+def prune_page(
+    root: HtmlElement, rules: SiteRules, holder: HtmlElement | None = None
+) -> HtmlElement:
     """Remove chrome in place and return the element that holds the article.
 
     A drop rule never removes the element that holds most of the page's text (see
     `text_holder`), nor any element around it: on real sites the article itself can
     carry a class that also names chrome (a gated body marked `.paywall`, a blog post
     inside `.widget`, a page wrapped in one `<form>`). Such a match is kept and logged,
-    not removed.
+    not removed. `holder`: the page's text holder, when the caller has it already.
     """
-    holder = text_holder(root)
+    holder = holder if holder is not None else text_holder(root)
     protected = set() if holder is None else {holder, *holder.iterancestors()}
     for element in compiled(rules.drop)(root) if rules.drop else ():
         if element.tag in ("html", "body") or element.getparent() is None:
@@ -333,7 +335,10 @@ class Selectors:
         self._by_tag: dict[str, list[tuple[int, _Simple]]] = {}
         self._by_class: dict[str, list[tuple[int, _Simple]]] = {}
         self._by_id: dict[str, list[tuple[int, _Simple]]] = {}
-        self._rest: list[tuple[int, _Simple]] = []
+        # Attribute-only selectors, indexed by the first attribute they test: an element
+        # is tried only against those naming an attribute it has.
+        self._by_attribute: dict[str, list[tuple[int, _Simple]]] = {}
+        self._any_element: list[tuple[int, _Simple]] = []  # "*"
         self._xpath: list[tuple[int, etree.XPath]] = []
         translator = HTMLTranslator()
         for index, text in enumerate(selectors):
@@ -351,19 +356,13 @@ class Selectors:
                         self._by_class.setdefault(first, []).append((index, simple))
                     elif simple.tag is not None:
                         self._by_tag.setdefault(simple.tag, []).append((index, simple))
+                    elif simple.attributes:
+                        name = simple.attributes[0][0]
+                        self._by_attribute.setdefault(name, []).append((index, simple))
                     else:
-                        self._rest.append((index, simple))
+                        self._any_element.append((index, simple))
             except (SelectorError, ExpressionError, etree.XPathError) as exc:
                 raise ValueError(f"sites.toml: selector {text!r} is not valid CSS ({exc})") from exc
-        # Attribute-only selectors, indexed by the first attribute they test: an element
-        # is tried only against those naming an attribute it has.
-        self._by_attribute: dict[str, list[tuple[int, _Simple]]] = {}
-        self._any_element: list[tuple[int, _Simple]] = []  # "*"
-        for index, simple in self._rest:
-            if simple.attributes:
-                self._by_attribute.setdefault(simple.attributes[0][0], []).append((index, simple))
-            else:
-                self._any_element.append((index, simple))
         # Every operator but "exists" and "!=" needs its value inside the attribute: one
         # regular expression tells whether any selector on that attribute can match.
         self._attribute_filter: dict[str, re.Pattern[str] | None] = {}

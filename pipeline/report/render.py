@@ -132,8 +132,8 @@ def render_report(
 
 def _publish(stage: Path, out_dir: Path, staged: list[Path]) -> list[Path]:
     relative = [p.relative_to(stage) for p in staged]
-    relative.sort(key=lambda rel: rel == Path("index.html"))  # the index goes in last
-    for rel in relative:
+    # the index goes in last, so every page it links to is in place before it
+    for rel in sorted(relative, key=lambda rel: rel == Path("index.html")):
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (stage / rel).replace(out_dir / rel)
     kept = set(relative)

@@ -36,6 +36,17 @@ from pipeline.store.rows import (
 TABLES = ("articles", "claims", "outcomes", "failures", "prices")
 #: How long a run waits for another run's write lock on the same database.
 BUSY_TIMEOUT_MS = 120_000
+
+
+def damaged_database(path: Path | str, exc: sqlite3.DatabaseError) -> str:
+    """What to say, and what to do, when SQLite cannot read the database file."""
+    return (
+        f"the database cannot be read ({exc}); check it with `sqlite3 {path} "
+        "'PRAGMA integrity_check'`, then restore it from a backup or start again with a "
+        "new --db (the articles can be ingested again)"
+    )
+
+
 #: Articles a stored correction replaced (another article is a revision of them).
 SUPERSEDED = "select revision_of from articles where revision_of is not null"
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
@@ -51,12 +62,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = self._open()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"the database cannot be read ({exc}); check it with `sqlite3 {self.path} "
-                "'PRAGMA integrity_check'`, then restore it from a backup or start again with "
-                "a new --db (the articles can be ingested again)",
-                str(self.path),
-            ) from exc
+            raise StoreError(damaged_database(self.path, exc), str(self.path)) from exc
         except OSError as exc:
             raise StoreError(
                 f"cannot open the database ({exc}); pass --db PATH to a writable SQLite file",
