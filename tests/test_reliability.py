@@ -76,13 +76,16 @@ SURVIVORS = {
 }
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    where = tmp_path / "in"
+def _files(where: Path, files: dict[str, str]) -> Path:
     where.mkdir()
-    for name, text in {**GOOD, **BAD, **SURVIVORS}.items():
+    for name, text in files.items():
         (where / name).write_text(text, encoding="utf-8")
     return where
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return _files(tmp_path / "in", {**GOOD, **BAD, **SURVIVORS})
 
 
 def _thesis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -95,13 +98,33 @@ def _thesis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
+def _run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, folder: Path, prices: Path, *extra: str
+) -> tuple[int, str, Path]:
+    """`thesis run` on `folder` into tmp_path/t.db with the given prices; returns the exit
+    code, the output and the database."""
+    db = tmp_path / "t.db"
+    code, output = _thesis(
+        capsys,
+        "--db",
+        str(db),
+        *extra,
+        "run",
+        str(folder),
+        "--prices",
+        str(prices),
+        "--out",
+        str(tmp_path / "report"),
+    )
+    return code, output, db
+
+
 def test_a_batch_with_every_crash_class_goes_on_and_reports_every_good_file(
     folder: Path, tmp_path: Path, prices_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db, out = tmp_path / "t.db", tmp_path / "report"
-    code, output = _thesis(
-        capsys, "--db", str(db), "run", str(folder), "--prices", str(prices_dir), "--out", str(out)
-    )
+    code, output, db = _run(capsys, tmp_path, folder, prices_dir)
+    out = tmp_path / "report"
+
     assert code == 3, output
     assert "Traceback" not in output
     con = sqlite3.connect(db)
@@ -147,14 +170,8 @@ def test_an_unexpected_error_in_one_article_is_one_failure_and_the_rest_go_on(
         return real(doc, article, settings)
 
     monkeypatch.setattr(claims_module, "claims_from_doc", flaky)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, text in GOOD.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    db, out = tmp_path / "t.db", str(tmp_path / "report")
-    code, output = _thesis(
-        capsys, "--db", str(db), "run", str(folder), "--prices", str(prices_dir), "--out", out
-    )
+    folder = _files(tmp_path / "in", GOOD)
+    code, output, db = _run(capsys, tmp_path, folder, prices_dir)
     assert code == 3 and "Traceback" not in output
     assert "extract: " in output and "unexpected RuntimeError: a bug no rule foresaw" in output
     con = sqlite3.connect(db)
@@ -163,6 +180,7 @@ def test_an_unexpected_error_in_one_article_is_one_failure_and_the_rest_go_on(
     # the failed article stays queued: once the bug is fixed, the next run extracts it
     monkeypatch.setattr(claims_module, "claims_from_doc", real)
     code, output = _thesis(capsys, "--db", str(db), "extract")
+    assert code == 0, output
     assert "MSFT" in {s for (s,) in con.execute("select subject from claims")}
 
 
@@ -185,26 +203,10 @@ def test_an_article_over_its_time_budget_is_a_failure(
     warm = parse_text(GOOD["good_iwm.md"], "warm.md", "markdown")
     list(claims_module.extract_each([warm], settings, claims_module.make_nlp(settings)))
     monkeypatch.setattr(claims_module, "claims_from_doc", slow)
-    where = tmp_path / "in"
-    where.mkdir()
-    for name in ("good_iwm.md", "good_msft.md"):
-        (where / name).write_text(GOOD[name], encoding="utf-8")
+    where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})
     config = tmp_path / "thesis.toml"
     config.write_text("[thesis.extract]\ntime_budget = 2\n", encoding="utf-8")
-    db = tmp_path / "t.db"
-    code, output = _thesis(
-        capsys,
-        "--db",
-        str(db),
-        "--config",
-        str(config),
-        "run",
-        str(where),
-        "--out",
-        str(tmp_path),
-        "--prices",
-        str(prices_dir),
-    )
+    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
     assert code == 3, output
     assert "good_msft.md: extraction ran over its time budget (2 s" in output
     assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
@@ -224,22 +226,8 @@ def test_an_unexpected_error_grading_one_claim_leaves_the_others_graded(
         return real(claims, *args, **kwargs)
 
     monkeypatch.setattr(run_module, "resolve_claims", flaky)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name, text in GOOD.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    db = tmp_path / "t.db"
-    code, output = _thesis(
-        capsys,
-        "--db",
-        str(db),
-        "run",
-        str(folder),
-        "--prices",
-        str(prices_dir),
-        "--out",
-        str(tmp_path / "r"),
-    )
+    folder = _files(tmp_path / "in", GOOD)
+    code, output, db = _run(capsys, tmp_path, folder, prices_dir)
     assert code == 3 and "Traceback" not in output
     assert "track: claim " in output and "unexpected ZeroDivisionError: a grading bug" in output
     graded = {

@@ -37,14 +37,19 @@ def _run(tmp_path: Path, store: Store, prices: Path, **grading: object) -> stage
     return stages.track(store, settings)
 
 
+def _extracted(store: Store, settings: Settings, folder: Path) -> Path:
+    """The note ingested and extracted into `store`; returns its folder."""
+    folder.mkdir(exist_ok=True)
+    (folder / "iwm.md").write_text(NOTE, encoding="utf-8")
+    stages.ingest(store, [folder], settings)
+    stages.extract(store, settings)
+    return folder
+
+
 def test_corrected_prices_repair_a_decision_and_keep_the_old_verdict(
     tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
 ) -> None:
-    notes = tmp_path / "in"
-    notes.mkdir()
-    (notes / "iwm.md").write_text(NOTE, encoding="utf-8")
-    stages.ingest(store, [notes], settings)
-    stages.extract(store, settings)
+    notes = _extracted(store, settings, tmp_path / "in")
     bad = _prices(tmp_path / "prices", prices_dir, scale_window=True)
     _run(tmp_path, store, bad)
     (first,) = store.outcomes().values()
@@ -60,8 +65,7 @@ def test_corrected_prices_repair_a_decision_and_keep_the_old_verdict(
 
     # the same verdict a fresh database reaches on the correct prices
     fresh = Store(tmp_path / "fresh.db")
-    stages.ingest(fresh, [notes], settings)
-    stages.extract(fresh, settings)
+    _extracted(fresh, settings, notes)
     _run(tmp_path, fresh, good)
     assert [o.status for o in fresh.outcomes().values()] == [fixed.status]
 
@@ -73,14 +77,17 @@ def test_corrected_prices_repair_a_decision_and_keep_the_old_verdict(
 def test_regrade_decides_again_on_purpose(
     tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
 ) -> None:
-    notes = tmp_path / "in"
-    notes.mkdir()
-    (notes / "iwm.md").write_text(NOTE, encoding="utf-8")
-    stages.ingest(store, [notes], settings)
-    stages.extract(store, settings)
+    _extracted(store, settings, tmp_path / "in")
     good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
     _run(tmp_path, store, good)
-    (before,) = store.outcomes().values()
+    (right,) = store.outcomes().values()
+    wrong = "hit" if right.status == "miss" else "miss"
+    # a decision an older rule got wrong: tracking again keeps it, and says so
+    store.db.execute("update outcomes set status = ?", [wrong])
+    kept = _run(tmp_path, store, good)
+    assert [o.status for o in store.outcomes().values()] == [wrong] and kept.disagreements
+    # --regrade decides it again on purpose; the old verdict stays in the history
     summary = _run(tmp_path, store, good, regrade=True)
-    (after,) = store.outcomes().values()
-    assert summary.regraded and after.status == before.status and summary.disagreements == []
+    assert summary.regraded and [o.status for o in store.outcomes().values()] == [right.status]
+    history = [(h["stored_status"], h["regrade_status"]) for h in store.db["outcome_history"].rows]
+    assert (wrong, right.status) in history
