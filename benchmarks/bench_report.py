@@ -95,7 +95,7 @@ def main() -> None:
         join(claims, outcomes).to_html(Path(tmp) / "baseline.html")
         baseline = time.perf_counter() - start
         start = time.perf_counter()
-        written = render_report(data, Path(tmp) / "report")
+        written = render_report(data, Path(tmp) / "report").written
         full = time.perf_counter() - start
     print(f"claims: {len(claims)}, files written: {len(written)}")
     print(

@@ -73,8 +73,8 @@ def _store(settings: Settings) -> Store:
     return Store(settings.db_path)
 
 
-#: Stages whose failures are items set aside (articles, claims): exit code 3 says some were.
-ITEM_STAGES = ("ingest", "extract", "track")
+#: Stages whose failures are items set aside (articles, claims, pages): exit code 3 says some were.
+ITEM_STAGES = ("ingest", "extract", "track", "report")
 
 
 def _finish(summary: stages.Summary, ingest_failures: bool = True) -> None:

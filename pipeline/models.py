@@ -267,13 +267,20 @@ class Failure:
     item: str
     stage: str
     reason: str
+    # The stage's code and the item's content when it failed (pipeline/provenance.py): a
+    # re-run tries the item again only once this changes. None: tried on every run.
+    input_digest: str | None = None
 
     @property
     def failure_id(self) -> str:
-        return stable_id("failure", self.stage, self.item, self.reason)
+        if self.input_digest is None:
+            return stable_id("failure", self.stage, self.item, self.reason)
+        return stable_id("failure", self.stage, self.item, self.reason, self.input_digest)
 
     @classmethod
-    def unexpected(cls, item: str, stage: str, exc: BaseException) -> Failure:
+    def unexpected(
+        cls, item: str, stage: str, exc: BaseException, input_digest: str | None = None
+    ) -> Failure:
         """A Failure for an error no rule foresaw: the item is set aside and the batch goes
         on. The reason names the exception's class and message."""
         message = " ".join(str(exc).split())[:300] or "no message"
@@ -281,8 +288,9 @@ class Failure:
             item=item,
             stage=stage,
             reason=f"unexpected {type(exc).__name__}: {message}. The item was set aside and "
-            "the batch went on; it is tried again on the next run. Please report it with "
-            "the item attached.",
+            "the batch went on; it is tried again once it or the code changes. Please "
+            "report it with the item attached.",
+            input_digest=input_digest,
         )
 
     def to_record(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from pipeline.iterate import T, batches
 from pipeline.models import Article, Claim, Disagreement, Failure, Outcome
 from pipeline.prices.book import PriceBook, symbols_for, update_prices
 from pipeline.prices.providers import make_provider
+from pipeline.provenance import code_digest, input_digest
 from pipeline.report.render import ReportInput, render_report
 from pipeline.settings import Settings
 from pipeline.store.database import Store
@@ -50,6 +51,7 @@ class Summary:
     net_of_drift: dict[str, int] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
     skipped_language: int = 0
+    not_retried: int = 0  # failed items unchanged since they failed (same code, same input)
     repaired: list[str] = field(default_factory=list)  # symbols whose prices were corrected
     regraded: bool = False
 
@@ -102,7 +104,13 @@ class Summary:
                 f"  and {self.pages - len(self.written)} claim and forecaster pages beside them"
             )
         if self.failures:
-            out.append(f"failed: {len(self.failures)}")
+            again = (
+                f" ({self.not_retried} unchanged since they failed before, with the same "
+                "code: not tried again)"
+                if self.not_retried
+                else ""
+            )
+            out.append(f"failed: {len(self.failures)}{again}")
             out += [f"  {f.stage}: {f.item}: {f.reason}" for f in self.failures]
         return out
 
@@ -132,7 +140,8 @@ def ingest(
     store.save_fingerprints({article_id: fingerprint(text) for article_id, text in missing})
     index = DuplicateIndex(store.article_keys())
     with Fetcher(settings, cache=store) as fetcher:
-        items = ingest_sources(sources, fetcher, overrides)
+        known = store.failures_by_input("ingest")
+        items = ingest_sources(sources, fetcher, overrides, known)
         for batch in batches(_progress(items, settings, total, "ingest"), BATCH):
             checked = [index.check(a) for a in batch if isinstance(a, Article)]
             originals = [a for a, found in checked if found is None]
@@ -147,6 +156,7 @@ def ingest(
             summary.duplicates += store.save_duplicates([d for _, d in checked if d])
             store.save_failures(failures)
             summary.failures += failures
+            summary.not_retried += sum(f.input_digest in known for f in failures)
     return summary
 
 
@@ -170,20 +180,50 @@ def extract(store: Store, settings: Settings) -> Summary:
         pending = [a for a in pending if a.article_id not in set_aside]
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]
+    pending = _not_failed_before(store, pending, version, summary)
     results = _progress(
         extract_each(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
     )
     for batch in batches(results, BATCH):
         done = [(a, claims) for a, claims in batch if not isinstance(claims, Failure)]
-        failed = [failure for _, failure in batch if isinstance(failure, Failure)]
+        failed = [
+            replace(failure, input_digest=_extraction_input(a, version))
+            for a, failure in batch
+            if isinstance(failure, Failure)
+        ]
         summary.claims_new += store.save_extraction(
             [(a.article_id, claims) for a, claims in done], version
         )
         revised = [(a.article_id, a.revision_of) for a, _ in done if a.revision_of]
         summary.claims_withdrawn += store.mark_withdrawn(revised)
-        store.save_failures(failed)  # the article stays queued: the next run tries again
+        store.save_failures(failed)  # the article stays queued, tried once it or the code changes
         summary.failures += failed
     return summary
+
+
+def _extraction_input(article: Article, version: str) -> str:
+    """What extraction read: its code, its version and options, and the article's text."""
+    code = code_digest("pipeline.extract", "pipeline.kinds")
+    return input_digest(code, version, article.text, str(article.published))
+
+
+def _not_failed_before(
+    store: Store, pending: list[Article], version: str, summary: Summary
+) -> list[Article]:
+    """`pending` without the articles whose extraction failed before on the same text with
+    the same code: their stored failures go into `summary` as they were."""
+    known = store.failures_by_input("extract")
+    if not known:
+        return pending
+    keep = []
+    for article in pending:
+        failed = known.get(_extraction_input(article, version))
+        if failed is None:
+            keep.append(article)
+        else:
+            summary.failures.append(failed)
+            summary.not_retried += 1
+    return keep
 
 
 def _skip_reason(article: Article) -> str | None:
@@ -265,10 +305,12 @@ def report(
 ) -> Summary:
     """Write the report (HTML pages and/or Markdown) to settings.report.out_dir."""
     data = report_input(store, settings, as_of)
-    written = render_report(data, settings.report.out_dir, formats)
+    rendered = render_report(data, settings.report.out_dir, formats)
     summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()), counts=False)
-    summary.written = [p for p in written if p.parent == settings.report.out_dir]
-    summary.pages = len(written)
+    summary.written = [p for p in rendered.written if p.parent == settings.report.out_dir]
+    summary.pages = len(rendered.written)
+    store.save_failures(rendered.failures)
+    summary.failures += rendered.failures
     return summary
 
 
@@ -316,12 +358,15 @@ def run_all(
     )
     summary.claims_withdrawn = extracted.claims_withdrawn
     summary.failures += extracted.failures
+    summary.not_retried += extracted.not_retried
     tracked = track(store, settings)
     summary.failures += tracked.failures
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of
     summary.net_of_drift, summary.disagreements = tracked.net_of_drift, tracked.disagreements
+    summary.repaired, summary.regraded = tracked.repaired, tracked.regraded
     reported = report(store, settings)
     summary.written, summary.pages = reported.written, reported.pages
+    summary.failures += reported.failures
     return summary
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.errors import ThesisError
 from pipeline.http import USER_AGENT, HttpPolicy
+from pipeline.limits import Budget
 
 DB_ENV = "THESIS_DB"
 TABLE = "thesis"
@@ -64,6 +65,15 @@ class FetchSettings:
             deadline=self.deadline,
         )
         return replace(policy, **changes)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """Reading documents. `time_budget`: seconds one file or page may take to parse (0: no
+    limit); over it, the item becomes a Failure and the batch goes on. A 1.9 MB page takes
+    under a second."""
+
+    time_budget: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -123,11 +133,24 @@ class Settings:
 
     db_path: Path = Path("thesis.db")
     progress: bool = True
+    # The process may grow to this much resident memory while it reads one item (parse or
+    # extraction); past it, the item becomes a Failure and the batch goes on (0: no cap).
+    memory_cap_mib: int = 4096
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     prices: PriceSettings = field(default_factory=PriceSettings)
     grading: GradingSettings = field(default_factory=GradingSettings)
     report: ReportSettings = field(default_factory=ReportSettings)
+
+    @property
+    def memory_cap_bytes(self) -> int:
+        return self.memory_cap_mib * 2**20
+
+    def budget(self, stage: str) -> Budget:
+        """What one item of `stage` ("ingest" or "extract") may use."""
+        group: IngestSettings | ExtractSettings = getattr(self, stage)
+        return Budget(group.time_budget, self.memory_cap_bytes, stage)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with every override that is not None applied.
@@ -155,6 +178,7 @@ class Settings:
 
 GROUPS: dict[str, type] = {
     "fetch": FetchSettings,
+    "ingest": IngestSettings,
     "extract": ExtractSettings,
     "prices": PriceSettings,
     "grading": GradingSettings,

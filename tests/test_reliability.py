@@ -11,7 +11,10 @@ import pytest
 from pipeline import run as run_module
 from pipeline.cli import run_cli
 from pipeline.extract import claims as claims_module
+from pipeline.ingest import documents as documents_module
 from pipeline.ingest.parse import parse_text
+from pipeline.limits import resident_bytes
+from pipeline.report import render as render_module
 from pipeline.settings import Settings
 
 GOOD = {
@@ -55,6 +58,9 @@ SURVIVORS = {
     "huge_horizon.md": (
         "---\ntitle: c\npublished: 2024-01-04\n---\n"
         "I expect IWM to rally 10% in the next 99999999999 months.\n"
+    ),
+    "far_horizon.md": (
+        "---\ntitle: f\npublished: 2024-01-05\n---\nI expect IWM to reach 900 by the end of 2150.\n"
     ),
     "graph_five.html": (
         "<html><head><title>d</title><script type='application/ld+json'>{\"@graph\": 5}"
@@ -149,6 +155,14 @@ def test_a_batch_with_every_crash_class_goes_on_and_reports_every_good_file(
     assert len(SURVIVORS["long.txt"]) > 1_000_000 and long_claims == (1,)
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(name in index for name in ("Jane Doe", "Lee Park", "Dana Whitfield"))
+    # a horizon no record can grade is excluded, with the reason, never defaulted
+    for name in ("huge_horizon.md", "far_horizon.md"):
+        status, why = con.execute(
+            "select o.status, o.reason from claims c join articles a using (article_id) "
+            "join outcomes o using (claim_id) where a.location = ?",
+            [str(folder / name)],
+        ).fetchone()
+        assert status == "excluded" and "over 30 years or past 2100" in why, (name, why)
     # each bad file's reason names what to fix
     reasons = dict(con.execute("select item, reason from failures").fetchall())
     assert "2024-02-30" in reasons[str(folder / "header_feb30.txt")]
@@ -177,8 +191,17 @@ def test_an_unexpected_error_in_one_article_is_one_failure_and_the_rest_go_on(
     con = sqlite3.connect(db)
     subjects = {s for (s,) in con.execute("select subject from claims")}
     assert {"IWM", "NVDA"} <= subjects and "MSFT" not in subjects
-    # the failed article stays queued: once the bug is fixed, the next run extracts it
+    # the failed article stays queued, but the same code is not made to fail on it again
+    calls = []
+    monkeypatch.setattr(
+        claims_module, "claims_from_doc", lambda *args: calls.append(args) or flaky(*args)
+    )
+    code, output = _thesis(capsys, "--db", str(db), "extract")
+    assert code == 3 and not calls, output
+    assert "failed: 1 (1 unchanged since they failed before, with the same code" in output
+    # once the bug is fixed (the extraction code changed), the next run extracts it
     monkeypatch.setattr(claims_module, "claims_from_doc", real)
+    monkeypatch.setattr(run_module, "code_digest", lambda *packages: "a fixed release")
     code, output = _thesis(capsys, "--db", str(db), "extract")
     assert code == 0, output
     assert "MSFT" in {s for (s,) in con.execute("select subject from claims")}
@@ -208,7 +231,7 @@ def test_an_article_over_its_time_budget_is_a_failure(
     config.write_text("[thesis.extract]\ntime_budget = 2\n", encoding="utf-8")
     code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
     assert code == 3, output
-    assert "good_msft.md: extraction ran over its time budget (2 s" in output
+    assert "good_msft.md: extraction (64 characters) ran over its time budget (2 s)" in output
     assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
 
 
@@ -237,3 +260,103 @@ def test_an_unexpected_error_grading_one_claim_leaves_the_others_graded(
         )
     }
     assert {"IWM", "NVDA"} <= graded and "MSFT" not in graded
+
+
+def test_an_article_that_grows_the_process_past_its_memory_cap_is_a_failure(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = claims_module.claims_from_doc
+
+    def hungry(doc, article, settings):  # type: ignore[no-untyped-def]
+        if "MSFT" in article.text:
+            hoard = []
+            while True:  # a rule that keeps every candidate it ever made
+                hoard.append(bytearray(2**20))
+        return real(doc, article, settings)
+
+    settings = Settings()  # warm the models, so the cap below is over what they take
+    warm = parse_text(GOOD["good_iwm.md"], "warm.md", "markdown")
+    list(claims_module.extract_each([warm], settings, claims_module.make_nlp(settings)))
+    monkeypatch.setattr(claims_module, "claims_from_doc", hungry)
+    now = resident_bytes()
+    if now is None:
+        pytest.skip("resident memory cannot be read on this platform")
+    config = tmp_path / "thesis.toml"
+    config.write_text(f"[thesis]\nmemory_cap_mib = {now // 2**20 + 300}\n", encoding="utf-8")
+    where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})
+    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    assert code == 3, output
+    assert "good_msft.md: extraction (64 characters) grew the process past its memory cap" in output
+    assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
+
+
+def test_a_file_over_its_parse_budget_is_a_failure_and_is_not_read_again_until_it_changes(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = documents_module.read_document
+    reads: list[str] = []
+
+    def slow(path, overrides=None):  # type: ignore[no-untyped-def]
+        reads.append(path.name)
+        if "MSFT" in path.read_text(encoding="utf-8"):
+            while True:  # a parser that never returns on this page
+                pass
+        return real(path, overrides)
+
+    monkeypatch.setattr(documents_module, "read_document", slow)
+    where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})
+    config = tmp_path / "thesis.toml"
+    config.write_text("[thesis.ingest]\ntime_budget = 1\n", encoding="utf-8")
+    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    assert code == 3, output
+    assert "good_msft.md: reading the file ran over its time budget (1 s)" in output
+    assert "time_budget in [thesis.ingest]" in output
+    # unchanged, with the same code: not read again, still listed as failed
+    reads.clear()
+    code, output, _ = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    assert code == 3 and reads == ["good_iwm.md"], output
+    assert "1 unchanged since they failed before" in output
+    # edited: read again, and now it is stored
+    monkeypatch.setattr(documents_module, "read_document", real)
+    msft = where / "good_msft.md"
+    msft.write_text(GOOD["good_msft.md"].replace("MSFT", "Microsoft (MSFT)"), encoding="utf-8")
+    code, output, _ = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    assert code == 0, output
+    assert "MSFT" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
+
+
+def test_a_report_page_that_fails_to_render_is_one_failure_and_the_rest_is_written(
+    tmp_path: Path,
+    prices_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = render_module._chart
+
+    def flaky(row, closes):  # type: ignore[no-untyped-def]
+        if row.claim.subject == "MSFT":
+            raise OverflowError("a chart axis out of range")
+        return real(row, closes)
+
+    monkeypatch.setattr(render_module, "_chart", flaky)
+    folder = _files(tmp_path / "in", GOOD)
+    code, output, db = _run(capsys, tmp_path, folder, prices_dir)
+    assert code == 3 and "Traceback" not in output
+    assert "report: claim " in output and "unexpected OverflowError" in output
+    con = sqlite3.connect(db)
+    pages = dict(con.execute("select subject, claim_id from claims").fetchall())
+    claims_dir = tmp_path / "report" / "claims"
+    failed = (claims_dir / f"{pages['MSFT']}.html").read_text(encoding="utf-8")
+    assert "could not be rendered" in failed and "OverflowError" in failed
+    for subject in ("IWM", "NVDA"):
+        page = (claims_dir / f"{pages[subject]}.html").read_text(encoding="utf-8")
+        assert "could not be rendered" not in page and "<svg" in page
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in ("Jane Doe", "Lee Park", "Dana Whitfield"))
+    assert con.execute("select count(*) from failures where stage = 'report'").fetchone() == (1,)

@@ -9,11 +9,8 @@ statistical model) splits sentences and writes instrument mentions to
 from __future__ import annotations
 
 import re
-import signal
-import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -57,6 +54,7 @@ from pipeline.extract.triggers import (
     period_call,
 )
 from pipeline.iterate import batches
+from pipeline.limits import BudgetError, item_budget, over_budget
 from pipeline.models import Article, Claim, Failure, stable_id
 from pipeline.settings import Settings
 
@@ -191,68 +189,37 @@ def extract_claims(
         yield article, claims if book is None else orient_targets(claims, book)
 
 
-class TimeBudgetError(Exception):
-    """Raised inside an article's extraction when it runs past its time budget."""
-
-
-@contextmanager
-def time_budget(seconds: float) -> Iterator[None]:
-    """Interrupt the block with TimeBudgetError after `seconds` of wall time.
-
-    Uses SIGALRM, so it only takes effect in the main thread on POSIX; elsewhere (or
-    with 0 seconds) the block runs unbounded."""
-    usable = (
-        seconds > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeBudgetError(f"over {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def extract_each(
     articles: Iterable[Article], settings: Settings, nlp: Language | None = None
 ) -> Iterator[tuple[Article, list[Claim] | Failure]]:
     """Claims for each article, or a Failure for an article that could not be read.
 
     Like `extract_claims`, but one article's error (or its running past
-    `settings.extract.time_budget`) becomes that article's Failure and the rest go on."""
+    `settings.extract.time_budget` or growing the process past `settings.memory_cap_mib`)
+    becomes that article's Failure and the rest go on."""
     pipeline = nlp or make_nlp(settings)
     folder = settings.prices.dir
     book = book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
-    budget = settings.extract.time_budget
+    seconds, max_rss = settings.extract.time_budget, settings.memory_cap_bytes
     for batch in batches(articles, BATCH_SIZE):
         try:
             docs: list[Doc] | None = list(pipeline.pipe([a.text for a in batch]))
         except Exception:
             docs = None
         for index, article in enumerate(batch):
+            result: list[Claim] | Failure
             try:
-                with time_budget(budget):
+                with item_budget(seconds, max_rss):
                     doc = docs[index] if docs is not None else pipeline(article.text)
                     claims = claims_from_doc(doc, article, settings)
-                    yield article, claims if book is None else orient_targets(claims, book)
-            except TimeBudgetError:
-                reason = (
-                    f"extraction ran over its time budget ({budget:g} s, "
-                    f"{len(article.text):,} characters); raise time_budget in "
-                    "[thesis.extract] or split the article"
-                )
-                yield article, Failure(item=article.location, stage="extract", reason=reason)
+                    result = claims if book is None else orient_targets(claims, book)
+            except BudgetError as exc:
+                what = f"extraction ({len(article.text):,} characters)"
+                reason = over_budget(exc, what, seconds, max_rss, "extract")
+                result = Failure(item=article.location, stage="extract", reason=reason)
             except Exception as exc:
-                yield article, Failure.unexpected(article.location, "extract", exc)
+                result = Failure.unexpected(article.location, "extract", exc)
+            yield article, result  # outside the budget: the caller's time is its own
 
 
 @dataclass(frozen=True)

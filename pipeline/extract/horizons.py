@@ -51,6 +51,7 @@ from dateutil.relativedelta import relativedelta
 from pipeline.extract import market_calendar as cal
 
 MAX_SPAN_DAYS = 366 * 30  # a stated span longer than 30 years is not a forecast window
+LATEST_YEAR = 2100  # a window ending later is not graded (and dates past it overflow)
 UNITS = {
     "day": "day", "trading day": "session", "session": "session", "week": "week",
     "month": "month", "quarter": "quarter", "year": "year", "decade": "decade",
@@ -65,6 +66,10 @@ WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 
 SEASONS = {"spring": (3, 6), "summer": (6, 9), "fall": (9, 12), "autumn": (9, 12)}
 SEASONS["winter"] = (12, 3)
 PART_DAY = {"early": 10, "mid": 15}
+
+
+class TooFar(Exception):  # noqa: N818  (internal signal, never leaves this module)
+    """A stated window too long, or ending too late, to be a forecast anyone can grade."""
 
 
 class Undatable(Exception):  # noqa: N818  (internal signal, never leaves this module)
@@ -237,7 +242,11 @@ def resolve_horizon(
         window = _WINDOWS[found.rule.window](found, published, events or {})
         if window.end < published:
             raise Undatable("before publication")
+        if window.end.year > LATEST_YEAR or (window.end - published).days > MAX_SPAN_DAYS:
+            raise TooFar(f"ends {window.end.isoformat()}")
         end = _roll(window.end, published, window.roll_forward)
+    except TooFar as why:
+        return _too_far(published, found.text, str(why))
     except Undatable as why:
         return _default(published, kind, found.text, str(why))
     except (ValueError, OverflowError, ArithmeticError):
@@ -246,6 +255,13 @@ def resolve_horizon(
     if window.note:
         return Horizon(start, end, f"{found.text} ({window.note})", True)
     return Horizon(start, end, found.text, found.rule.assumed)
+
+
+def _too_far(published: date, text: str, why: str) -> Horizon:
+    """No window: the phrase states one over 30 years long or past LATEST_YEAR, which no
+    record can grade (tracking excludes the claim and says why)."""
+    note = f"{text} ({why}: a window over 30 years or past {LATEST_YEAR} is not graded)"
+    return Horizon(published, None, note, False)
 
 
 def _default(published: date, kind: str, text: str | None, reason: str | None) -> Horizon:
@@ -293,7 +309,7 @@ def _add(p: date, n: float, unit: str) -> date:
     days_per = {"day": 1, "session": 1.45, "week": 7, "month": 30.44, "quarter": 91.3}
     days_per |= {"year": 365.25, "decade": 3652.5}
     if n * days_per[unit] > MAX_SPAN_DAYS:
-        raise Undatable("span too long to date")
+        raise TooFar("over 30 years")
     if unit == "session":
         return cal.add_trading_days(p, max(1, round(n)))
     if unit in ("day", "week"):

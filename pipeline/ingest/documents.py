@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,9 @@ from pipeline.errors import IngestError
 from pipeline.ingest.discover import Link, kind_of, links_from_feed, links_from_sitemap
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_html, parse_text
+from pipeline.limits import Budget, BudgetError
 from pipeline.models import Article, Failure, Page
+from pipeline.provenance import code_digest, file_digest
 
 SUFFIXES = {
     ".html": "html",
@@ -47,6 +49,7 @@ BOMS = (
 )
 SKIP_DIRS = {"gold", ".git", "__pycache__"}
 SKIP_NAMES = ("README", "CHANGELOG", "LICENSE")
+UNBOUNDED = Budget()
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,17 @@ def find_documents(sources: Sequence[Path]) -> list[Path]:
 
 
 def ingest_paths(
-    sources: Sequence[Path], overrides: Overrides | None = None
+    sources: Sequence[Path],
+    overrides: Overrides | None = None,
+    *,
+    budget: Budget = UNBOUNDED,
+    known: Mapping[str, Failure] | None = None,
 ) -> Iterator[Article | Failure]:
     """Read every document under `sources`; yield an Article or a Failure for each.
+
+    Each file is read within `budget`. A file in `known` (stored failures by input digest)
+    that has not changed since it failed, read by the same code, is not read again: its
+    stored Failure is yielded as it was.
 
     Raises:
         IngestError: a source does not exist, or overrides were given for more than one file.
@@ -101,21 +112,44 @@ def ingest_paths(
             f"--published/--author/--source apply to a single file, but {len(documents)} were given; "
             "put the metadata in each file's front matter instead"
         )
+    code = code_digest("pipeline.ingest") + repr(overrides)
     for path in documents:
-        try:
-            yield read_document(path, overrides)
-        except IngestError as exc:
-            yield Failure(item=str(path), stage="ingest", reason=exc.message)
-        except Exception as exc:
-            yield Failure.unexpected(str(path), "ingest", exc)
+        yield _read_one(path, overrides, budget, known or {}, code)
+
+
+def _read_one(
+    path: Path, overrides: Overrides | None, budget: Budget, known: Mapping[str, Failure], code: str
+) -> Article | Failure:
+    digest = None
+    try:
+        if path.stat().st_size <= MAX_BYTES:  # a larger file is refused at once anyway
+            digest = file_digest(code, path)
+        if digest is not None and digest in known:
+            return known[digest]
+        with budget.bounded():
+            return read_document(path, overrides)
+    except IngestError as exc:
+        return Failure(item=str(path), stage="ingest", reason=exc.message, input_digest=digest)
+    except BudgetError as exc:
+        reason = budget.reason(exc, "reading the file")
+        return Failure(item=str(path), stage="ingest", reason=reason, input_digest=digest)
+    except OSError as exc:
+        reason = f"cannot read the file ({exc.strerror or exc}); check it exists and is readable"
+        return Failure(item=str(path), stage="ingest", reason=reason)
+    except Exception as exc:
+        return Failure.unexpected(str(path), "ingest", exc, digest)
 
 
 def ingest_sources(
     sources: Sequence[Path | str],
     fetcher: Fetcher | None = None,
     overrides: Overrides | None = None,
+    known: Mapping[str, Failure] | None = None,
 ) -> Iterator[Article | Failure]:
     """Read files and folders (Path) and http(s) URLs (str): pages, feeds or sitemaps.
+
+    Files are read within the fetcher's settings' ingest budget; `known` is as for
+    `ingest_paths`.
 
     Raises:
         IngestError: a path does not exist, a URL is given without a fetcher, or
@@ -129,7 +163,8 @@ def ingest_sources(
             "put the metadata in each file's front matter instead"
         )
     if paths:
-        yield from ingest_paths(paths, overrides)
+        budget = fetcher.settings.budget("ingest") if fetcher else UNBOUNDED
+        yield from ingest_paths(paths, overrides, budget=budget, known=known)
     if not urls:
         return
     if fetcher is None:
@@ -152,7 +187,7 @@ def ingest_url(
             page = fetcher.fetch_page(url, revalidate=True)
             kind = kind_of(page, settings.fetch.max_page_bytes)
         if kind == "page":
-            yield article_from_page(page, hint)
+            yield _bounded_article(page, hint, settings.budget("ingest"))
             return
         children: list[str] = []
         if kind == "feed":
@@ -178,7 +213,7 @@ def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Art
         page = fetcher.fetch_page(link.url, revalidate=revalidate)
         if kind_of(page, fetcher.settings.fetch.max_page_bytes) != "page":
             raise IngestError("a feed or sitemap item is itself a feed or sitemap; skipped")
-        yield article_from_page(page, link)
+        yield _bounded_article(page, link, fetcher.settings.budget("ingest"))
     except IngestError as exc:
         yield Failure(item=link.url, stage="ingest", reason=exc.message)
     except Exception as exc:
@@ -189,6 +224,15 @@ def _changed_since(link: Link, cached: Page) -> bool:
     """A sitemap's <lastmod> after the cached copy was fetched means the page changed."""
     fetched = date.fromisoformat(cached.fetched_at[:10]) if cached.fetched_at else None
     return bool(link.lastmod and fetched and link.lastmod > fetched)
+
+
+def _bounded_article(page: Page, hint: Link | None, budget: Budget) -> Article:
+    """`article_from_page` within `budget`; over it is an IngestError for the page."""
+    try:
+        with budget.bounded():
+            return article_from_page(page, hint)
+    except BudgetError as exc:
+        raise IngestError(budget.reason(exc, "parsing the page"), page.url) from exc
 
 
 def article_from_page(page: Page, hint: Link | None = None) -> Article:

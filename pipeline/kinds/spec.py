@@ -63,6 +63,7 @@ class GradedRow(NamedTuple):
     up: bool
     negated: bool
     conditional: bool
+    undatable: bool
     as_of: int
     published: int
     window_start: int

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ from markupsafe import Markup, escape
 
 from pipeline.extract.instruments import find_mentions
 from pipeline.kinds import KINDS, ClaimKindSpec
-from pipeline.models import Claim, Outcome
+from pipeline.models import Claim, Failure, Outcome
 from pipeline.report.charts import ChartSpec, price_path_svg
 from pipeline.report.frames import join
 from pipeline.report.scorecard import (
@@ -109,15 +110,25 @@ def highlight(text: str, start: int, end: int) -> Markup:
 STALE_STAGE_SECONDS = 3600
 
 
+@dataclass
+class Rendered:
+    """The files a report wrote, and the pages that could not be rendered (each one a
+    Failure; its file holds a short page that says so, so every link still resolves)."""
+
+    written: list[Path] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
 def render_report(
     data: ReportInput, out_dir: Path, formats: Sequence[str] = ("html", "md")
-) -> list[Path]:
-    """Write the report files into `out_dir`; returns the paths written.
+) -> Rendered:
+    """Write the report files into `out_dir`.
 
     The report is written whole into a staging folder inside `out_dir` first, then moved
     into place file by file (each move atomic), the index last, and only then are pages
     the new report no longer has removed: a reader (or a run killed half-way) sees the
-    old report or the new one, and every link of the index it sees resolves."""
+    old report or the new one, and every link of the index it sees resolves. A claim or
+    forecaster page that fails to render is one Failure; every other page is written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for left in out_dir.glob(".partial-*"):  # left by a run that was killed
         if time.time() - left.stat().st_mtime > STALE_STAGE_SECONDS:
@@ -125,7 +136,7 @@ def render_report(
     stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
     try:
         staged = _render_into(data, stage, formats)
-        return _publish(stage, out_dir, staged)
+        return Rendered(_publish(stage, out_dir, staged.written), staged.failures)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -144,7 +155,7 @@ def _publish(stage: Path, out_dir: Path, staged: list[Path]) -> list[Path]:
     return [out_dir / rel for rel in relative]
 
 
-def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> list[Path]:
+def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> Rendered:
     rows = [
         ReportRow(c, data.outcomes.get(c.claim_id), describe_claim(c), f"claims/{c.claim_id}.html")
         for c in data.claims
@@ -153,13 +164,14 @@ def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> li
     context = _overview(data, rows, cards)
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     env = _environment()
-    written: list[Path] = []
+    done = Rendered()
+    written = done.written
     if "html" in formats:
         written.append(
             _write(out_dir / "index.html", env.get_template("report.html.j2").render(**context))
         )
-        written += _claim_pages(env, data, rows, out_dir / "claims", page_of)
-        written += _forecaster_pages(env, rows, cards, out_dir / "forecasters", context)
+        _claim_pages(env, data, rows, out_dir / "claims", page_of, done)
+        _forecaster_pages(env, rows, cards, out_dir / "forecasters", context, done)
     if "md" in formats:
         written.append(
             _write(out_dir / "claims.md", env.get_template("claims.md.j2").render(**context))
@@ -167,7 +179,7 @@ def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> li
         written.append(
             _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
         )
-    return written
+    return done
 
 
 def _overview(
@@ -212,16 +224,17 @@ def _claim_pages(
     rows: list[ReportRow],
     folder: Path,
     page_of: Callable[[str], str],
-) -> list[Path]:
+    done: Rendered,
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     template = env.get_template("claim.html.j2")
-    written = []
     mentioned: dict[str, list[tuple[str, str]]] = {}
-    for row in rows:
+
+    def page(row: ReportRow) -> str:
         c = row.claim
         if c.article_id not in mentioned:
             mentioned[c.article_id] = mentions_in(data.texts.get(c.article_id, ""))
-        html = template.render(
+        return template.render(
             row=row,
             mentions=mentioned[c.article_id],
             paragraph=highlight(data.texts.get(c.article_id, ""), c.evidence_start, c.evidence_end)
@@ -229,8 +242,10 @@ def _claim_pages(
             chart=Markup(_chart(row, data.closes)),
             forecaster_page=f"../forecasters/{page_of(c.forecaster)}.html",
         )
-        written.append(_write(folder / f"{c.claim_id}.html", html))
-    return written
+
+    for row in rows:
+        path = folder / f"{row.claim.claim_id}.html"
+        _write_page(env, path, f"claim {row.claim.claim_id}", partial(page, row), done)
 
 
 def mentions_in(text: str) -> list[tuple[str, str]]:
@@ -273,21 +288,38 @@ def _forecaster_pages(
     cards: list[Scorecard],
     folder: Path,
     context: dict[str, object],
-) -> list[Path]:
+    done: Rendered,
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
-    written = []
+    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     by_forecaster: dict[str, list[ReportRow]] = {}
     for row in rows:
         by_forecaster.setdefault(row.claim.forecaster, []).append(row)
-    for rank, card in enumerate(cards, 1):
+
+    def page(rank: int, card: Scorecard) -> str:
         mine = by_forecaster.get(card.forecaster, [])
-        html = template.render(
+        return template.render(
             {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
         )
-        page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
-        written.append(_write(folder / f"{page_of(card.forecaster)}.html", html))
-    return written
+
+    for rank, card in enumerate(cards, 1):
+        path = folder / f"{page_of(card.forecaster)}.html"
+        _write_page(env, path, f"forecaster {card.forecaster}", partial(page, rank, card), done)
+
+
+def _write_page(
+    env: Environment, path: Path, item: str, render: Callable[[], str], done: Rendered
+) -> None:
+    """One page, isolated: if rendering it fails, the file says so in a short page (the
+    index links to it) and the error is one Failure; the other pages are not affected."""
+    try:
+        html = render()
+    except Exception as exc:
+        failure = Failure.unexpected(item, "report", exc)
+        done.failures.append(failure)
+        html = env.get_template("failed.html.j2").render(item=item, reason=failure.reason)
+    done.written.append(_write(path, html))
 
 
 def _write(path: Path, text: str) -> Path:

@@ -281,6 +281,14 @@ class Store:
         rows = self._table("failures").rows_where(order_by="at")
         return [record_from_row(Failure, r) for r in rows]
 
+    def failures_by_input(self, stage: str) -> dict[str, Failure]:
+        """The stored failures of `stage` that know what their item was when it failed,
+        by that `input_digest`: items a re-run need not try again while it is unchanged."""
+        rows = self._table("failures").rows_where(
+            "stage = ? and input_digest is not null", [stage], order_by="at"
+        )
+        return {r["input_digest"]: record_from_row(Failure, r) for r in rows}
+
     # -- duplicates and the raw-page cache (ingest) --------------------------------
 
     def article_keys(self) -> list[tuple[str, str, str | None, str | None]]:

@@ -320,3 +320,12 @@ def m006_article_updates_and_revisions(db: Database) -> None:
     articles.add_column("revision_of", str)
     articles.create_index(["revision_of"], if_not_exists=True)
     _table(db, "claims").add_column("withdrawn_by", str)
+
+
+@migrations()
+def m007_failure_inputs(db: Database) -> None:
+    """What a failed item was when it failed: a digest of the stage's code and the item's
+    content, so a re-run retries it only once either has changed."""
+    failures = _table(db, "failures")
+    failures.add_column("input_digest", str)
+    failures.create_index(["stage", "input_digest"], if_not_exists=True)

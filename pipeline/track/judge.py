@@ -40,8 +40,8 @@ def judge_claims(
     )
     return_status = np.where(closed, np.where(ok, "hit", "miss"), "pending")
     conditions = [
+        b.excluded,  # before no_date: a horizon that cannot be graded is excluded
         ~c.dated,
-        b.excluded,
         b.as_of < c.published,
         pd.isna(b.series),
         ~w.has_prices & (b.as_of >= c.horizon_end),
@@ -49,7 +49,7 @@ def judge_claims(
         np.isin(c.kind, LEVEL),
         np.isin(c.kind, AGAINST_BENCHMARK) & np.isnan(bench.return_pct) & closed,
     ]
-    fixed = ["no_date", "excluded", "pending", "no_data", "no_data", "pending"]
+    fixed = ["excluded", "no_date", "pending", "no_data", "no_data", "pending"]
     n = len(c)
     choices = [np.full(n, name, dtype=object) for name in fixed]
     choices += [level_status.astype(object), np.full(n, "no_data", dtype=object)]

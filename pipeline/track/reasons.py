@@ -36,6 +36,11 @@ def reason(row: GradedRow) -> str:
 
 
 def _excluded_reason(row: GradedRow) -> str:
+    if row.undatable:
+        return (
+            "The stated horizon runs over 30 years or past 2100 (or cannot be dated at all), "
+            "so no window can be graded: excluded from grading."
+        )
     if row.conditional:
         return (
             "Conditional claim (if/would): it forecasts only once its condition holds, so it is "

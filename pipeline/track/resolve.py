@@ -72,10 +72,11 @@ def claim_columns(claims: list[Claim], default_benchmark: str) -> ClaimColumns:
     text = {name: column(name) for name in TEXT_COLUMNS}
     benchmark = column("benchmark")
     dated = np.ones(len(claims), dtype=bool)
-    days = {}
+    days, known = {}, {}
     for name in DATE_COLUMNS:
         ordinals = np.array([d.toordinal() if d else 0 for d in map(attrgetter(name), claims)])
-        dated &= ordinals > 0
+        known[name] = ordinals > 0
+        dated &= known[name]
         days[name] = np.where(ordinals > 0, ordinals - EPOCH.toordinal(), 0)
     return ClaimColumns(
         **text,
@@ -85,6 +86,7 @@ def claim_columns(claims: list[Claim], default_benchmark: str) -> ClaimColumns:
         benchmark=np.where(pd.isna(benchmark), default_benchmark, benchmark),
         **days,
         dated=dated,
+        undatable=known["published"] & ~known["horizon_end"],
         values={name: column(name).astype(float) for name in VALUE_FIELDS},  # None -> NaN
     )
 
@@ -119,7 +121,7 @@ def _basis(claims: ClaimColumns, book: PriceBook, as_of: date) -> Basis:
     return Basis(
         as_of=np.full(len(claims), (as_of - EPOCH).days, dtype=np.int64),
         stated=stated,
-        excluded=claims.dated & (claims.conditional | _vague(claims)),
+        excluded=(claims.dated & (claims.conditional | _vague(claims))) | claims.undatable,
         series=series,
         no_series=no_series,
     )
@@ -155,7 +157,8 @@ def _reason_rows(g: Graded) -> Iterable[GradedRow]:
     c, b, w, j = g.claims, g.basis, g.windows, g.judgement
     cells = {
         "status": j.status, "series": b.series, "no_series": b.no_series, "kind": c.kind,
-        "up": w.up, "negated": c.negated, "conditional": c.conditional, "as_of": b.as_of,
+        "up": w.up, "negated": c.negated, "conditional": c.conditional, "undatable": c.undatable,
+        "as_of": b.as_of,
         "published": c.published, "window_start": w.window_start,
         "horizon_end": c.horizon_end, "series_end": w.series_end, "start_day": w.start_day,
         "end_day": w.end_day, "hit_day": w.hit_day, "level": w.level, "factor": w.factor,

@@ -33,6 +33,7 @@ class ClaimColumns:
     horizon_start: np.ndarray
     horizon_end: np.ndarray
     dated: np.ndarray
+    undatable: np.ndarray  # published, but the stated horizon has no end that can be graded
     values: Mapping[str, np.ndarray]
 
     def __len__(self) -> int:

@@ -112,7 +112,6 @@ TABLE: list[tuple[str, date, date, bool]] = [
     ("Stocks may slip ahead of the Fed meeting.", D(2030, 1, 2), D(2030, 2, 13), True),
     ("Small caps can beat large caps over the long term.", WED, D(2025, 5, 8), True),
     ("It will double eventually.", WED, D(2025, 5, 8), True),
-    ("The stock will rally in the next 99999999999 months.", WED, D(2025, 5, 8), True),
     ("It should reach 150 by 2/30/2024.", JAN, D(2025, 1, 12), True),
     ("The Dow can hit 40,000 by the end of 2022.", D(2023, 1, 10), D(2024, 1, 10), True),
 ]
@@ -129,6 +128,24 @@ def test_horizons_table(sentence: str, published: date, end: date, assumed: bool
     assert horizon.start is not None and published <= horizon.start <= end
     if assumed:
         assert "(" in horizon.text and horizon.text.endswith(")")  # the reason is given
+
+
+@pytest.mark.parametrize(
+    ("sentence", "why"),
+    [
+        ("The stock will rally in the next 99999999999 months.", "over 30 years"),
+        ("Gold could triple over the next 40 years.", "over 30 years"),
+        ("The index should reach 100,000 by the end of 2150.", "ends 2150-12-31"),
+    ],
+)
+def test_horizons_over_30_years_or_past_2100_give_no_window(sentence: str, why: str) -> None:
+    found = find_horizons(sentence)
+    assert len(found) == 1, [m.text for m in found]
+    horizon = resolve_horizon(found[0], WED, "move")
+    assert (horizon.start, horizon.end) == (WED, None)
+    assert horizon.text == (
+        f"{found[0].text} ({why}: a window over 30 years or past 2100 is not graded)"
+    )
 
 
 def test_horizons_table_is_broad() -> None:
@@ -230,8 +247,8 @@ def test_horizons_never_raise_and_windows_are_ordered(
         assert horizon.start == published or horizon.start is None or horizon.start > published
         if horizon.end is not None:
             assert horizon.start is not None and horizon.end >= horizon.start >= published
-        else:
-            assert horizon.assumed and horizon.text
+        else:  # past the calendar's end, or a window no record can grade
+            assert horizon.text and (horizon.assumed or "is not graded" in horizon.text)
 
 
 @given(text=st.text(max_size=200), published=st.dates())

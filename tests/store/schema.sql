@@ -63,7 +63,9 @@ CREATE TABLE "failures" (
    "stage" TEXT,
    "reason" TEXT,
    "at" TEXT
-);
+, "input_digest" TEXT);
+CREATE INDEX "idx_failures_stage_input_digest"
+    ON "failures" ("stage", "input_digest");
 CREATE TABLE "outcome_history" (
    "disagreement_id" TEXT PRIMARY KEY,
    "claim_id" TEXT,
