@@ -19,10 +19,10 @@ from typing import Any
 from bs4 import UnicodeDammit
 
 from pipeline.errors import IngestError
-from pipeline.ingest.discover import Link, kind_of, links_from_feed, links_from_sitemap
+from pipeline.ingest.discover import kind_of, links_from_feed, links_from_sitemap
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_html, parse_text
-from pipeline.models import Article, Failure, Page
+from pipeline.models import Article, Failure, Link, Page
 
 SUFFIXES = {
     ".html": "html",

@@ -320,3 +320,25 @@ def m006_article_updates_and_revisions(db: Database) -> None:
     articles.add_column("revision_of", str)
     articles.create_index(["revision_of"], if_not_exists=True)
     _table(db, "claims").add_column("withdrawn_by", str)
+
+
+@migrations()
+def m007_link_queue(db: Database) -> None:
+    """Links a feed or sitemap listed that a run has not read yet (ingest takes at most
+    `max_items_per_source` per source and run): the source, the link and what the listing
+    said about it, its place in the source's queue and when it was queued."""
+    queue = _table(db, "link_queue")
+    queue.create(
+        {
+            "source": str,
+            "url": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "lastmod": str,
+            "position": int,
+            "queued_at": str,
+        },
+        pk=("source", "url"),
+    )
+    queue.create_index(["url"])

@@ -64,6 +64,19 @@ CREATE TABLE "failures" (
    "reason" TEXT,
    "at" TEXT
 );
+CREATE TABLE "link_queue" (
+   "source" TEXT,
+   "url" TEXT,
+   "title" TEXT,
+   "author" TEXT,
+   "published" TEXT,
+   "lastmod" TEXT,
+   "position" INTEGER,
+   "queued_at" TEXT,
+   PRIMARY KEY ("source", "url")
+);
+CREATE INDEX "idx_link_queue_url"
+    ON "link_queue" ("url");
 CREATE TABLE "outcome_history" (
    "disagreement_id" TEXT PRIMARY KEY,
    "claim_id" TEXT,
