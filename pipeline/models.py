@@ -105,6 +105,17 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Link:
+    """An item a feed or sitemap points to, with the metadata the listing gives."""
+
+    url: str
+    title: str | None = None
+    author: str | None = None
+    published: date | None = None
+    lastmod: date | None = None
+
+
+@dataclass(frozen=True)
 class Duplicate:
     """An item recognised as a copy of an article already stored (`duplicate_of`).
 

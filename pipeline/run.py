@@ -54,6 +54,8 @@ class Summary:
     not_retried: int = 0  # failed items unchanged since they failed (same code, same input)
     repaired: list[str] = field(default_factory=list)  # symbols whose prices were corrected
     regraded: bool = False
+    queued: dict[str, int] = field(default_factory=dict)  # feed or sitemap -> links left
+    item_cap: int = 0  # settings.fetch.max_items_per_source of the run
 
     def lines(self) -> list[str]:
         out = []
@@ -79,6 +81,7 @@ class Summary:
                     f"  {self.skipped_language} article(s) not in English were kept but not "
                     "extracted (their reason is in articles.skip_reason)"
                 )
+            out += self._queue_lines()
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
@@ -114,6 +117,19 @@ class Summary:
             out += [f"  {f.stage}: {f.item}: {f.reason}" for f in self.failures]
         return out
 
+    def _queue_lines(self) -> list[str]:
+        """How many links wait for the next run, and where (when more than one source)."""
+        if not self.queued:
+            return []
+        total = sum(self.queued.values())
+        lines = [
+            f"{total} link{'' if total == 1 else 's'} queued for the next run (cap "
+            f"{self.item_cap} per source; raise [thesis.fetch] max_items_per_source)"
+        ]
+        if len(self.queued) > 1:
+            lines += [f"  {source}: {n}" for source, n in sorted(self.queued.items())]
+        return lines
+
 
 def _progress(items: Iterable[T], settings: Settings, total: int | None, desc: str) -> Iterator[T]:
     # disable=None: tqdm draws only when stderr is a terminal.
@@ -131,9 +147,11 @@ def ingest(
     """Read files, folders and URLs into the store, one transaction per batch of articles.
 
     A URL (str) may be a page, a feed or a sitemap; pages are fetched politely and
-    cached (see pipeline/fetch.py). Copies of stored articles are recorded as duplicates.
+    cached (see pipeline/fetch.py). A feed or sitemap gives at most
+    `settings.fetch.max_items_per_source` new links a run; the rest wait in the store's
+    link queue for the next run. Copies of stored articles are recorded as duplicates.
     """
-    summary = Summary()
+    summary = Summary(item_cap=settings.fetch.max_items_per_source)
     paths = [s for s in sources if isinstance(s, Path)]
     total = len(find_documents(paths)) if len(paths) == len(sources) else None
     missing = store.texts_without_fingerprint()  # articles stored by an older version
@@ -141,23 +159,41 @@ def ingest(
     index = DuplicateIndex(store.article_keys())
     with Fetcher(settings, cache=store) as fetcher:
         known = store.failures_by_input("ingest")
-        items = ingest_sources(sources, fetcher, overrides, known)
+        items = ingest_sources(sources, fetcher, overrides, queue=store, known=known)
         for batch in batches(_progress(items, settings, total, "ingest"), BATCH):
-            checked = [index.check(a) for a in batch if isinstance(a, Article)]
-            originals = [a for a, found in checked if found is None]
-            copies = [a for a, found in checked if found is not None and a.duplicate_of]
-            failures = [f for f in batch if isinstance(f, Failure)]
-            summary.articles_seen += len(checked)
-            revisions = [a for a in originals if a.revision_of]
-            fresh = [a for a in originals if not a.revision_of]
-            summary.articles_new += store.save_articles(fresh, update_metadata=bool(overrides))
-            summary.articles_updated += store.save_articles(revisions)
-            store.save_articles(copies)
-            summary.duplicates += store.save_duplicates([d for _, d in checked if d])
-            store.save_failures(failures)
-            summary.failures += failures
-            summary.not_retried += sum(f.input_digest in known for f in failures)
+            with store.transaction():  # a link leaves the queue with what it gave, or not at all
+                _save_batch(store, batch, index, summary, update_metadata=bool(overrides))
+            summary.not_retried += sum(
+                f.input_digest in known for f in batch if isinstance(f, Failure)
+            )
+    summary.queued = store.queued_counts([s for s in sources if isinstance(s, str)])
     return summary
+
+
+def _save_batch(
+    store: Store,
+    batch: Sequence[Article | Failure],
+    index: DuplicateIndex,
+    summary: Summary,
+    *,
+    update_metadata: bool,
+) -> None:
+    """Store one batch of ingest: originals, new versions, copies, duplicates and failures;
+    the links they came from leave the link queue."""
+    checked = [index.check(a) for a in batch if isinstance(a, Article)]
+    originals = [a for a, found in checked if found is None]
+    copies = [a for a, found in checked if found is not None and a.duplicate_of]
+    failures = [f for f in batch if isinstance(f, Failure)]
+    summary.articles_seen += len(checked)
+    revisions = [a for a in originals if a.revision_of]
+    fresh = [a for a in originals if not a.revision_of]
+    summary.articles_new += store.save_articles(fresh, update_metadata=update_metadata)
+    summary.articles_updated += store.save_articles(revisions)
+    store.save_articles(copies)
+    summary.duplicates += store.save_duplicates([d for _, d in checked if d])
+    store.save_failures(failures)
+    summary.failures += failures
+    store.dequeue_links([a.location for a, _ in checked] + [f.item for f in failures])
 
 
 def extraction_version(settings: Settings) -> str:

@@ -48,6 +48,10 @@ class FetchSettings:
     max_page_bytes: int = 20 * 2**20
     deadline: float = 120.0  # longest a whole answer may take, however slowly it trickles
     refresh: bool = False  # revalidate cached pages (conditional GET) instead of reusing them
+    # The most new links one feed or sitemap (an index with its child sitemaps is one) gives
+    # a run, newest first; the rest wait in the link_queue table for the next run (0: no
+    # limit). At `delay` seconds a request, 200 links take a few minutes.
+    max_items_per_source: int = 200
     # Fetch from private, loopback and link-local addresses (a local mirror, tests);
     # off by default, so a page cannot send the crawler to this machine or its network.
     allow_private_addresses: bool = False

@@ -329,6 +329,36 @@ def test_cli_ingest_urls_and_sources_file(
     assert [r.path for r, _ in httpserver.log].count("/banks") == 1  # the cache served the rerun
 
 
+def test_cli_ingest_says_how_many_links_wait_for_the_next_run(
+    thesis: Callable[..., tuple[int, str]], db: Path, tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    items = ""
+    for i, subject in enumerate(("IWM", "KRE", "XLF")):
+        page = f"<html><body><article><p>I expect {subject} to rise {5 + i}% this year.</p></article></body></html>"
+        httpserver.expect_request(f"/n{i}").respond_with_data(page, content_type="text/html")
+        items += f"<item><title>{subject}</title><link>{httpserver.url_for(f'/n{i}')}</link></item>"
+    feed = (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>{items}</channel></rss>"
+    )
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    config = tmp_path / "capped.toml"
+    config.write_text(
+        "[thesis.fetch]\ndelay = 0.0\nallow_private_addresses = true\nmax_items_per_source = 2\n"
+    )
+    url = httpserver.url_for("/feed.xml")
+    code, output = thesis(db, "--config", str(config), "ingest", url)
+    assert code == 0 and "articles: 2 read, 2 new" in output, output
+    assert (
+        "1 link queued for the next run (cap 2 per source; raise [thesis.fetch] "
+        "max_items_per_source)"
+    ) in output
+    code, output = thesis(db, "--config", str(config), "ingest", url)
+    assert code == 0 and "articles: 1 read, 1 new" in output and "queued" not in output
+
+
 def test_cli_run_with_inferred_dates_grades_an_undated_seed(
     thesis: Callable[..., tuple[int, str]],
     db: Path,

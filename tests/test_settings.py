@@ -94,3 +94,9 @@ def test_settings_use_ner_is_on_unless_the_extract_table_turns_it_off(tmp_path: 
     assert load_settings(_config(tmp_path, "[thesis]\n")).extract.use_ner
     config = _config(tmp_path, "[thesis]\n[thesis.extract]\nuse_ner = false\n")
     assert not load_settings(config).extract.use_ner
+
+
+def test_settings_item_cap_per_source_is_a_fetch_setting(tmp_path: Path) -> None:
+    assert Settings().fetch.max_items_per_source == 200
+    config = _config(tmp_path, "[thesis.fetch]\nmax_items_per_source = 50\n")
+    assert load_settings(config).fetch.max_items_per_source == 50

@@ -22,22 +22,11 @@ from lxml import etree
 
 from pipeline.errors import IngestError
 from pipeline.ingest.dates import parse_date
-from pipeline.models import Page
+from pipeline.models import Link, Page
 
 Kind = Literal["feed", "sitemap", "page"]
 XML_TYPES = ("xml", "rss", "atom", "rdf", "gzip")
 SOURCE_KEYS = {"feeds": "feed", "sitemaps": "sitemap", "urls": "page", "paths": "path"}
-
-
-@dataclass(frozen=True)
-class Link:
-    """An item a feed or sitemap points to, with the metadata the listing gives."""
-
-    url: str
-    title: str | None = None
-    author: str | None = None
-    published: date | None = None
-    lastmod: date | None = None
 
 
 @dataclass(frozen=True)

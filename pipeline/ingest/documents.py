@@ -1,9 +1,10 @@
 """Ingest: read files, folders, web pages, feeds and sitemaps into Articles.
 
 Input: paths (a folder is read recursively) and http(s) URLs (a feed or sitemap is
-followed to every page it lists that was not fetched before). Output: Articles and
-Failures, one per item, so a bad file or page never stops a batch. Side effects: only
-through the Fetcher (network, raw-page cache); the caller stores the results.
+followed to the pages it lists that were not fetched before, at most
+`max_items_per_source` per run). Output: Articles and Failures, one per item, so a bad
+file or page never stops a batch. Side effects: only through the Fetcher (network,
+raw-page cache) and the link queue; the caller stores the results.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,12 @@ from typing import Any
 from bs4 import UnicodeDammit
 
 from pipeline.errors import IngestError
-from pipeline.ingest.discover import Link, kind_of, links_from_feed, links_from_sitemap
+from pipeline.ingest.discover import kind_of, links_from_feed, links_from_sitemap
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_html, parse_text
+from pipeline.ingest.queue import LinkQueue, plan_links
 from pipeline.limits import Budget, BudgetError
-from pipeline.models import Article, Failure, Page
+from pipeline.models import Article, Failure, Link, Page
 from pipeline.provenance import code_digest, file_digest
 
 SUFFIXES = {
@@ -144,12 +146,16 @@ def ingest_sources(
     sources: Sequence[Path | str],
     fetcher: Fetcher | None = None,
     overrides: Overrides | None = None,
+    queue: LinkQueue | None = None,
     known: Mapping[str, Failure] | None = None,
 ) -> Iterator[Article | Failure]:
     """Read files and folders (Path) and http(s) URLs (str): pages, feeds or sitemaps.
 
-    Files are read within the fetcher's settings' ingest budget; `known` is as for
-    `ingest_paths`.
+    With a `queue` (the store), a feed or sitemap gives at most `max_items_per_source`
+    links per call and the rest wait in the queue for the next; the caller takes each
+    link off the queue once it stores what the link gave (pipeline/run.py does). Without
+    one, nothing could keep the rest, so every new link is read. Files and pages are read
+    within the settings' ingest budget; `known` is as for `ingest_paths`.
 
     Raises:
         IngestError: a path does not exist, a URL is given without a fetcher, or
@@ -170,42 +176,68 @@ def ingest_sources(
     if fetcher is None:
         raise IngestError("URLs need a Fetcher; pass one, or use pipeline.run.ingest")
     for url in urls:
-        for item in ingest_url(url, fetcher):
+        for item in ingest_url(url, fetcher, queue):
             yield apply_overrides(item, overrides) if isinstance(item, Article) else item
 
 
 def ingest_url(
-    url: str, fetcher: Fetcher, hint: Link | None = None, depth: int = 0
+    url: str, fetcher: Fetcher, queue: LinkQueue | None = None
 ) -> Iterator[Article | Failure]:
-    """One URL: a page becomes an Article; a feed or sitemap is followed to every page
-    it lists that has not been fetched before. Each problem becomes a Failure."""
-    settings = fetcher.settings
+    """One URL: a page becomes an Article. A feed or sitemap (a sitemap index and the
+    sitemaps it lists are one source) is followed to the pages it lists that were not
+    fetched before; with a `queue`, to at most `max_items_per_source` of them, newest
+    first, the rest queued for the next run (pipeline/ingest/queue.py). Each problem
+    becomes a Failure."""
+    read = _read_url(url, fetcher)
+    if not isinstance(read, Listing):
+        yield read
+        return
+    yield from read.items
+    cap = fetcher.settings.fetch.max_items_per_source
+    plan = plan_links(url, read.links, fetcher.cache, queue, cap)
+    for link in plan.revalidate:
+        yield from _ingest_link(link, fetcher, revalidate=True)
+    for link in plan.fetch:  # a page a cut-short run fetched but did not store: the cache
+        yield from _ingest_link(link, fetcher, revalidate=False)
+
+
+@dataclass
+class Listing:
+    """What a feed or sitemap lists: its links (with those of the child sitemaps of an
+    index), and what its child sitemaps gave instead (a Failure, a page)."""
+
+    links: list[Link] = field(default_factory=list)
+    items: list[Article | Failure] = field(default_factory=list)
+
+
+def _read_url(url: str, fetcher: Fetcher, depth: int = 0) -> Article | Failure | Listing:
+    """The article at `url`, the links of the feed or sitemap there (child sitemaps
+    followed MAX_SITEMAP_DEPTH deep), or a Failure."""
+    settings = fetcher.settings.fetch
     try:
-        page = fetcher.fetch_page(url, revalidate=settings.fetch.refresh)
-        kind = kind_of(page, settings.fetch.max_page_bytes)
+        page = fetcher.fetch_page(url, revalidate=settings.refresh)
+        kind = kind_of(page, settings.max_page_bytes)
         if page.from_cache and kind != "page":  # listings change: ask again (conditional GET)
             page = fetcher.fetch_page(url, revalidate=True)
-            kind = kind_of(page, settings.fetch.max_page_bytes)
+            kind = kind_of(page, settings.max_page_bytes)
         if kind == "page":
-            yield _bounded_article(page, hint, settings.budget("ingest"))
-            return
-        children: list[str] = []
+            return _bounded_article(page, None, fetcher.settings.budget("ingest"))
         if kind == "feed":
-            links = links_from_feed(page)
-        else:
-            links, children = links_from_sitemap(page, settings.fetch.max_page_bytes)
+            return Listing(links_from_feed(page))
+        links, children = links_from_sitemap(page, settings.max_page_bytes)
     except IngestError as exc:
-        yield Failure(item=url, stage="ingest", reason=exc.message)
-        return
+        return Failure(item=url, stage="ingest", reason=exc.message)
     except Exception as exc:
-        yield Failure.unexpected(url, "ingest", exc)
-        return
+        return Failure.unexpected(url, "ingest", exc)
+    listing = Listing(links)
     for child in children if depth < MAX_SITEMAP_DEPTH else []:
-        yield from ingest_url(child, fetcher, None, depth + 1)
-    for link in links:
-        cached = fetcher.cache.cached_page(link.url) if fetcher.cache else None
-        if cached is None or _changed_since(link, cached):
-            yield from _ingest_link(link, fetcher, cached is not None)
+        found = _read_url(child, fetcher, depth + 1)
+        if isinstance(found, Listing):
+            listing.links += found.links
+            listing.items += found.items
+        else:
+            listing.items.append(found)
+    return listing
 
 
 def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Article | Failure]:
@@ -218,12 +250,6 @@ def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Art
         yield Failure(item=link.url, stage="ingest", reason=exc.message)
     except Exception as exc:
         yield Failure.unexpected(link.url, "ingest", exc)
-
-
-def _changed_since(link: Link, cached: Page) -> bool:
-    """A sitemap's <lastmod> after the cached copy was fetched means the page changed."""
-    fetched = date.fromisoformat(cached.fetched_at[:10]) if cached.fetched_at else None
-    return bool(link.lastmod and fetched and link.lastmod > fetched)
 
 
 def _bounded_article(page: Page, hint: Link | None, budget: Budget) -> Article:

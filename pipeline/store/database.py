@@ -21,7 +21,16 @@ from sqlite_utils import Database
 from sqlite_utils.db import Table
 
 from pipeline.errors import StoreError
-from pipeline.models import Article, Claim, Disagreement, Duplicate, Failure, Outcome, Page
+from pipeline.models import (
+    Article,
+    Claim,
+    Disagreement,
+    Duplicate,
+    Failure,
+    Link,
+    Outcome,
+    Page,
+)
 from pipeline.store.migrations import migrate_database
 from pipeline.store.rows import (
     now,
@@ -115,6 +124,13 @@ class Store:
             raise
         else:
             self.db.conn.commit()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Several writes as one transaction: all of them are stored, or none (a batch of
+        ingest: its articles, failures and the links they take off the queue)."""
+        with self._write():
+            yield
 
     def _table(self, name: str) -> Table:
         table = self.db[name]
@@ -289,6 +305,10 @@ class Store:
         )
         return {r["input_digest"]: record_from_row(Failure, r) for r in rows}
 
+    def failed_items(self, items: Sequence[str]) -> set[str]:
+        """Those of `items` (paths, URLs) that have a Failure row."""
+        return self._existing_ids("failures", "item", items)
+
     # -- duplicates and the raw-page cache (ingest) --------------------------------
 
     def article_keys(self) -> list[tuple[str, str, str | None, str | None]]:
@@ -339,6 +359,69 @@ class Store:
         """Keep a fetched page (replacing an older copy of the same URL)."""
         with self._write():
             self._table("pages").upsert(page_row(page, now()), pk="url")
+
+    # -- the link queue (ingest) --------------------------------------------------
+
+    def queue_links(self, source: str, links: Sequence[Link]) -> int:
+        """Queue the links of `source` that are not queued yet, after every link queued
+        before, in the order given; returns how many were new."""
+        stamp = now()
+        with self._write():
+            queued = {
+                r[0]
+                for r in self.db.execute("select url from link_queue where source = ?", [source])
+            }
+            (last,) = self.db.execute(
+                "select coalesce(max(position), -1) from link_queue where source = ?", [source]
+            ).fetchone()
+            rows: list[dict[str, Any]] = []
+            for link in links:
+                if link.url in queued:
+                    continue
+                queued.add(link.url)
+                position = last + 1 + len(rows)
+                rows.append(
+                    {
+                        "source": source,
+                        **row_from_record(link),
+                        "position": position,
+                        "queued_at": stamp,
+                    }
+                )
+            self._table("link_queue").insert_all(rows, pk=("source", "url"), ignore=True)
+        return len(rows)
+
+    def queued_links(self, source: str) -> list[Link]:
+        """The links queued for `source`, in the order they were queued."""
+        rows = self._table("link_queue").rows_where("source = ?", [source], order_by="position")
+        return [record_from_row(Link, row) for row in rows]
+
+    def dequeue_links(self, urls: Sequence[str]) -> int:
+        """Take `urls` off the queue of every source (each was read, or is a Failure);
+        returns how many queue entries went."""
+        removed = 0
+        with self._write():
+            for start in range(0, len(urls), 500):
+                chunk = list(urls[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                cursor = self.db.execute(f"delete from link_queue where url in ({marks})", chunk)
+                removed += cursor.rowcount
+        return removed
+
+    def queued_counts(self, sources: Sequence[str]) -> dict[str, int]:
+        """How many links wait in the queue of each of `sources` that has any."""
+        counts: dict[str, int] = {}
+        for start in range(0, len(sources), 500):
+            chunk = list(sources[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            counts.update(
+                self.db.execute(
+                    f"select source, count(*) from link_queue where source in ({marks}) "
+                    "group by source",
+                    chunk,
+                ).fetchall()
+            )
+        return counts
 
     # -- prices -----------------------------------------------------------------
 

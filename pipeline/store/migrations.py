@@ -323,7 +323,29 @@ def m006_article_updates_and_revisions(db: Database) -> None:
 
 
 @migrations()
-def m007_failure_inputs(db: Database) -> None:
+def m007_link_queue(db: Database) -> None:
+    """Links a feed or sitemap listed that a run has not read yet (ingest takes at most
+    `max_items_per_source` per source and run): the source, the link and what the listing
+    said about it, its place in the source's queue and when it was queued."""
+    queue = _table(db, "link_queue")
+    queue.create(
+        {
+            "source": str,
+            "url": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "lastmod": str,
+            "position": int,
+            "queued_at": str,
+        },
+        pk=("source", "url"),
+    )
+    queue.create_index(["url"])
+
+
+@migrations()
+def m008_failure_inputs(db: Database) -> None:
     """What a failed item was when it failed: a digest of the stage's code and the item's
     content, so a re-run retries it only once either has changed."""
     failures = _table(db, "failures")

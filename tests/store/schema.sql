@@ -66,6 +66,19 @@ CREATE TABLE "failures" (
 , "input_digest" TEXT);
 CREATE INDEX "idx_failures_stage_input_digest"
     ON "failures" ("stage", "input_digest");
+CREATE TABLE "link_queue" (
+   "source" TEXT,
+   "url" TEXT,
+   "title" TEXT,
+   "author" TEXT,
+   "published" TEXT,
+   "lastmod" TEXT,
+   "position" INTEGER,
+   "queued_at" TEXT,
+   PRIMARY KEY ("source", "url")
+);
+CREATE INDEX "idx_link_queue_url"
+    ON "link_queue" ("url");
 CREATE TABLE "outcome_history" (
    "disagreement_id" TEXT PRIMARY KEY,
    "claim_id" TEXT,

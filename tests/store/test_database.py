@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.models import Failure, Outcome
+from pipeline.models import Failure, Link, Outcome
 from pipeline.store.database import Store
 from pipeline.store.migrations import migrations
 
@@ -148,3 +148,48 @@ def test_store_article_texts_match_articles(store: Store) -> None:
     first, second = make_article("IWM could rally 10%."), make_article("QQQ may fall 5%.")
     store.save_articles([first, second])
     assert store.article_texts() == {a.article_id: a.text for a in store.articles()}
+
+
+FEED = "https://notes.example.com/feed.xml"
+SITEMAP = "https://notes.example.com/sitemap.xml"
+
+
+def test_store_link_queue_keeps_order_and_metadata_and_no_duplicates(store: Store) -> None:
+    first = [
+        Link("https://notes.example.com/a", title="A", author="Jo", published=date(2024, 3, 4)),
+        Link("https://notes.example.com/b", lastmod=date(2024, 3, 1)),
+    ]
+    assert store.queue_links(FEED, first) == 2
+    later = [Link("https://notes.example.com/c"), first[0], Link("https://notes.example.com/c")]
+    assert store.queue_links(FEED, later) == 1  # a and the second c are queued already
+    assert store.queued_links(FEED) == [*first, Link("https://notes.example.com/c")]
+    assert store.queue_links(SITEMAP, [first[1]]) == 1  # each source has its own queue
+    assert store.queued_counts([FEED, SITEMAP, "https://elsewhere.example/feed"]) == {
+        FEED: 3,
+        SITEMAP: 1,
+    }
+
+
+def _batch_cut_short(store: Store, failure: Failure) -> None:
+    with store.transaction():
+        store.save_failures([failure])
+        store.dequeue_links([failure.item])
+        raise RuntimeError("the run was cut short")
+
+
+def test_store_dequeued_link_leaves_every_queue_and_a_batch_is_all_or_nothing(
+    store: Store,
+) -> None:
+    link = Link("https://notes.example.com/b")
+    store.queue_links(FEED, [link, Link("https://notes.example.com/c")])
+    store.queue_links(SITEMAP, [link])
+    failure = Failure(link.url, "ingest", "the server answered 404 NOT FOUND; check the URL")
+    with pytest.raises(RuntimeError, match="cut short"):
+        _batch_cut_short(store, failure)
+    assert store.failures() == [] and store.queued_counts([FEED, SITEMAP]) == {FEED: 2, SITEMAP: 1}
+    with store.transaction():
+        store.save_failures([failure])
+        assert store.dequeue_links([link.url, "https://notes.example.com/never-queued"]) == 2
+    assert store.queued_links(FEED) == [Link("https://notes.example.com/c")]
+    assert store.queued_links(SITEMAP) == []
+    assert store.failed_items([link.url, "https://notes.example.com/c"]) == {link.url}
