@@ -148,6 +148,11 @@ class Fetcher:
         self._throttle(url)
 
     def _failure(self, exc: HttpError) -> str:
+        if isinstance(exc, UnreachableError) and exc.deadline:
+            return (
+                f"the server took over {self.settings.fetch.deadline:g} s to send the page, "
+                "the deadline for one request; raise deadline in [thesis.fetch] for a slow site"
+            )
         if isinstance(exc, UnreachableError):
             return (
                 f"could not fetch the page after {exc.attempts} tries ({describe(exc.cause)}); "

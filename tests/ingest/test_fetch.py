@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -204,6 +205,29 @@ def test_fetch_reports_an_unreachable_host(web_settings: Settings, sleeps: Sleep
         pytest.raises(IngestError, match=r"could not be fetched|could not fetch"),
     ):
         fetcher.fetch_page("http://127.0.0.1:9/a")
+
+
+def test_fetch_a_page_past_the_deadline_names_the_setting(
+    httpserver: HTTPServer, web_settings: Settings
+) -> None:
+    _robots(httpserver)
+
+    def trickle(request: Request) -> Response:
+        def body() -> Iterator[bytes]:
+            for _ in range(50):
+                time.sleep(0.1)
+                yield b"x"
+
+        return Response(body(), content_type="text/html")
+
+    httpserver.expect_request("/slow").respond_with_handler(trickle)
+    started = time.monotonic()
+    with (
+        Fetcher(web_settings.with_overrides(fetch={"deadline": 0.5})) as fetcher,
+        pytest.raises(IngestError, match=r"over 0\.5 s .*raise deadline in \[thesis\.fetch\]"),
+    ):
+        fetcher.fetch_page(httpserver.url_for("/slow"))
+    assert time.monotonic() - started < 3 and len(_page_requests(httpserver, "/slow")) == 1
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/a", "file:///etc/passwd", "javascript:x()"])
