@@ -5,8 +5,12 @@ redirect, not a 429/5xx that is still worth retrying), bodies capped. Side effec
 network requests, and sleeps between tries: exponential backoff, or the server's
 Retry-After when it sends one, never longer than `max_wait`.
 
-Crawling policy (robots.txt, per-host spacing) sits on top, in `pipeline/ingest/fetch.py`:
-it sees every request, redirect hops included, through the `on_request` hook.
+Safety: hosts that resolve to private, loopback, link-local or reserved addresses are
+refused, and each connection goes to the very address that was checked (no second DNS
+lookup: `pipeline/network.py`); each request has a deadline for connect, headers and body
+together. Crawling policy (robots.txt, per-host spacing, byte budgets) sits on top, in
+`pipeline/ingest/fetch.py`: it sees every request, redirect hops included, through the
+`on_request` hook.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from pipeline.errors import ThesisError
+from pipeline.network import Deadline, DeadlineError, PinnedBackend, PinnedTransport
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_REDIRECTS = 5
@@ -67,11 +73,13 @@ class HttpPolicy:
     max_wait: float = 60.0  # longest wait, and the longest Retry-After honoured
     max_bytes: int = 20 * 2**20
     retry_connect: bool = True
-    # Longest a whole answer may take to arrive (headers and body), however it trickles:
-    # `timeout` bounds each read, so a server sending a byte a second would never end.
+    # Longest one request may take, connect, headers and body together, however it
+    # trickles: `timeout` bounds each read, so a server sending a byte a second would
+    # never end. A request past its deadline is not tried again.
     deadline: float = 120.0
     # Private, loopback, link-local (cloud metadata) and reserved addresses are refused
-    # before connecting, on every redirect hop; True allows them (tests, local mirrors).
+    # before connecting, on every redirect hop, and checked again as the connection is
+    # made, to the address it is made to; True allows them (tests, local mirrors).
     allow_private: bool = False
 
     def for_api(self) -> HttpPolicy:
@@ -119,13 +127,15 @@ class HttpError(ThesisError):
 
 
 class UnreachableError(HttpError):
-    """No answer: the connection failed or timed out (`cause` is httpx's error)."""
+    """No answer: the connection failed or timed out (`cause` is httpx's error), or the
+    request ran past its deadline (`deadline`)."""
 
     def __init__(self, url: str, cause: httpx.TransportError, attempts: int) -> None:
         super().__init__(f"no answer after {attempts} tries ({describe(cause)})", url, attempts)
         self.cause = cause
         self.connect = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
         self.timed_out = isinstance(cause, httpx.TimeoutException)
+        self.deadline = isinstance(cause, DeadlineError)
 
 
 class KeptFailingError(HttpError):
@@ -179,9 +189,12 @@ class TooLargeError(HttpError):
 
 
 class HttpClient:
-    """GETs with timeouts, retries, backoff, Retry-After, redirects and a size cap.
+    """GETs with timeouts, a deadline, retries, backoff, Retry-After, redirects and a size cap.
 
-    Use as a context manager, or call `close()`. `sleep` is how it waits (tests record it).
+    Connections are direct (`pipeline.network.PinnedTransport`: proxies named in the
+    environment are not used) and go to addresses checked as they are made. One request
+    at a time: a client is not shared between threads. Use as a context manager, or call
+    `close()`. `sleep` is how it waits (tests record it).
     """
 
     def __init__(
@@ -191,10 +204,13 @@ class HttpClient:
         self.sleep = sleep
         connect = self.policy.connect_timeout
         timeout = httpx.Timeout(self.policy.timeout, connect=connect or self.policy.timeout)
+        self._deadline = Deadline(self.policy.deadline)
+        backend = PinnedBackend(self._addresses, self._deadline)
         self._client = httpx.Client(
             headers={"User-Agent": self.policy.user_agent},
             timeout=timeout,
             follow_redirects=False,
+            transport=PinnedTransport(backend),
         )
 
     def __enter__(self) -> HttpClient:
@@ -252,34 +268,37 @@ class HttpClient:
         """The final answer to a GET of `url`, body not yet read (use `read_capped`).
 
         Redirects are followed hop by hop; `on_request(url)` runs before every request
-        (each try, each hop) and may raise to stop it. Without `retry` there is one try and
-        any status is returned as it is.
+        (each try, each hop) and may raise to stop it. Each request has `policy.deadline`
+        seconds, from connecting to the last byte of the body read in the `with` block.
+        Without `retry` there is one try and any status is returned as it is.
 
         Raises:
-            UnreachableError: no answer after the tries allowed.
+            UnreachableError: no answer after the tries allowed, or past the deadline.
             KeptFailingError: 429/5xx to every try, or a Retry-After over `max_wait`.
             TooManyRedirectsError: more than MAX_REDIRECTS hops.
+            PrivateAddressError: a hop's host is, or resolves to, a private address.
         """
         attempts = self.policy.retries + 1 if retry else 1
-        for attempt in range(attempts):
-            last = attempt + 1 == attempts
-            try:
-                response = self._follow(url, params, headers, on_request)
-            except httpx.TransportError as exc:
-                failure = UnreachableError(url, exc, attempt + 1)
-                if last or (failure.connect and not self.policy.retry_connect):
-                    raise failure from exc
-                self.sleep(self.policy.wait(attempt))
-                continue
-            if retry and response.status_code in RETRY_STATUSES:
-                response.close()
-                self._wait_or_give_up(url, response, attempt, last)
-                continue
-            try:
-                yield response
-            finally:
-                response.close()
-            return
+        with self._deadline.kept():
+            for attempt in range(attempts):
+                last = attempt + 1 == attempts
+                try:
+                    response = self._follow(url, params, headers, on_request)
+                except httpx.TransportError as exc:
+                    failure = UnreachableError(url, exc, attempt + 1)
+                    if last or self._final(failure):
+                        raise failure from exc
+                    self.sleep(self.policy.wait(attempt))
+                    continue
+                if retry and response.status_code in RETRY_STATUSES:
+                    response.close()
+                    self._wait_or_give_up(url, response, attempt, last)
+                    continue
+                try:
+                    yield response
+                finally:
+                    response.close()
+                return
 
     def read_capped(
         self, response: httpx.Response, *, truncate: bool = False, max_bytes: int | None = None
@@ -294,6 +313,8 @@ class HttpClient:
             TooLargeError: the body is over the cap (declared, raw or decoded), unless
                 `truncate`, which keeps the first `max_bytes` instead.
             BadEncodingError: the body is not what its Content-Encoding says.
+            UnreachableError: the connection failed, or the request's deadline passed,
+                while the body was read.
         """
         limit = (
             self.policy.max_bytes if max_bytes is None else min(max_bytes, self.policy.max_bytes)
@@ -305,14 +326,8 @@ class HttpClient:
         decoder = _Decoder(url, response.headers.get("content-encoding", ""), limit)
         chunks: list[bytes] = []
         size = 0
-        started = time.monotonic()
         try:
-            for raw in response.iter_raw():
-                if time.monotonic() - started > self.policy.deadline:
-                    cause = httpx.ReadTimeout(
-                        f"the answer took over {self.policy.deadline:g} s to arrive"
-                    )
-                    raise UnreachableError(url, cause, 1)
+            for raw in _raw_chunks(response):
                 chunk = decoder.feed(raw)
                 size += len(chunk)
                 chunks.append(chunk)
@@ -344,13 +359,34 @@ class HttpClient:
             if on_request is not None:
                 on_request(target)
             request = self._client.build_request("GET", target, params=params, headers=headers)
-            response = self._client.send(request, stream=True)
+            self._deadline.start()
+            try:
+                response = self._client.send(request, stream=True)
+            except _RefusedAddressError as exc:
+                raise PrivateAddressError(target, exc.address) from None
             location = response.headers.get("location")
             if not (response.is_redirect and location):
                 return response
             response.close()
             target, params = urljoin(str(response.url), location), None
         raise TooManyRedirectsError(url)
+
+    def _final(self, failure: UnreachableError) -> bool:
+        """No other try after this failure: past the deadline, or a connection that could
+        not be made when `retry_connect` is off."""
+        return failure.deadline or (failure.connect and not self.policy.retry_connect)
+
+    def _addresses(self, host: str, port: int) -> list[str]:
+        """The addresses a connection to `host` may go to: looked up once, each one
+        checked unless `policy.allow_private` (PinnedBackend dials these, never the name)."""
+        try:
+            found = _resolved(host, port)
+        except (socket.gaierror, UnicodeError, ValueError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
+        for address, _ in found:
+            if not self.policy.allow_private and _not_public(address):
+                raise _RefusedAddressError(str(address))
+        return list(dict.fromkeys(dialled for _, dialled in found))
 
     def _wait_or_give_up(
         self, url: str, response: httpx.Response, attempt: int, last: bool
@@ -452,12 +488,34 @@ class _Step:
         return out
 
 
-_resolve = socket.getaddrinfo  # the resolver refuse_private asks (tests replace it)
+def _raw_chunks(response: httpx.Response) -> Iterator[bytes]:
+    """The body's bytes as they arrive; a network failure is an UnreachableError."""
+    try:
+        yield from response.iter_raw()
+    except httpx.TransportError as exc:
+        raise UnreachableError(str(response.url), exc, 1) from exc
+
+
+_resolve = socket.getaddrinfo  # the resolver every address check asks (tests replace it)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class _RefusedAddressError(Exception):
+    """A connection refused on its way out: the host resolved to `address`, not public.
+    The client raises it again as a PrivateAddressError naming the URL."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(address)
+        self.address = address
 
 
 def refuse_private(url: str) -> None:
     """Raise PrivateAddressError when `url`'s host is, or resolves to, an address that is
     not on the public internet (checked after DNS resolution, every address it has).
+
+    HttpClient checks each hop with it before its hooks run, then again as it connects,
+    to the address it connects to.
 
     Raises:
         PrivateAddressError: a private, loopback, link-local, reserved or multicast address.
@@ -467,17 +525,36 @@ def refuse_private(url: str) -> None:
     host = parts.hostname or ""
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        found = _resolve(host, port, proto=socket.IPPROTO_TCP)
+        found = _resolved(host, port)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
         raise UnreachableError(
             url, httpx.ConnectError(f"cannot resolve {host!r}: {exc}"), 1
         ) from exc
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+    for address, _ in found:
+        if _not_public(address):
+            raise PrivateAddressError(url, str(address))
+
+
+def _resolved(host: str, port: int) -> list[tuple[IPAddress, str]]:
+    """Every address `host` has (one lookup through `_resolve`): as checked (an IPv4-mapped
+    IPv6 address as its IPv4 one) and as dialled (the resolver's own text, IPv6 scope kept).
+
+    Raises:
+        socket.gaierror, UnicodeError: the name does not resolve.
+    """
+    found = []
+    for *_, sockaddr in _resolve(host, port, proto=socket.IPPROTO_TCP):
+        dialled = str(sockaddr[0])
+        address = ipaddress.ip_address(dialled.split("%")[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            raise PrivateAddressError(url, str(address))
+        found.append((address, dialled))
+    return found
+
+
+def _not_public(address: IPAddress) -> bool:
+    """Private, loopback, link-local, reserved or multicast: not on the public internet."""
+    return not address.is_global or address.is_multicast
 
 
 def describe(exc: Exception) -> str:

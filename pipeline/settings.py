@@ -55,6 +55,11 @@ class FetchSettings:
     # Fetch from private, loopback and link-local addresses (a local mirror, tests);
     # off by default, so a page cannot send the crawler to this machine or its network.
     allow_private_addresses: bool = False
+    # Bytes one ingest run may read (decoded) from one host, and from all hosts together:
+    # pages, feeds, sitemaps and robots.txt. Once a budget is spent, further URLs of that
+    # host (or of any) are refused before connecting, each one a Failure (0: no limit).
+    max_host_bytes: int = 500 * 2**20
+    max_total_bytes: int = 5 * 2**30
 
     def http_policy(self, **changes: Any) -> HttpPolicy:
         """The HTTP client's policy for these settings, with `changes` applied."""

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
+import httpcore
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -34,6 +39,8 @@ from pipeline.settings import Settings
 
 FAST = HttpPolicy(timeout=2.0, retries=2, backoff=0.5, max_wait=30.0, allow_private=True)
 CSV = "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,10\n"
+#: A public address no test dials for real: `dialled` routes it to the local test server.
+PUBLIC = "93.184.216.34"
 
 
 @pytest.fixture
@@ -44,6 +51,77 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def client(sleeps: list[float]) -> HttpClient:
     return HttpClient(FAST, sleep=sleeps.append)
+
+
+@pytest.fixture
+def dialled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The addresses sockets are opened to, in order; PUBLIC is routed to 127.0.0.1, as if
+    the local test server were that public host."""
+    real = httpcore.SyncBackend.connect_tcp
+    seen: list[str] = []
+
+    def connect(self: httpcore.SyncBackend, host: str, port: int, *a: Any, **kw: Any) -> Any:
+        seen.append(host)
+        return real(self, "127.0.0.1" if host == PUBLIC else host, port, *a, **kw)
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect)
+    return seen
+
+
+def _rebinding(monkeypatch: pytest.MonkeyPatch, honest: int) -> list[str]:
+    """Make every host answer PUBLIC to its first `honest` lookups and 127.0.0.1 after
+    (a hostile DNS server); returns the hosts looked up."""
+    real = http_module._resolve
+    asked: list[str] = []
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        return real(PUBLIC if len(asked) <= honest else "127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(http_module, "_resolve", resolve)
+    return asked
+
+
+@contextmanager
+def dripping_server(
+    head: bytes, drip: bytes, every: float = 0.2, heard: list[bytes] | None = None
+) -> Iterator[str]:
+    """A raw-socket HTTP server on loopback: to each connection it sends `head` at once,
+    then `drip` one byte every `every` seconds; what it first reads goes to `heard`.
+    Yields its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(2.0)
+            said = conn.recv(65536)
+            if heard is not None:
+                heard.append(said)
+            conn.sendall(head)
+            for byte in drip:
+                if stop.wait(every):
+                    return
+                conn.sendall(bytes([byte]))
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with suppress(OSError):  # the client hangs up once its deadline passes
+                answer(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/drip"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
 
 
 def test_http_retries_a_503_after_the_time_retry_after_asks(
@@ -175,13 +253,13 @@ def test_http_a_public_address_passes_the_check() -> None:
 
 
 def test_http_a_redirect_to_a_private_address_is_refused(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, dialled: list[str]
 ) -> None:
     real = http_module._resolve
 
     def public_localhost(host: str, *args: object, **kwargs: object) -> object:
-        if host == "localhost":  # the page's own host passes as if it were public
-            return real("93.184.216.34", *args, **kwargs)
+        if host == "localhost":  # the page's own host is PUBLIC (routed to the server)
+            return real(PUBLIC, *args, **kwargs)
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(http_module, "_resolve", public_localhost)
@@ -193,6 +271,39 @@ def test_http_a_redirect_to_a_private_address_is_refused(
     with HttpClient(HttpPolicy(retries=0)) as client, pytest.raises(PrivateAddressError):
         client.get(httpserver.url_for("/go").replace("127.0.0.1", "localhost"))
     assert [r.path for r, _ in httpserver.log] == ["/go"]  # the internal page was never asked
+    assert dialled == [PUBLIC]
+
+
+def test_http_a_name_that_rebinds_to_loopback_is_never_connected_to(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, dialled: list[str]
+) -> None:
+    httpserver.expect_request("/secret").respond_with_data("secret")
+    asked = _rebinding(monkeypatch, honest=1)  # public to the check, loopback to the connect
+    url = f"http://rebind.test:{httpserver.port}/secret"
+    with HttpClient(HttpPolicy(retries=2)) as client, pytest.raises(PrivateAddressError) as c:
+        client.get(url)
+    assert c.value.url == url and c.value.address == "127.0.0.1"
+    assert asked == ["rebind.test", "rebind.test"] and dialled == [] and httpserver.log == []
+
+
+def test_http_connects_to_the_address_it_checked(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, dialled: list[str]
+) -> None:
+    httpserver.expect_request("/page").respond_with_data("public")
+    asked = _rebinding(monkeypatch, honest=2)  # a later lookup would say loopback
+    with HttpClient(HttpPolicy(retries=0)) as client:
+        assert client.get(f"http://rebind.test:{httpserver.port}/page").text == "public"
+    assert len(asked) == 2 and dialled == [PUBLIC]  # the name was not looked up again
+
+
+def test_http_allow_private_connects_to_loopback_as_resolved(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, dialled: list[str]
+) -> None:
+    httpserver.expect_request("/page").respond_with_data("local")
+    _rebinding(monkeypatch, honest=0)
+    with HttpClient(FAST) as client:
+        assert client.get(f"http://mirror.test:{httpserver.port}/page").text == "local"
+    assert dialled == ["127.0.0.1"]
 
 
 def test_http_a_body_that_lies_about_its_encoding_is_a_clear_error(httpserver: HTTPServer) -> None:
@@ -258,6 +369,55 @@ def test_http_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(
     with HttpClient(policy) as client, pytest.raises(UnreachableError, match=r"over 0\.5 s"):
         client.get(httpserver.url_for("/drip"))
     assert time.monotonic() - started < 5
+
+
+def test_http_tls_names_the_host_not_the_address_dialled(
+    monkeypatch: pytest.MonkeyPatch, dialled: list[str]
+) -> None:
+    _rebinding(monkeypatch, honest=0)  # every name resolves to 127.0.0.1
+    heard: list[bytes] = []
+    with dripping_server(b"", b"", heard=heard) as url, HttpClient(replace(FAST, retries=0)) as c:
+        port = url.split(":")[2].split("/")[0]
+        with pytest.raises(UnreachableError):  # the raw server speaks no TLS
+            c.get(f"https://pinned.test:{port}/")
+    assert dialled == ["127.0.0.1"]
+    assert heard and b"pinned.test" in heard[0]  # the ClientHello's SNI: the host name
+
+
+def test_http_headers_that_drip_are_cut_off_at_the_deadline() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi"
+    policy = replace(FAST, deadline=1.0)  # retries too: a deadline is not tried again
+    started = time.monotonic()
+    with (
+        dripping_server(b"", head) as url,
+        HttpClient(policy) as client,
+        pytest.raises(UnreachableError, match=r"over 1 s, the deadline") as caught,
+    ):
+        client.get(url)
+    assert caught.value.deadline and caught.value.attempts == 1
+    assert time.monotonic() - started < 2.5
+
+
+def test_http_a_body_that_drips_is_cut_off_at_the_deadline() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n"
+    started = time.monotonic()
+    with (
+        dripping_server(head, b"x" * 100) as url,
+        HttpClient(replace(FAST, deadline=1.0)) as client,
+        pytest.raises(UnreachableError, match=r"over 1 s, the deadline") as caught,
+    ):
+        client.get(url)
+    assert caught.value.deadline and time.monotonic() - started < 2.5
+
+
+def test_http_the_deadline_covers_connecting(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/a").respond_with_data("ok")
+    with (
+        HttpClient(replace(FAST, deadline=0.0)) as client,
+        pytest.raises(UnreachableError, match="deadline") as caught,
+    ):
+        client.get(httpserver.url_for("/a"))
+    assert caught.value.deadline and httpserver.log == []
 
 
 def test_http_robots_txt_is_read_up_to_its_cap(httpserver: HTTPServer) -> None:

@@ -90,6 +90,14 @@ def test_settings_fetch_group_is_the_http_policy() -> None:
     assert (policy.timeout, policy.max_bytes, policy.user_agent) == (3.0, 10, fetch.user_agent)
 
 
+def test_settings_byte_budgets_default_and_read_from_toml(tmp_path: Path) -> None:
+    fetch = Settings().fetch
+    assert (fetch.max_host_bytes, fetch.max_total_bytes) == (500 * 2**20, 5 * 2**30)
+    config = _config(tmp_path, "[thesis.fetch]\nmax_host_bytes = 1000\nmax_total_bytes = 0\n")
+    fetch = load_settings(config).fetch
+    assert (fetch.max_host_bytes, fetch.max_total_bytes) == (1000, 0)
+
+
 def test_settings_use_ner_is_on_unless_the_extract_table_turns_it_off(tmp_path: Path) -> None:
     assert load_settings(_config(tmp_path, "[thesis]\n")).extract.use_ner
     config = _config(tmp_path, "[thesis]\n[thesis.extract]\nuse_ner = false\n")

@@ -9,6 +9,8 @@ Politeness: requests go through the one HTTP client (`pipeline/http.py`: timeout
 User-Agent). On top of it this module is the crawl policy: robots.txt is honoured (RFC
 9309, with Crawl-delay) on every redirect hop, and requests to one host are spaced by
 `settings.fetch.delay` seconds. Revalidation uses ETag / Last-Modified (a 304 keeps the copy).
+Byte budgets (`max_host_bytes`, `max_total_bytes`) bound what one run reads from a host and
+in all; once one is spent, the URLs it covers are refused before connecting.
 """
 
 from __future__ import annotations
@@ -72,8 +74,50 @@ class _Robots:
 
 
 @dataclass
+class ByteBudget:
+    """Bytes one run has read (decoded), per host and in all, against its budgets (0: no
+    limit). A fetch is allowed while its host's and the run's budgets are not spent, so
+    the last fetch allowed may pass a budget by up to one page."""
+
+    per_host: int
+    total: int
+    read: dict[str, int] = field(default_factory=dict)
+    read_total: int = 0
+
+    def check(self, url: str) -> None:
+        """Refuse `url` if its host's budget, or the run's, is spent.
+
+        Raises:
+            IngestError: naming the host, what was read, the budget and its setting.
+        """
+        host = _host(url)
+        spent = self.read.get(host, 0)
+        if self.per_host and spent >= self.per_host:
+            raise IngestError(
+                f"the byte budget for {host} is spent ({_size(spent)} read from it this run, "
+                f"max_host_bytes = {self.per_host}); it was not fetched: raise "
+                "max_host_bytes in [thesis.fetch] to read more from one host",
+                url,
+            )
+        if self.total and self.read_total >= self.total:
+            raise IngestError(
+                f"the run's byte budget is spent ({_size(self.read_total)} read from all "
+                f"hosts, max_total_bytes = {self.total}); nothing more is fetched from {host} "
+                "or any host: raise max_total_bytes in [thesis.fetch] to read more in one run",
+                url,
+            )
+
+    def count(self, url: str, size: int) -> None:
+        """`size` bytes read from `url`'s host."""
+        host = _host(url)
+        self.read[host] = self.read.get(host, 0) + size
+        self.read_total += size
+
+
+@dataclass
 class Fetcher:
-    """Fetches URLs politely; one per run (it remembers robots.txt and request times).
+    """Fetches URLs politely; one per run (it remembers robots.txt, request times and the
+    bytes read against the run's budgets, `budget`).
 
     Use as a context manager, or call `close()`.
     """
@@ -84,8 +128,11 @@ class Fetcher:
     sleep: Callable[[float], None] = time.sleep
     _robots: dict[str, _Robots] = field(default_factory=dict, init=False)
     _last_request: dict[str, float] = field(default_factory=dict, init=False)
+    budget: ByteBudget = field(init=False)
 
     def __post_init__(self) -> None:
+        fetch = self.settings.fetch
+        self.budget = ByteBudget(fetch.max_host_bytes, fetch.max_total_bytes)
         if self.http is None:
             self.http = HttpClient(self.settings.fetch.http_policy(), sleep=self.sleep)
 
@@ -113,13 +160,15 @@ class Fetcher:
                 (conditional GET); without it a cached copy is returned as is.
 
         Raises:
-            IngestError: the URL is not http(s), robots.txt disallows it, the server
-                refused or kept failing, or the answer is too large or not readable.
+            IngestError: the URL is not http(s), a byte budget it falls under is spent,
+                robots.txt disallows it, the server refused or kept failing, or the answer
+                is too large or not readable.
         """
         url = check_url(url)
         cached = self.cache.cached_page(url) if self.cache else None
         if cached is not None and not revalidate:
             return cached
+        self.budget.check(url)
         self._check_robots(url)
         headers = {}
         if cached is not None and cached.etag:
@@ -139,15 +188,24 @@ class Fetcher:
             with self.http.stream(url, headers=headers, on_request=self._before) as response:
                 return self._answer(url, response, cached)
         except HttpError as exc:
+            if isinstance(exc, TooLargeError) and not exc.declared:
+                self.budget.count(exc.url, exc.size)  # read (and decoded) up to the cap
             raise IngestError(self._failure(exc), url) from exc
 
     def _before(self, url: str) -> None:
-        """Before every request, redirect hops included: its own site's robots.txt and
-        rate limit."""
-        self._check_robots(check_url(url))
+        """Before every request, redirect hops included: the byte budgets, its own site's
+        robots.txt and rate limit."""
+        url = check_url(url)
+        self.budget.check(url)
+        self._check_robots(url)
         self._throttle(url)
 
     def _failure(self, exc: HttpError) -> str:
+        if isinstance(exc, UnreachableError) and exc.deadline:
+            return (
+                f"the server took over {self.settings.fetch.deadline:g} s to send the page, "
+                "the deadline for one request; raise deadline in [thesis.fetch] for a slow site"
+            )
         if isinstance(exc, UnreachableError):
             return (
                 f"could not fetch the page after {exc.attempts} tries ({describe(exc.cause)}); "
@@ -186,12 +244,14 @@ class Fetcher:
                 "Thesis Tracker reads HTML, text, RSS/Atom and XML sitemaps",
                 url,
             )
+        body = self.http.read_capped(response)
+        self.budget.count(str(response.url), len(body))
         return Page(
             url=url,
             final_url=str(response.url),
             status=status,
             content_type=content_type,
-            body=self.http.read_capped(response),
+            body=body,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -239,6 +299,7 @@ class Fetcher:
         except HttpError as exc:
             why = describe(exc.cause) if isinstance(exc, UnreachableError) else exc.message
             return _Robots(None, f"robots.txt could not be fetched ({why}); try later")
+        self.budget.count(robots_url, len(response.content))
         if response.status_code >= 500:
             return _Robots(
                 None, f"robots.txt answered {response.status_code}, so the site is skipped for now"
@@ -272,6 +333,18 @@ def check_url(url: str) -> str:
 def is_url(source: str) -> bool:
     """Whether a command-line source names a URL rather than a file or folder."""
     return "://" in source[:16] or source.lower().startswith(("http:", "https:"))
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _size(size: int) -> str:
+    if size < 2**20:
+        return f"{size} bytes"
+    if size < 2**30:
+        return f"{size / 2**20:.1f} MiB"
+    return f"{size / 2**30:.2f} GiB"
 
 
 def _origin(url: str) -> str:

@@ -4,10 +4,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from pipeline.errors import IngestError
-from pipeline.ingest.documents import Overrides, find_documents, ingest_paths, read_document
+from pipeline.ingest.documents import (
+    Overrides,
+    find_documents,
+    ingest_paths,
+    ingest_sources,
+    read_document,
+)
+from pipeline.ingest.fetch import Fetcher
 from pipeline.models import Article, Failure
+from pipeline.settings import Settings
 
 BOILERPLATE = [
     "Start your free trial",
@@ -174,3 +183,35 @@ def test_ingest_decodes_boms_and_legacy_encodings(tmp_path: Path, codec: str) ->
     path = tmp_path / "note.txt"
     path.write_bytes("Notes\nThe café crowd thinks IWM will rally “soon”.\n".encode(codec))
     assert "café crowd thinks IWM will rally “soon”" in read_document(path).text
+
+
+def test_ingest_urls_past_a_byte_budget_are_failures_and_the_batch_goes_on(
+    httpserver: HTTPServer, web_settings: Settings
+) -> None:
+    page = (
+        "<html><head><title>Small caps</title></head><body><article>"
+        "<p>IWM could rally 10% by year-end, the strategist said.</p></article></body></html>"
+    )
+    links = "".join(
+        f"<item><link>{httpserver.url_for(p)}</link></item>" for p in ("/a", "/b", "/c")
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel>{links}</channel></rss>'
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    for path in ("/a", "/b", "/c", "/elsewhere"):
+        httpserver.expect_request(path).respond_with_data(page, content_type="text/html")
+    budget = len(feed) + len(page)  # the feed and its first item spend it
+    elsewhere = httpserver.url_for("/elsewhere").replace("localhost", "127.0.0.1")
+    with Fetcher(web_settings.with_overrides(fetch={"max_host_bytes": budget})) as fetcher:
+        results = list(ingest_sources([httpserver.url_for("/feed.xml"), elsewhere], fetcher))
+    assert [type(r).__name__ for r in results] == ["Article", "Failure", "Failure", "Article"]
+    failures = [r for r in results if isinstance(r, Failure)]
+    assert [f.item for f in failures] == [httpserver.url_for("/b"), httpserver.url_for("/c")]
+    for failure in failures:
+        assert failure.stage == "ingest"
+        assert "byte budget for localhost is spent" in failure.reason
+        assert f"max_host_bytes = {budget}" in failure.reason
+    fetched = {r.path for r, _ in httpserver.log}
+    assert "/b" not in fetched and "/c" not in fetched

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gzip
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -7,7 +9,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pipeline.errors import IngestError
-from pipeline.ingest.fetch import Fetcher, check_url, is_url
+from pipeline.ingest.fetch import ByteBudget, Fetcher, check_url, is_url
 from pipeline.settings import Settings
 from pipeline.store.database import Store
 
@@ -204,6 +206,117 @@ def test_fetch_reports_an_unreachable_host(web_settings: Settings, sleeps: Sleep
         pytest.raises(IngestError, match=r"could not be fetched|could not fetch"),
     ):
         fetcher.fetch_page("http://127.0.0.1:9/a")
+
+
+def test_fetch_a_page_past_the_deadline_names_the_setting(
+    httpserver: HTTPServer, web_settings: Settings
+) -> None:
+    _robots(httpserver)
+
+    def trickle(request: Request) -> Response:
+        def body() -> Iterator[bytes]:
+            for _ in range(50):
+                time.sleep(0.1)
+                yield b"x"
+
+        return Response(body(), content_type="text/html")
+
+    httpserver.expect_request("/slow").respond_with_handler(trickle)
+    started = time.monotonic()
+    with (
+        Fetcher(web_settings.with_overrides(fetch={"deadline": 0.5})) as fetcher,
+        pytest.raises(IngestError, match=r"over 0\.5 s .*raise deadline in \[thesis\.fetch\]"),
+    ):
+        fetcher.fetch_page(httpserver.url_for("/slow"))
+    assert time.monotonic() - started < 3 and len(_page_requests(httpserver, "/slow")) == 1
+
+
+def _other_name(url: str) -> str:
+    """The same local server under another host name (a second host for the budgets)."""
+    return url.replace("localhost", "127.0.0.1")
+
+
+def test_fetch_a_host_past_its_byte_budget_is_refused_before_connecting(
+    httpserver: HTTPServer, web_settings: Settings
+) -> None:
+    robots = "User-agent: *\nAllow: /\n" + "#" * 477  # 500 bytes, counted too
+    _robots(httpserver, robots)
+    for path in ("/a", "/b", "/c"):
+        httpserver.expect_request(path).respond_with_data("x" * 1000, content_type="text/html")
+    settings = web_settings.with_overrides(fetch={"max_host_bytes": 1500})
+    with Fetcher(settings) as fetcher:
+        fetcher.fetch_page(httpserver.url_for("/a"))  # 500 + 1000: the budget is spent
+        with pytest.raises(IngestError) as caught:
+            fetcher.fetch_page(httpserver.url_for("/b"))
+        assert fetcher.fetch_page(_other_name(httpserver.url_for("/c"))).status == 200
+    assert caught.value.item == httpserver.url_for("/b")
+    assert caught.value.message == (
+        "the byte budget for localhost is spent (1500 bytes read from it this run, "
+        "max_host_bytes = 1500); it was not fetched: raise max_host_bytes in [thesis.fetch] "
+        "to read more from one host"
+    )
+    assert _page_requests(httpserver, "/b") == []  # refused before connecting
+    assert fetcher.budget.read == {"localhost": 1500, "127.0.0.1": 1500}
+
+
+def test_fetch_the_run_byte_budget_covers_every_host(
+    httpserver: HTTPServer, web_settings: Settings
+) -> None:
+    _robots(httpserver)
+    for path in ("/a", "/b", "/c"):
+        httpserver.expect_request(path).respond_with_data("x" * 1000, content_type="text/html")
+    settings = web_settings.with_overrides(fetch={"max_total_bytes": 1500})
+    with Fetcher(settings) as fetcher:
+        fetcher.fetch_page(httpserver.url_for("/a"))
+        fetcher.fetch_page(_other_name(httpserver.url_for("/b")))  # started under the budget
+        with pytest.raises(IngestError, match=r"run's byte budget is spent") as caught:
+            fetcher.fetch_page(httpserver.url_for("/c"))
+    assert "2000 bytes read from all hosts, max_total_bytes = 1500" in caught.value.message
+    assert "from localhost" in caught.value.message
+    assert "raise max_total_bytes in [thesis.fetch]" in caught.value.message
+    assert _page_requests(httpserver, "/c") == []
+
+
+def test_fetch_budgets_count_decoded_bytes_and_spare_cached_pages(
+    httpserver: HTTPServer, web_settings: Settings, store: Store
+) -> None:
+    _robots(httpserver)
+    httpserver.expect_request("/zipped").respond_with_data(
+        gzip.compress(b"<p>" + b"x" * 5000), headers={"Content-Encoding": "gzip"}
+    )
+    httpserver.expect_request("/next").respond_with_data(PAGE, content_type="text/html")
+    settings = web_settings.with_overrides(fetch={"max_host_bytes": 4000})
+    with Fetcher(settings, cache=store) as fetcher:
+        fetcher.fetch_page(httpserver.url_for("/zipped"))  # about 40 bytes on the wire
+        assert fetcher.budget.read == {"localhost": 5003}
+        with pytest.raises(IngestError, match="byte budget for localhost"):
+            fetcher.fetch_page(httpserver.url_for("/next"))
+        assert fetcher.fetch_page(httpserver.url_for("/zipped")).from_cache  # no bytes read
+
+
+def test_fetch_a_body_over_the_cap_counts_against_the_budget(
+    httpserver: HTTPServer, web_settings: Settings
+) -> None:
+    _robots(httpserver)
+
+    def streamed(request: Request) -> Response:
+        chunks = (b"y" * 1000 for _ in range(10))  # no Content-Length: found while reading
+        return Response(chunks, content_type="text/html", direct_passthrough=True)
+
+    httpserver.expect_request("/big").respond_with_handler(streamed)
+    changes = {"max_page_bytes": 2000, "max_host_bytes": 2000}
+    with Fetcher(web_settings.with_overrides(fetch=changes)) as fetcher:
+        with pytest.raises(IngestError, match="more than"):
+            fetcher.fetch_page(httpserver.url_for("/big"))
+        with pytest.raises(IngestError, match="byte budget for localhost"):
+            fetcher.fetch_page(httpserver.url_for("/big"))
+    assert len(_page_requests(httpserver, "/big")) == 1
+
+
+def test_fetch_a_budget_of_zero_is_no_limit() -> None:
+    budget = ByteBudget(per_host=0, total=0)
+    budget.count("http://a.test/x", 10 * 2**40)
+    budget.check("http://a.test/y")
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/a", "file:///etc/passwd", "javascript:x()"])
