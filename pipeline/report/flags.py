@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from pipeline.kinds import KINDS
@@ -32,8 +33,14 @@ class FlaggedSymbol:
 
 
 def flags_by_symbol(closes: dict[str, pd.Series]) -> Flags:
-    """The flags of every series that has any, by symbol."""
-    found = {s: series_flags(s, c.index, c.to_numpy()) for s, c in sorted(closes.items())}
+    """The flags of every series that has any, by symbol. A close that is no price (kept
+    out of the cache by `validate_bars`, but an older cache may hold one) is left out, so
+    one such row cannot stop the report."""
+    found = {}
+    for symbol, series in sorted(closes.items()):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        usable = np.isfinite(values) & (values > 0)
+        found[symbol] = series_flags(symbol, series.index[usable], values[usable])
     return {symbol: flags for symbol, flags in found.items() if flags}
 
 

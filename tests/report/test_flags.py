@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.extract.market_calendar import is_trading_day
 from pipeline.models import Outcome
 from pipeline.prices.quality import SeriesFlag
-from pipeline.report.flags import claim_flags, flagged_symbols
+from pipeline.report.flags import claim_flags, flagged_symbols, flags_by_symbol
 from pipeline.report.render import ReportInput, render_report
 from pipeline.run import report, track
 from pipeline.settings import Settings
@@ -221,3 +221,12 @@ def test_flags_index_line_counts_each_kind_and_the_claims_touched() -> None:
         ("ACME", "2 gaps, 1 likely unadjusted split", 2),
         ("XYZ", "1 absurd jump", 0),
     ]
+
+
+def test_flags_a_close_that_is_no_price_is_left_out_of_the_check() -> None:
+    days = sessions(date(2024, 1, 2), date(2024, 3, 28))
+    series = closes(days, 100.0, 5)
+    series.iloc[[10, 20]] = [0.0, np.nan]  # from a cache older than the checks at the door
+    assert flags_by_symbol({"IWM": series}) == {}
+    series.iloc[30:] /= 4
+    assert [f.kind for f in flags_by_symbol({"IWM": series})["IWM"]] == ["split"]
