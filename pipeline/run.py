@@ -351,7 +351,8 @@ def report(
 
 
 def report_input(store: Store, settings: Settings, as_of: date | None = None) -> ReportInput:
-    """Claims, outcomes, article texts and the price series the charts need.
+    """Claims, outcomes, article texts and the price series the charts and the price-data
+    flags need (the graded series and benchmarks, from the cache).
 
     With an explicit `as_of`, claims are graded again in memory as of that date (stored
     decisions are history and are not rewritten); otherwise the stored outcomes are shown.
@@ -363,9 +364,9 @@ def report_input(store: Store, settings: Settings, as_of: date | None = None) ->
     else:
         outcomes = store.outcomes()
     cached = store.price_symbols()
-    wanted = {o.series for o in outcomes.values() if o.series} | {
-        c.benchmark for c in claims if c.benchmark
-    }
+    # the charts draw these series; the price-data flags are computed from them too
+    graded = {s for o in outcomes.values() for s in (o.series, o.benchmark_series) if s}
+    wanted = graded | {c.benchmark for c in claims if c.benchmark}
     closes = {s: store.prices(s)["close"].dropna() for s in wanted if s in cached}
     return ReportInput(
         claims=claims,

@@ -4,5 +4,6 @@ Input: symbols and a provider (CSV folder, Stooq, yfinance, the cache). Output: 
 `PriceBook` of split-aware series. Side effects: HTTP requests through `pipeline.http`
 and the price cache in the store.
 
-Open `book.py` for the cache and `PriceBook`, `providers.py` for the provider registry.
+Open `book.py` for the cache and `PriceBook`, `providers.py` for the provider registry,
+`quality.py` for the flags on a whole series (gaps, likely unadjusted splits, jumps).
 """

@@ -5,5 +5,6 @@ exports (JSONL, CSV, Parquet), pandas frames, `thesis audit` text. Side effects:
 under the report folder; `serve.py` starts Datasette.
 
 Open `render.py` for the HTML/Markdown report, `scorecard.py` for the statistics,
-`charts.py` for the SVG charts, `export.py`, `frames.py`, `audit.py`, `serve.py`.
+`charts.py` for the SVG charts, `flags.py` for the price-data warnings, `export.py`,
+`frames.py`, `audit.py`, `serve.py`.
 """

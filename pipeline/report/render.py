@@ -26,7 +26,9 @@ from markupsafe import Markup, escape
 from pipeline.extract.instruments import find_mentions
 from pipeline.kinds import KINDS, ClaimKindSpec
 from pipeline.models import Claim, Failure, Outcome
+from pipeline.prices.quality import SeriesFlag
 from pipeline.report.charts import ChartSpec, price_path_svg
+from pipeline.report.flags import Flags, claim_flags, flagged_symbols, flags_by_symbol
 from pipeline.report.frames import join
 from pipeline.report.scorecard import (
     MIN_RESOLVED,
@@ -57,6 +59,8 @@ class ReportRow:
     outcome: Outcome | None
     predicted: str
     page: str
+    #: Suspect stretches of the price data the verdict rests on (`report/flags.py`).
+    flags: tuple[SeriesFlag, ...] = ()
 
     @property
     def status(self) -> str:
@@ -156,12 +160,10 @@ def _publish(stage: Path, out_dir: Path, staged: list[Path]) -> list[Path]:
 
 
 def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> Rendered:
-    rows = [
-        ReportRow(c, data.outcomes.get(c.claim_id), describe_claim(c), f"claims/{c.claim_id}.html")
-        for c in data.claims
-    ]
+    flags = flags_by_symbol(data.closes)
+    rows = [_row(c, data.outcomes.get(c.claim_id), flags) for c in data.claims]
     cards = build_scorecards(join(list(data.claims), data.outcomes))
-    context = _overview(data, rows, cards)
+    context = _overview(data, rows, cards, flags)
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     env = _environment()
     done = Rendered()
@@ -182,8 +184,15 @@ def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> Re
     return done
 
 
+def _row(claim: Claim, outcome: Outcome | None, flags: Flags) -> ReportRow:
+    page = f"claims/{claim.claim_id}.html"
+    return ReportRow(
+        claim, outcome, describe_claim(claim), page, claim_flags(claim, outcome, flags)
+    )
+
+
 def _overview(
-    data: ReportInput, rows: list[ReportRow], cards: list[Scorecard]
+    data: ReportInput, rows: list[ReportRow], cards: list[Scorecard], flags: Flags
 ) -> dict[str, object]:
     published = [c.published for c in data.claims if c.published]
     return {
@@ -198,6 +207,8 @@ def _overview(
         "period": (min(published), max(published)) if published else None,
         "min_resolved": MIN_RESOLVED,
         "prior_weight": PRIOR_WEIGHT,
+        "flagged": flagged_symbols(flags, (r.flags for r in rows)),
+        "flagged_claims": sum(1 for r in rows if r.flags),
     }
 
 
