@@ -221,7 +221,9 @@ def ingest(
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)
-    _finish(stages.ingest(_store(settings), items, settings, overrides or None))
+    with _store(settings) as store:
+        summary = stages.ingest(store, items, settings, overrides or None)
+    _finish(summary)
 
 
 @main.command()
@@ -241,7 +243,9 @@ def extract(ctx: click.Context, use_inferred_dates: bool | None) -> None:
         thesis extract
     """
     settings = _settings(ctx, grading={"use_inferred_dates": use_inferred_dates})
-    _finish(stages.extract(_store(settings), settings))
+    with _store(settings) as store:
+        summary = stages.extract(store, settings)
+    _finish(summary)
 
 
 @main.command()
@@ -258,7 +262,8 @@ def prices(ctx: click.Context, prices_dir: Path | None, price_provider: str | No
         thesis prices --provider yfinance
     """
     settings = _settings(ctx, prices={"dir": prices_dir, "provider": price_provider})
-    book, failures = stages.load_prices(_store(settings), settings)
+    with _store(settings) as store:
+        book, failures = stages.load_prices(store, settings)
     for symbol in sorted(book.closes):
         series = book.closes[symbol]
         click.echo(
@@ -298,7 +303,9 @@ def track(
         prices={"dir": prices_dir, "provider": price_provider},
         grading={"as_of": as_of, "regrade": regrade},
     )
-    _finish(stages.track(_store(settings), settings))
+    with _store(settings) as store:
+        summary = stages.track(store, settings)
+    _finish(summary)
 
 
 @main.command()
@@ -340,11 +347,11 @@ def report(
         prices={"dir": prices_dir, "provider": price_provider},
         grading={"as_of": as_of},
     )
-    store = _store(settings)
-    if (prices_dir or price_provider) and not as_of:
-        stages.track(store, settings)
     formats = ("html", "md") if fmt == "all" else (fmt,)
-    summary = stages.report(store, settings, as_of, formats=formats)
+    with _store(settings) as store:
+        if (prices_dir or price_provider) and not as_of:
+            stages.track(store, settings)
+        summary = stages.report(store, settings, as_of, formats=formats)
     if fmt == "md":
         click.echo((settings.report.out_dir / "summary.md").read_text(encoding="utf-8"))
     _finish(summary)
@@ -363,7 +370,9 @@ def audit(ctx: click.Context, name: str) -> None:
         thesis audit "Tom Lee"
     """
     settings = _settings(ctx)
-    click.echo(audit_text(find_scorecard(_store(settings), name)))
+    with _store(settings) as store:
+        card = find_scorecard(store, name)
+    click.echo(audit_text(card))
 
 
 @main.command(name="run")
@@ -405,7 +414,9 @@ def run_command(
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)
-    _finish(stages.run_all(_store(settings), items, settings, overrides or None))
+    with _store(settings) as store:
+        summary = stages.run_all(store, items, settings, overrides or None)
+    _finish(summary)
 
 
 @main.command()
@@ -432,7 +443,8 @@ def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> Non
         thesis export mentions --format csv -o mentions.csv
     """
     settings = _settings(ctx)
-    count = export_table(_store(settings), table, fmt, output, settings.extract.lexicon)
+    with _store(settings) as store:
+        count = export_table(store, table, fmt, output, settings.extract.lexicon)
     if output is not None:
         click.echo(f"wrote {count} {table} to {output}")
 

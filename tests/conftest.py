@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,26 @@ from pipeline.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def close_test_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every SQLite connection a test opens (its own queries, stores it never closes) is
+    closed when it ends: Python 3.13 warns about a connection left to the garbage collector,
+    and warnings are errors here. The code under test closes its own (the CLI opens each
+    store in a `with`); this only spares tests a `close()` after every query."""
+    opened: list[sqlite3.Connection] = []
+    real = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = real(*args, **kwargs)
+        opened.append(connection)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    yield
+    for connection in opened:
+        connection.close()
 
 
 @pytest.fixture(scope="session")

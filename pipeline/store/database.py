@@ -100,9 +100,18 @@ class Store:
                     raise
                 time.sleep(pause)
                 pause = min(pause * 2, 1.0)
+            except BaseException:
+                db.close()  # a newer schema, a damaged file: nothing holds the file open
+                raise
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
     def _write(self) -> Iterator[None]:

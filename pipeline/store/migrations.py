@@ -98,14 +98,21 @@ def migrate_file(path: Path, *, stop_before: str | None = None) -> None:
 
 def migration_names() -> list[str]:
     """The names of every migration this version knows, oldest first."""
-    return [m.name for m in migrations.pending(Database(memory=True))]
+    db = Database(memory=True)
+    try:
+        return [m.name for m in migrations.pending(db)]
+    finally:
+        db.close()
 
 
 def fresh_schema_sql() -> str:
     """The schema a new database gets from every migration (`schema_sql` of it)."""
     db = Database(memory=True)
-    migrations.apply(db)
-    return schema_sql(db)
+    try:
+        migrations.apply(db)
+        return schema_sql(db)
+    finally:
+        db.close()
 
 
 def schema_sql(db: Database) -> str:
