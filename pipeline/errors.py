@@ -28,5 +28,18 @@ class StoreError(ThesisError):
     """The database cannot be opened or written."""
 
 
+class OutputError(ThesisError):
+    """A report, export or other output cannot be written where it was asked for."""
+
+    @classmethod
+    def writing(cls, path: object, exc: OSError) -> OutputError:
+        why = exc.strerror or " ".join(str(exc).split())[:200] or type(exc).__name__
+        return cls(
+            f"cannot write here ({why}); choose a folder or file you can write to, "
+            "or fix its permissions",
+            str(path),
+        )
+
+
 class GoldError(ThesisError):
     """A gold file is malformed or points at a missing article."""

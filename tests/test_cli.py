@@ -442,3 +442,35 @@ def test_cli_a_damaged_database_is_one_error_line_with_what_to_do(
     assert "Traceback" not in output
     errors = [line for line in output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "PRAGMA integrity_check" in errors[0], output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "--out", "{blocked}/report"],
+        ["export", "claims", "-o", "{blocked}/claims.csv"],
+        ["export", "claims", "--format", "parquet", "-o", "{blocked}/claims.parquet"],
+        ["export", "claims", "--format", "jsonl", "-o", "{blocked}/claims.jsonl"],
+    ],
+)
+def test_cli_an_output_path_that_cannot_be_written_is_one_error_line(
+    thesis: Callable[..., tuple[int, str]],
+    tmp_path: Path,
+    one_article: Path,
+    prices_dir: Path,
+    command: list[str],
+) -> None:
+    db = tmp_path / "t.db"
+    assert (
+        thesis(
+            db, "run", str(one_article), "--prices", str(prices_dir), "--out", str(tmp_path / "r")
+        )[0]
+        == 0
+    )
+    blocked = tmp_path / "a-file"  # a file where a folder should be: unwritable, even for root
+    blocked.write_text("not a folder", encoding="utf-8")
+    code, output = thesis(db, *(part.format(blocked=blocked) for part in command))
+    assert code == 1 and "Traceback" not in output, output
+    errors = [line for line in output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, output
+    assert str(blocked) in errors[0] and "cannot write here" in errors[0], output

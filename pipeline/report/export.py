@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import ThesisError
+from pipeline.errors import OutputError, ThesisError
 from pipeline.extract.instruments import find_mentions, load_lexicon
 from pipeline.report import frames
 from pipeline.store.database import Store
@@ -76,10 +76,19 @@ def export_table(
 
     Raises:
         ThesisError: an unknown format, or Parquet requested without an output file.
+        OutputError: `out` cannot be written.
     """
     if fmt not in FORMATS:
         raise ThesisError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     rows = records(store, table, lexicon)
+    try:
+        _write_rows(rows, fmt, out)
+    except OSError as exc:
+        raise OutputError.writing(out, exc) from exc
+    return len(rows)
+
+
+def _write_rows(rows: list[dict[str, Any]], fmt: str, out: Path | None) -> None:
     if fmt == "jsonl":
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         _write_text(text, out)
@@ -98,7 +107,6 @@ def export_table(
         if out is None:
             raise ThesisError("Parquet is binary: pass -o FILE.parquet")
         pd.DataFrame(rows).to_parquet(out, index=False)
-    return len(rows)
 
 
 #: What makes a spreadsheet read a cell as a formula (CSV injection, OWASP).

@@ -23,6 +23,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from pipeline.errors import OutputError
 from pipeline.extract.instruments import find_mentions
 from pipeline.kinds import KINDS, ClaimKindSpec
 from pipeline.models import Claim, Failure, Outcome
@@ -133,14 +134,19 @@ def render_report(
     the new report no longer has removed: a reader (or a run killed half-way) sees the
     old report or the new one, and every link of the index it sees resolves. A claim or
     forecaster page that fails to render is one Failure; every other page is written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for left in out_dir.glob(".partial-*"):  # left by a run that was killed
-        if time.time() - left.stat().st_mtime > STALE_STAGE_SECONDS:
-            shutil.rmtree(left, ignore_errors=True)
-    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for left in out_dir.glob(".partial-*"):  # left by a run that was killed
+            if time.time() - left.stat().st_mtime > STALE_STAGE_SECONDS:
+                shutil.rmtree(left, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    except OSError as exc:
+        raise OutputError.writing(out_dir, exc) from exc
     try:
         staged = _render_into(data, stage, formats)
         return Rendered(_publish(stage, out_dir, staged.written), staged.failures)
+    except OSError as exc:  # the disk filled up, the folder was taken away
+        raise OutputError.writing(out_dir, exc) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
