@@ -6,11 +6,13 @@ chains them. Bad items become Failure rows; the batch always goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import hashlib
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from tqdm import tqdm
 
 from pipeline.extract.claims import EXTRACTOR_VERSION, extract_each, make_nlp
@@ -19,7 +21,7 @@ from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import language_name
 from pipeline.iterate import T, batches
-from pipeline.models import Article, Claim, Disagreement, Failure, Outcome
+from pipeline.models import FINAL_STATUSES, Article, Claim, Disagreement, Failure, Outcome
 from pipeline.prices.book import PriceBook, symbols_for, update_prices
 from pipeline.prices.providers import make_provider
 from pipeline.provenance import code_digest, input_digest
@@ -52,6 +54,7 @@ class Summary:
     disagreements: list[Disagreement] = field(default_factory=list)
     skipped_language: int = 0
     not_retried: int = 0  # failed items unchanged since they failed (same code, same input)
+    graded: int | None = None  # claims track graded (the others' decisions stand)
     repaired: list[str] = field(default_factory=list)  # symbols whose prices were corrected
     regraded: bool = False
     queued: dict[str, int] = field(default_factory=dict)  # feed or sitemap -> links left
@@ -85,6 +88,12 @@ class Summary:
         if self.outcomes:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
             out.append(f"outcomes as of {self.as_of}: {counts}")
+            total = sum(self.outcomes.values())
+            if self.graded is not None and self.graded < total:
+                out.append(
+                    f"  graded {self.graded} of {total} claims; the other decisions stand "
+                    "(their prices are unchanged; --regrade decides every claim again)"
+                )
         if self.net_of_drift:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(self.net_of_drift.items()))
             out.append(f"direction calls net of the market's drift: {counts}")
@@ -290,15 +299,54 @@ def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failu
     return book, failures
 
 
+#: The `meta` key of the grading code's digest when every claim was last graded.
+GRADING_CODE = "grading_code"
+#: The `meta` keys of each series' digest as last graded ("series:IWM").
+SERIES_DIGEST = "series:"
+
+
+def _series_digests(book: PriceBook) -> dict[str, str]:
+    """A digest of each series the book holds, closes and splits: a decision made on a
+    series whose digest has changed since (a corrected cache, however it happened) is
+    graded again, and a verdict that differs is recorded in the outcome history."""
+    out = {}
+    for symbol, closes in book.closes.items():
+        digest = hashlib.sha256(pd.util.hash_pandas_object(closes, index=True).to_numpy().tobytes())
+        digest.update(repr(book.splits.get(symbol, [])).encode())
+        out[symbol] = digest.hexdigest()[:16]
+    return out
+
+
+def _may_change(stored: Outcome | None, repaired: Collection[str]) -> bool:
+    """Whether grading a claim again can give anything new: it has no decision yet
+    (ungraded, pending, no data), or its decision rests on prices corrected since."""
+    if stored is None or stored.status not in FINAL_STATUSES:
+        return True
+    return bool({stored.series, stored.benchmark_series} & set(repaired))
+
+
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
-    """Grade every claim. Decided outcomes are never rewritten: a re-grade that differs from
-    one is recorded in the outcome history and listed in the summary."""
+    """Grade the claims whose outcome can change: those not yet decided, and decisions made
+    on prices corrected since. Decided outcomes are never rewritten, except on corrected
+    prices or with `regrade`. When the grading code changes (a new release), every claim
+    is graded once more, so a re-grade that differs from a stored decision is recorded in
+    the outcome history and listed in the summary."""
     summary = Summary(counts=False)
     if book is None:
         book, summary.failures = load_prices(store, settings)
     as_of = settings.grading.as_of or book.last_date() or date.today()
     known = store.outcomes()
-    fresh, failed = _resolve_each(store.claims(), book, as_of, settings)
+    code = code_digest("pipeline.track", "pipeline.kinds")
+    everything = settings.grading.regrade or store.meta(GRADING_CODE) != code
+    digests = _series_digests(book)
+    seen = store.meta_like(SERIES_DIGEST)
+    changed = {s for s, d in digests.items() if seen.get(SERIES_DIGEST + s, d) != d}
+    claims = store.claims()
+    if not everything:  # a stored decision stands unless its prices changed
+        moved = book.repaired | changed
+        claims = [c for c in claims if _may_change(known.get(c.claim_id), moved)]
+    summary.graded = len(claims)
+    fresh, failed = _resolve_each(claims, book, as_of, settings)
     store.save_failures(failed)
     summary.failures += failed
     to_save, summary.disagreements = reconcile_outcomes(
@@ -308,6 +356,10 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     summary.regraded = settings.grading.regrade
     store.save_outcomes(to_save)
     store.save_disagreements(summary.disagreements)
+    facts = {SERIES_DIGEST + symbol: digest for symbol, digest in digests.items()}
+    if not failed:  # every decision was checked by this code
+        facts[GRADING_CODE] = code
+    store.set_meta(facts)
     current = {**known, **{o.claim_id: o for o in to_save}}
     summary.as_of = as_of
     summary.outcomes = _count(current.values())

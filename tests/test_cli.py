@@ -246,7 +246,8 @@ def test_cli_track_keeps_decisions_and_lists_disagreements(
 ) -> None:
     """IWM rose from 178.04 to 204.04 in the month: a hit. Halving the cached December
     closes (a provider revising its data) makes a re-grade a miss: the stored hit stays,
-    the disagreement is recorded once and listed on every run."""
+    the disagreement is recorded once, listed by the run that found it, and the next run
+    (nothing changed since) grades nothing again."""
     code, output = thesis(
         db, "run", str(one_article), "--prices", str(prices_dir), "--out", str(tmp_path / "r")
     )
@@ -257,11 +258,13 @@ def test_cli_track_keeps_decisions_and_lists_disagreements(
             "update prices set close = close * 0.5 where symbol = 'IWM' "
             "and date > '2023-11-28' and date <= '2023-12-31'"
         )
-    for _ in range(2):
-        code, output = thesis(db, "track", "--provider", "cache")
-        assert code == 0 and "outcomes as of 2025-12-31: hit 1" in output
-        assert "history: 1 re-grade(s) differ from stored decisions (stored kept" in output
-        assert "stored hit (as of 2025-12-31, prices " in output and "re-grade miss" in output
+    code, output = thesis(db, "track", "--provider", "cache")
+    assert code == 0 and "outcomes as of 2025-12-31: hit 1" in output
+    assert "history: 1 re-grade(s) differ from stored decisions (stored kept" in output
+    assert "stored hit (as of 2025-12-31, prices " in output and "re-grade miss" in output
+    code, output = thesis(db, "track", "--provider", "cache")
+    assert code == 0 and "outcomes as of 2025-12-31: hit 1" in output
+    assert "history:" not in output and "graded 0 of 1 claims" in output
     assert conn.execute("select status from outcomes").fetchall() == [("hit",)]
     assert conn.execute("select regrade_status from outcome_history").fetchall() == [("miss",)]
 

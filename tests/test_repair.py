@@ -82,10 +82,16 @@ def test_regrade_decides_again_on_purpose(
     _run(tmp_path, store, good)
     (right,) = store.outcomes().values()
     wrong = "hit" if right.status == "miss" else "miss"
-    # a decision an older rule got wrong: tracking again keeps it, and says so
+    # a decision an older rule got wrong: with the same code and prices, tracking again
+    # does not grade it again (nothing can have changed)
     store.db.execute("update outcomes set status = ?", [wrong])
+    same = _run(tmp_path, store, good)
+    assert same.graded == 0 and not same.disagreements
+    # a new release grades every claim once: it keeps the stored decision, and says so
+    store.set_meta({stages.GRADING_CODE: "the digest of an older release"})
     kept = _run(tmp_path, store, good)
-    assert [o.status for o in store.outcomes().values()] == [wrong] and kept.disagreements
+    assert kept.graded == 1 and kept.disagreements
+    assert [o.status for o in store.outcomes().values()] == [wrong]
     # --regrade decides it again on purpose; the old verdict stays in the history
     summary = _run(tmp_path, store, good, regrade=True)
     assert summary.regraded and [o.status for o in store.outcomes().values()] == [right.status]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -291,6 +291,22 @@ class Store:
     def outcomes(self) -> dict[str, Outcome]:
         rows = self._table("outcomes").rows
         return {row["claim_id"]: record_from_row(Outcome, row) for row in rows}
+
+    # -- facts about the database ------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        rows = list(self._table("meta").rows_where("key = ?", [key]))
+        return str(rows[0]["value"]) if rows else None
+
+    def meta_like(self, prefix: str) -> dict[str, str]:
+        """Every fact whose key starts with `prefix`, by key."""
+        rows = self._table("meta").rows_where("key like ? || '%'", [prefix])
+        return {str(r["key"]): str(r["value"]) for r in rows}
+
+    def set_meta(self, values: Mapping[str, str]) -> None:
+        with self._write():
+            rows = [{"key": k, "value": v} for k, v in values.items()]
+            self._table("meta").upsert_all(rows, pk="key")
 
     # -- failures ---------------------------------------------------------------
 

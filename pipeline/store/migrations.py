@@ -358,3 +358,10 @@ def m008_failure_inputs(db: Database) -> None:
     failures = _table(db, "failures")
     failures.add_column("input_digest", str)
     failures.create_index(["stage", "input_digest"], if_not_exists=True)
+
+
+@migrations()
+def m009_meta(db: Database) -> None:
+    """Facts about the database as a whole, by key: for one, the digest of the grading
+    code that made the stored decisions (a new one has them all graded again once)."""
+    _table(db, "meta").create({"key": str, "value": str}, pk="key")

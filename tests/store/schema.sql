@@ -79,6 +79,10 @@ CREATE TABLE "link_queue" (
 );
 CREATE INDEX "idx_link_queue_url"
     ON "link_queue" ("url");
+CREATE TABLE "meta" (
+   "key" TEXT PRIMARY KEY,
+   "value" TEXT
+);
 CREATE TABLE "outcome_history" (
    "disagreement_id" TEXT PRIMARY KEY,
    "claim_id" TEXT,
