@@ -150,9 +150,13 @@ def _json_ld_items(text: str) -> Iterator[dict[str, Any]]:
                 yield from (g for g in graph if isinstance(g, dict))
 
 
-def _ld_author(author: Any) -> str | None:
+def _ld_author(author: Any, depth: int = 0) -> str | None:
+    """The person (or people) an author value names; a list in a list is read two levels
+    deep, no further (a hostile page nests thousands)."""
     if isinstance(author, list):
-        names = [_ld_author(a) for a in author[:10]]
+        if depth >= 2:
+            return None
+        names = [_ld_author(a, depth + 1) for a in author[:10]]
         return ", ".join(n for n in names if n) or None
     if isinstance(author, dict):
         if author.get("@type") == "Organization":

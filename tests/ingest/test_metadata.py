@@ -160,8 +160,13 @@ def test_site_names_and_roles_are_not_authors(head: str) -> None:
 
 @pytest.mark.parametrize(
     "script",
-    ['{"@graph": 5}', '{"@type": "Article", "author": ' + "[" * 3000 + "]" * 3000 + "}"],
-    ids=["graph-not-a-list", "deep-nesting"],
+    [
+        '{"@graph": 5}',
+        '{"@type": "Article", "author": ' + "[" * 3000 + "]" * 3000 + "}",
+        # deep enough to recurse past the stack, shallow enough for json to parse
+        '{"@type": "Article", "author": ' + "[" * 900 + "]" * 900 + "}",
+    ],
+    ids=["graph-not-a-list", "deep-nesting", "nesting-json-reads"],
 )
 def test_hostile_json_ld_is_ignored(script: str) -> None:
     html = _page(f'<title>Banks</title><script type="application/ld+json">{script}</script>')
