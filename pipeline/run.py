@@ -55,6 +55,7 @@ class Summary:
     skipped_language: int = 0
     not_retried: int = 0  # failed items unchanged since they failed (same code, same input)
     graded: int | None = None  # claims track graded (the others' decisions stand)
+    pages_unchanged: int = 0  # report pages left as they were (their inputs had not changed)
     repaired: list[str] = field(default_factory=list)  # symbols whose prices were corrected
     regraded: bool = False
     queued: dict[str, int] = field(default_factory=dict)  # feed or sitemap -> links left
@@ -114,6 +115,10 @@ class Summary:
         if self.pages > len(self.written):
             out.append(
                 f"  and {self.pages - len(self.written)} claim and forecaster pages beside them"
+            )
+        if self.pages_unchanged:
+            out.append(
+                f"  {self.pages_unchanged} pages left as they were (nothing they show changed)"
             )
         if self.failures:
             again = (
@@ -397,6 +402,7 @@ def report(
     summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()), counts=False)
     summary.written = [p for p in rendered.written if p.parent == settings.report.out_dir]
     summary.pages = len(rendered.written)
+    summary.pages_unchanged = len(rendered.unchanged)
     store.save_failures(rendered.failures)
     summary.failures += rendered.failures
     return summary
@@ -455,6 +461,7 @@ def run_all(
     summary.repaired, summary.regraded = tracked.repaired, tracked.regraded
     reported = report(store, settings)
     summary.written, summary.pages = reported.written, reported.pages
+    summary.pages_unchanged = reported.pages_unchanged
     summary.failures += reported.failures
     return summary
 

@@ -337,14 +337,14 @@ def test_a_report_page_that_fails_to_render_is_one_failure_and_the_rest_is_writt
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = render_module._chart
+    real = render_module._chart_spec
 
     def flaky(row, closes):  # type: ignore[no-untyped-def]
         if row.claim.subject == "MSFT":
             raise OverflowError("a chart axis out of range")
         return real(row, closes)
 
-    monkeypatch.setattr(render_module, "_chart", flaky)
+    monkeypatch.setattr(render_module, "_chart_spec", flaky)
     folder = _files(tmp_path / "in", GOOD)
     code, output, db = _run(capsys, tmp_path, folder, prices_dir)
     assert code == 3 and "Traceback" not in output

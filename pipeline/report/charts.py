@@ -7,6 +7,7 @@ from numbers and fixed words, so nothing from an article can reach it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +29,22 @@ class ChartSpec:
     target_high: float | None = None
     hit_date: date | None = None
     benchmark: pd.Series | None = None
+
+
+def chart_digest(spec: ChartSpec) -> str:
+    """A digest of everything `price_path_svg` draws from: the same digest, the same SVG."""
+    digest = hashlib.sha256(
+        repr((spec.start, spec.end, spec.entry_price, spec.target_low, spec.target_high,
+              spec.hit_date)).encode()
+    )  # fmt: skip
+    for series in (spec.closes, spec.benchmark):
+        if series is not None:
+            window = series[
+                (series.index >= pd.Timestamp(spec.start))
+                & (series.index <= pd.Timestamp(spec.end))
+            ]
+            digest.update(pd.util.hash_pandas_object(window, index=True).to_numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def price_path_svg(spec: ChartSpec) -> str:

@@ -9,6 +9,7 @@ self-contained and opens offline; everything from an article is escaped by Jinja
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -28,7 +29,8 @@ from pipeline.extract.instruments import find_mentions
 from pipeline.kinds import KINDS, ClaimKindSpec
 from pipeline.models import Claim, Failure, Outcome
 from pipeline.prices.quality import SeriesFlag
-from pipeline.report.charts import ChartSpec, price_path_svg
+from pipeline.provenance import code_digest, input_digest
+from pipeline.report.charts import ChartSpec, chart_digest, price_path_svg
 from pipeline.report.flags import Flags, claim_flags, flagged_symbols, flags_by_symbol
 from pipeline.report.frames import join
 from pipeline.report.scorecard import (
@@ -117,11 +119,26 @@ STALE_STAGE_SECONDS = 3600
 
 @dataclass
 class Rendered:
-    """The files a report wrote, and the pages that could not be rendered (each one a
-    Failure; its file holds a short page that says so, so every link still resolves)."""
+    """The files a report wrote, the pages left as they were (their content had not
+    changed), and the pages that could not be rendered (each one a Failure; its file holds
+    a short page that says so, so every link still resolves). `digests` are those of the
+    pages' inputs, by path relative to the report folder (MANIFEST)."""
 
     written: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    previous: dict[str, str] = field(default_factory=dict, repr=False)
+    target: Path | None = field(default=None, repr=False)  # the report folder it goes to
+    stage: Path = field(default=Path(), repr=False)  # where it is written first
+
+
+#: The digests of what each claim and forecaster page was drawn from, in the report folder:
+#: a page whose inputs have not changed since is not drawn again (a daily run redraws only
+#: the claims and forecasters that changed).
+MANIFEST = ".pages.json"
+#: The folders of claim and forecaster pages; a page there the report no longer has is removed.
+PAGE_FOLDERS = ("claims", "forecasters")
 
 
 def render_report(
@@ -143,36 +160,52 @@ def render_report(
     except OSError as exc:
         raise OutputError.writing(out_dir, exc) from exc
     try:
-        staged = _render_into(data, stage, formats)
-        return Rendered(_publish(stage, out_dir, staged.written), staged.failures)
+        done = Rendered(previous=_previous_digests(out_dir), target=out_dir, stage=stage)
+        _render_into(data, stage, formats, done)
+        (stage / MANIFEST).write_text(json.dumps(done.digests, sort_keys=True), encoding="utf-8")
+        kept = [p.relative_to(out_dir) for p in done.unchanged]
+        written = _publish(stage, out_dir, done.written, kept)
+        unchanged = [out_dir / rel for rel in kept]
+        return Rendered(written, done.failures, unchanged, done.digests)
     except OSError as exc:  # the disk filled up, the folder was taken away
         raise OutputError.writing(out_dir, exc) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _publish(stage: Path, out_dir: Path, staged: list[Path]) -> list[Path]:
+def _previous_digests(out_dir: Path) -> dict[str, str]:
+    """The page digests of the report already in `out_dir` ({} if none, or unreadable)."""
+    try:
+        found = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _publish(stage: Path, out_dir: Path, staged: list[Path], unchanged: list[Path]) -> list[Path]:
     relative = [p.relative_to(stage) for p in staged]
-    # the index goes in last, so every page it links to is in place before it
-    for rel in sorted(relative, key=lambda rel: rel == Path("index.html")):
-        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        (stage / rel).replace(out_dir / rel)
-    kept = set(relative)
-    for folder in {rel.parent for rel in relative if rel.parent != Path()}:
+    index = Path("index.html")
+    # the pages first, then the manifest that describes them, the index last, so every
+    # page it links to is in place before it
+    for rel in [*(r for r in relative if r != index), Path(MANIFEST), index]:
+        if (stage / rel).exists():
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (stage / rel).replace(out_dir / rel)
+    kept = set(relative) | set(unchanged)
+    for folder in PAGE_FOLDERS:
         for old in (out_dir / folder).glob("*.html"):
             if old.relative_to(out_dir) not in kept:
                 old.unlink()  # a page of a claim or forecaster no longer in the report
     return [out_dir / rel for rel in relative]
 
 
-def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> Rendered:
+def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str], done: Rendered) -> None:
     flags = flags_by_symbol(data.closes)
     rows = [_row(c, data.outcomes.get(c.claim_id), flags) for c in data.claims]
     cards = build_scorecards(join(list(data.claims), data.outcomes))
     context = _overview(data, rows, cards, flags)
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     env = _environment()
-    done = Rendered()
     written = done.written
     if "html" in formats:
         written.append(
@@ -187,7 +220,6 @@ def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str]) -> Re
         written.append(
             _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
         )
-    return done
 
 
 def _row(claim: Claim, outcome: Outcome | None, flags: Flags) -> ReportRow:
@@ -246,9 +278,11 @@ def _claim_pages(
     folder.mkdir(parents=True, exist_ok=True)
     template = env.get_template("claim.html.j2")
     mentioned: dict[str, list[tuple[str, str]]] = {}
+    texts: dict[str, str] = {}
+    code = code_digest("pipeline.report", "pipeline.kinds")
 
     def page(row: ReportRow) -> str:
-        c = row.claim
+        c, spec = row.claim, _chart_spec(row, data.closes)
         if c.article_id not in mentioned:
             mentioned[c.article_id] = mentions_in(data.texts.get(c.article_id, ""))
         return template.render(
@@ -256,13 +290,22 @@ def _claim_pages(
             mentions=mentioned[c.article_id],
             paragraph=highlight(data.texts.get(c.article_id, ""), c.evidence_start, c.evidence_end)
             or escape(c.evidence),
-            chart=Markup(_chart(row, data.closes)),
+            chart=Markup(price_path_svg(spec) if spec else ""),
             forecaster_page=f"../forecasters/{page_of(c.forecaster)}.html",
         )
 
+    def digest(row: ReportRow) -> str:
+        c, spec = row.claim, _chart_spec(row, data.closes)
+        if c.article_id not in texts:
+            texts[c.article_id] = input_digest(data.texts.get(c.article_id, ""))
+        chart = chart_digest(spec) if spec else ""
+        inputs = (repr(c), repr(row.outcome), repr(row.flags), page_of(c.forecaster), chart)
+        return input_digest(code, texts[c.article_id], *inputs)
+
     for row in rows:
-        path = folder / f"{row.claim.claim_id}.html"
-        _write_page(env, path, f"claim {row.claim.claim_id}", partial(page, row), done)
+        rel = f"claims/{row.claim.claim_id}.html"
+        draw, inputs = partial(page, row), partial(digest, row)
+        _write_page(env, rel, f"claim {row.claim.claim_id}", draw, inputs, done)
 
 
 def mentions_in(text: str) -> list[tuple[str, str]]:
@@ -275,10 +318,11 @@ def mentions_in(text: str) -> list[tuple[str, str]]:
     return [(symbol, ", ".join(forms)) for symbol, forms in sorted(written.items())]
 
 
-def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:
+def _chart_spec(row: ReportRow, closes: dict[str, pd.Series]) -> ChartSpec | None:
+    """What the claim's price chart draws, or None when it has no chart."""
     o, c = row.outcome, row.claim
     if o is None or o.series is None or o.start_date is None or o.series not in closes:
-        return ""
+        return None
     kind = KINDS[c.kind]
     bench = None
     if kind.benchmark and c.benchmark:
@@ -286,7 +330,7 @@ def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:
             (closes[s] for s in (c.benchmark, canonical(c.benchmark)) if s in closes), None
         )
     low, high = kind.chart_band(c, o) if kind.chart_band else (None, None)
-    spec = ChartSpec(
+    return ChartSpec(
         closes=closes[o.series],
         start=o.start_date,
         end=c.horizon_end or o.end_date or o.start_date,
@@ -296,7 +340,6 @@ def _chart(row: ReportRow, closes: dict[str, pd.Series]) -> str:
         hit_date=o.hit_date,
         benchmark=bench,
     )
-    return price_path_svg(spec)
 
 
 def _forecaster_pages(
@@ -314,29 +357,52 @@ def _forecaster_pages(
     for row in rows:
         by_forecaster.setdefault(row.claim.forecaster, []).append(row)
 
+    code = code_digest("pipeline.report", "pipeline.kinds")
+
     def page(rank: int, card: Scorecard) -> str:
         mine = by_forecaster.get(card.forecaster, [])
         return template.render(
             {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
         )
 
+    def digest(rank: int, card: Scorecard) -> str:
+        mine = [
+            (r.claim.claim_id, r.outcome, r.flags) for r in by_forecaster.get(card.forecaster, [])
+        ]
+        return input_digest(code, repr((rank, card, context["as_of"], mine)))
+
     for rank, card in enumerate(cards, 1):
-        path = folder / f"{page_of(card.forecaster)}.html"
-        _write_page(env, path, f"forecaster {card.forecaster}", partial(page, rank, card), done)
+        rel = f"forecasters/{page_of(card.forecaster)}.html"
+        draw, inputs = partial(page, rank, card), partial(digest, rank, card)
+        _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done)
 
 
 def _write_page(
-    env: Environment, path: Path, item: str, render: Callable[[], str], done: Rendered
+    env: Environment,
+    rel: str,
+    item: str,
+    render: Callable[[], str],
+    inputs: Callable[[], str],
+    done: Rendered,
 ) -> None:
     """One page, isolated: if rendering it fails, the file says so in a short page (the
-    index links to it) and the error is one Failure; the other pages are not affected."""
+    index links to it) and the error is one Failure; the other pages are not affected.
+    A page whose inputs have the digest they had when the report in place was drawn is
+    left as it is."""
     try:
+        digest = inputs()
+        target = done.target / rel if done.target else None
+        if done.previous.get(rel) == digest and target is not None and target.is_file():
+            done.unchanged.append(target)
+            done.digests[rel] = digest
+            return
         html = render()
+        done.digests[rel] = digest
     except Exception as exc:
         failure = Failure.unexpected(item, "report", exc)
         done.failures.append(failure)
         html = env.get_template("failed.html.j2").render(item=item, reason=failure.reason)
-    done.written.append(_write(path, html))
+    done.written.append(_write(done.stage / rel, html))
 
 
 def _write(path: Path, text: str) -> Path:

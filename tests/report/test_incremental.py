@@ -1,0 +1,116 @@
+"""A report drawn again redraws only the pages whose content changed (issue 13)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.models import Claim, Outcome
+from pipeline.report.render import MANIFEST, Rendered, ReportInput, render_report
+
+from ..conftest import make_article, make_claim
+
+
+def _closes() -> pd.Series:
+    days = pd.bdate_range("2023-11-28", "2024-01-31")
+    return pd.Series([100.0 + i for i in range(len(days))], index=days)
+
+
+def _data(
+    outcomes: dict[str, Outcome] | None = None, closes: pd.Series | None = None
+) -> ReportInput:
+    article = make_article("IWM could rally 10% in the coming month. MSFT may fall 5%.")
+    claims = [
+        make_claim(article, claim_id="a1", forecaster="Ann Lee"),
+        make_claim(article, claim_id="a2", forecaster="Ann Lee", move_pct=20.0),
+        make_claim(article, claim_id="b1", forecaster="Bo Park", subject="MSFT"),
+    ]
+    graded = {c.claim_id: _outcome(c, "miss") for c in claims}
+    return ReportInput(
+        claims,
+        graded | (outcomes or {}),
+        texts={article.article_id: article.text},
+        closes={"IWM": _closes() if closes is None else closes, "MSFT": _closes()},
+        as_of=date(2024, 1, 31),
+    )
+
+
+def _outcome(claim: Claim, status: str) -> Outcome:
+    return Outcome(
+        claim.claim_id,
+        status,
+        date(2024, 1, 31),
+        series=claim.subject,
+        start_date=date(2023, 11, 28),
+        start_price=100.0,
+        end_date=date(2023, 12, 28),
+        end_price=121.0,
+        return_pct=21.0 if status == "hit" else 2.0,
+        reason=f"graded {status}",
+    )
+
+
+def _pages(rendered: Rendered, out: Path) -> set[str]:
+    return {str(p.relative_to(out)) for p in rendered.written if p.parent != out}
+
+
+def test_report_drawn_again_unchanged_redraws_no_page(tmp_path: Path) -> None:
+    first = render_report(_data(), tmp_path)
+    pages = _pages(first, tmp_path)
+    assert pages == {"claims/a1.html", "claims/a2.html", "claims/b1.html"} | {
+        "forecasters/ann-lee.html",
+        "forecasters/bo-park.html",
+    }
+    before = {p: (tmp_path / p).read_bytes() for p in pages}
+    again = render_report(_data(), tmp_path)
+    assert _pages(again, tmp_path) == set()
+    assert {str(p.relative_to(tmp_path)) for p in again.unchanged} == pages
+    assert {p: (tmp_path / p).read_bytes() for p in pages} == before
+    assert (tmp_path / "index.html").is_file() and (tmp_path / MANIFEST).is_file()
+
+
+def test_report_redraws_the_pages_a_change_touches_and_they_equal_a_fresh_report(
+    tmp_path: Path,
+) -> None:
+    render_report(_data(), tmp_path / "kept")
+    data = _data()
+    claim = next(c for c in data.claims if c.claim_id == "a2")
+    changed = _data({"a2": _outcome(claim, "hit")})
+    again = render_report(changed, tmp_path / "kept")
+    redrawn = _pages(again, tmp_path / "kept")
+    # the claim page, and the scorecards (ranks move when one forecaster's record does)
+    assert {p for p in redrawn if p.startswith("claims/")} == {"claims/a2.html"}
+    assert "forecasters/ann-lee.html" in redrawn
+    fresh = render_report(changed, tmp_path / "fresh")
+    for page in _pages(fresh, tmp_path / "fresh"):
+        assert (tmp_path / "kept" / page).read_bytes() == (tmp_path / "fresh" / page).read_bytes()
+
+
+def test_report_redraws_a_chart_whose_prices_changed(tmp_path: Path) -> None:
+    render_report(_data(), tmp_path)
+    corrected = _closes()
+    corrected.iloc[5] = 50.0  # a close inside IWM's window, corrected
+    again = render_report(_data(closes=corrected), tmp_path)
+    assert _pages(again, tmp_path) >= {"claims/a1.html", "claims/a2.html"}
+    assert "claims/b1.html" not in _pages(again, tmp_path)  # MSFT's chart is as it was
+
+
+def test_report_redraws_a_page_that_went_missing_or_a_lost_manifest(tmp_path: Path) -> None:
+    render_report(_data(), tmp_path)
+    (tmp_path / "claims" / "a1.html").unlink()
+    assert _pages(render_report(_data(), tmp_path), tmp_path) == {"claims/a1.html"}
+    (tmp_path / MANIFEST).write_text("{not json", encoding="utf-8")
+    assert len(_pages(render_report(_data(), tmp_path), tmp_path)) == 5
+
+
+def test_report_removes_the_page_of_a_claim_no_longer_reported(tmp_path: Path) -> None:
+    render_report(_data(), tmp_path)
+    data = _data()
+    fewer = replace(data, claims=[c for c in data.claims if c.claim_id != "b1"])
+    render_report(fewer, tmp_path)
+    assert not (tmp_path / "claims" / "b1.html").exists()
+    assert not (tmp_path / "forecasters" / "bo-park.html").exists()
+    assert (tmp_path / "claims" / "a1.html").exists()
