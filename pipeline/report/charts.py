@@ -37,13 +37,13 @@ def chart_digest(spec: ChartSpec) -> str:
         repr((spec.start, spec.end, spec.entry_price, spec.target_low, spec.target_high,
               spec.hit_date)).encode()
     )  # fmt: skip
+    start, end = pd.Timestamp(spec.start).value, pd.Timestamp(spec.end).value
     for series in (spec.closes, spec.benchmark):
         if series is not None:
-            window = series[
-                (series.index >= pd.Timestamp(spec.start))
-                & (series.index <= pd.Timestamp(spec.end))
-            ]
-            digest.update(pd.util.hash_pandas_object(window, index=True).to_numpy().tobytes())
+            days = series.index.asi8  # nanoseconds, sorted: the window is one slice
+            inside = slice(np.searchsorted(days, start), np.searchsorted(days, end, "right"))
+            digest.update(days[inside].tobytes())
+            digest.update(series.to_numpy(dtype=float)[inside].tobytes())
     return digest.hexdigest()[:16]
 
 

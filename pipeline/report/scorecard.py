@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -187,10 +188,15 @@ def _call_returns(graded: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rates(graded: pd.DataFrame, keys: pd.Series) -> dict[str, Rate]:
-    out = {}
-    for key, rows in graded.groupby(keys, sort=True):
-        out[str(key)] = Rate(int((rows["status"] == "hit").sum()), len(rows))
-    return out
+    """Hits and resolved calls by key (a missing key counts nowhere). Counted in a loop:
+    a forecaster has tens of calls, where a pandas groupby costs more than the counting."""
+    made: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    for key, status in zip(keys.tolist(), graded["status"].tolist(), strict=True):
+        if not pd.isna(key):
+            made[str(key)] += 1
+            hits[str(key)] += status == "hit"
+    return {key: Rate(hits[key], made[key]) for key in sorted(made)}
 
 
 def _p_value(hits: int, n: int, p: float | None) -> float | None:
