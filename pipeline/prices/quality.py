@@ -108,7 +108,7 @@ def series_flags(
 def _gaps(symbol: str, days: np.ndarray) -> list[SeriesFlag]:
     first, last = _as_date(days[0]), _as_date(days[-1])
     holidays = _holidays(first.year, last.year)
-    missing = np.busday_count(days[:-1] + 1, days[1:], holidays=holidays)
+    missing = np.busday_count(days[:-1] + np.timedelta64(1, "D"), days[1:], holidays=holidays)
     flags = []
     for i in np.flatnonzero(missing > MAX_MISSING_SESSIONS):
         before, after = _as_date(days[i]), _as_date(days[i + 1])
