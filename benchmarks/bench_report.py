@@ -101,6 +101,7 @@ def main() -> None:
         start = time.perf_counter()
         written = render_report(data, Path(tmp) / "report").written
         full = time.perf_counter() - start
+        index_kb = (Path(tmp) / "report" / "index.html").stat().st_size / 1024
         # a daily run: the same report with 1% of the outcomes changed, drawn again in place
         changed = dict(outcomes)
         for claim in claims[:: max(1, len(claims) // (len(claims) // 100 or 1))][
@@ -111,7 +112,7 @@ def main() -> None:
         start = time.perf_counter()
         daily = render_report(replace(data, outcomes=changed), Path(tmp) / "report")
         again = time.perf_counter() - start
-    print(f"claims: {len(claims)}, files written: {len(written)}")
+    print(f"claims: {len(claims)}, files written: {len(written)}, index.html {index_kb:,.0f} KB")
     print(
         f"drawn again with {len(claims[::100])} outcomes changed: {again:.2f} s "
         f"({len(daily.written)} files drawn, {len(daily.unchanged)} left as they were; "

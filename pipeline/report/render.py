@@ -137,8 +137,44 @@ class Rendered:
 #: a page whose inputs have not changed since is not drawn again (a daily run redraws only
 #: the claims and forecasters that changed).
 MANIFEST = ".pages.json"
-#: The folders of claim and forecaster pages; a page there the report no longer has is removed.
-PAGE_FOLDERS = ("claims", "forecasters")
+#: The folders of claim, forecaster and listing pages; a page there the report no longer
+#: has is removed.
+PAGE_FOLDERS = ("claims", "forecasters", "listing")
+#: The index lists this many of the most recently published claims; with more, every
+#: claim is listed on pages of LISTING_ROWS, oldest first (so a day's new claims change
+#: only the last pages), and the index stays small however many claims there are.
+INDEX_ROWS = 500
+LISTING_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of the list of every claim: its rows' positions (1-based) and its links."""
+
+    number: int
+    first: int
+    last: int
+    pages: int
+
+    @property
+    def label(self) -> str:
+        return f"page {self.number} of {self.pages}"
+
+    @property
+    def name(self) -> str:
+        return f"page-{self.number}.html"
+
+    @property
+    def href(self) -> str:  # from the index
+        return f"listing/{self.name}"
+
+    @property
+    def previous(self) -> str | None:
+        return f"page-{self.number - 1}.html" if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return f"page-{self.number + 1}.html" if self.number < self.pages else None
 
 
 def render_report(
@@ -208,9 +244,14 @@ def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str], done:
     env = _environment()
     written = done.written
     if "html" in formats:
+        ordered = sorted(rows, key=lambda r: (r.claim.published or date.min, r.claim.claim_id))
+        pages = _listing_pages(len(ordered)) if len(ordered) > INDEX_ROWS else []
+        recent = ordered[::-1][:INDEX_ROWS] if pages else rows
+        index = {**context, "rows": recent, "listing_pages": pages, "per_page": LISTING_ROWS}
         written.append(
-            _write(out_dir / "index.html", env.get_template("report.html.j2").render(**context))
+            _write(out_dir / "index.html", env.get_template("report.html.j2").render(**index))
         )
+        _listing(env, ordered, pages, context, done)
         _claim_pages(env, data, rows, out_dir / "claims", page_of, done)
         _forecaster_pages(env, rows, cards, out_dir / "forecasters", context, done)
     if "md" in formats:
@@ -235,6 +276,7 @@ def _overview(
     published = [c.published for c in data.claims if c.published]
     return {
         "rows": rows,
+        "total": len(rows),
         "cards": cards,
         "slug": unique_slugs([c.forecaster for c in data.claims]).__getitem__,
         "as_of": data.as_of,
@@ -248,6 +290,40 @@ def _overview(
         "flagged": flagged_symbols(flags, (r.flags for r in rows)),
         "flagged_claims": sum(1 for r in rows if r.flags),
     }
+
+
+def _listing_pages(total: int) -> list[ListingPage]:
+    count = -(-total // LISTING_ROWS)
+    return [
+        ListingPage(n + 1, n * LISTING_ROWS + 1, min(total, (n + 1) * LISTING_ROWS), count)
+        for n in range(count)
+    ]
+
+
+def _listing(
+    env: Environment,
+    ordered: list[ReportRow],
+    pages: list[ListingPage],
+    context: dict[str, object],
+    done: Rendered,
+) -> None:
+    """The pages that list every claim, oldest first, each drawn only if its rows changed."""
+    template = env.get_template("listing.html.j2")
+    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+    code = code_digest("pipeline.report", "pipeline.kinds")
+    if pages:
+        (done.stage / "listing").mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        mine = ordered[page.first - 1 : page.last]
+
+        def draw(page: ListingPage = page, mine: list[ReportRow] = mine) -> str:
+            return template.render({**context, "rows": mine, "page": page})
+
+        def inputs(page: ListingPage = page, mine: list[ReportRow] = mine) -> str:
+            shown = [(r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in mine]
+            return input_digest(code, repr((page, shown)))
+
+        _write_page(env, f"listing/{page.name}", f"listing {page.label}", draw, inputs, done)
 
 
 def _environment() -> Environment:

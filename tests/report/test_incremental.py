@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pipeline.models import Claim, Outcome
+from pipeline.report import render as render_module
 from pipeline.report.render import MANIFEST, Rendered, ReportInput, render_report
 
 from ..conftest import make_article, make_claim
@@ -114,3 +117,37 @@ def test_report_removes_the_page_of_a_claim_no_longer_reported(tmp_path: Path) -
     assert not (tmp_path / "claims" / "b1.html").exists()
     assert not (tmp_path / "forecasters" / "bo-park.html").exists()
     assert (tmp_path / "claims" / "a1.html").exists()
+
+
+def _dated(n: int) -> ReportInput:
+    article = make_article("IWM could rally 10% in the coming month.")
+    claims = [
+        make_claim(article, claim_id=f"c{i:02d}", published=date(2023, 11, 1 + i)) for i in range(n)
+    ]
+    return ReportInput(claims, {}, texts={article.article_id: article.text}, as_of=date(2024, 1, 2))
+
+
+def test_report_index_lists_the_latest_claims_and_pages_list_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render_module, "INDEX_ROWS", 3)
+    monkeypatch.setattr(render_module, "LISTING_ROWS", 2)
+    render_report(_dated(5), tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    shown = re.findall(r'href="claims/(c\d+)\.html"', index)
+    assert shown == ["c04", "c03", "c02"]  # the most recent first
+    assert "Showing the 3 most recently published of 5 claims" in index
+    pages = sorted((tmp_path / "listing").glob("page-*.html"))
+    assert [p.name for p in pages] == ["page-1.html", "page-2.html", "page-3.html"]
+    listed = [
+        re.findall(r'href="\.\./claims/(c\d+)\.html"', p.read_text(encoding="utf-8")) for p in pages
+    ]
+    assert listed == [["c00", "c01"], ["c02", "c03"], ["c04"]]  # every claim, oldest first
+    for page in [tmp_path / "index.html", *pages]:
+        for link in re.findall(r'href="([^"#:]+\.html)"', page.read_text(encoding="utf-8")):
+            assert (page.parent / link).resolve().is_file(), (page.name, link)
+    # a newer claim changes only the last listing page (and adds none here)
+    again = render_report(_dated(6), tmp_path)
+    assert {str(p.relative_to(tmp_path)) for p in again.written if "listing" in str(p)} == {
+        "listing/page-3.html"
+    }
