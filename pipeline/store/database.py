@@ -312,16 +312,6 @@ class Store:
 
     # -- duplicates and the raw-page cache (ingest) --------------------------------
 
-    def article_keys(self) -> list[tuple[str, str, str | None, str | None]]:
-        """(article_id, location, url, fingerprint) of every article that is not a duplicate."""
-        return [
-            (r[0], r[1], r[2], r[3])
-            for r in self.db.execute(
-                "select article_id, location, url, fingerprint from articles "
-                "where duplicate_of is null order by ingested_at, rowid"
-            )
-        ]
-
     def texts_without_fingerprint(self) -> list[tuple[str, str]]:
         """(article_id, text) of articles stored before fingerprints existed."""
         return [
