@@ -130,6 +130,24 @@ class Duplicate:
 
 
 @dataclass(frozen=True)
+class ArticleKeys:
+    """What duplicate detection looks up about an original (not a duplicate) article.
+
+    `location` is where it was first read, `url_key` its normalised URL, `signature` its
+    MinHash values (64 little-endian uint32, None when the fingerprint is damaged) and
+    `bands` the LSH band hashes of the signature (see `pipeline/ingest/dedupe.py`); read
+    back from the store, `bands` is empty. Stored in the tables `dedupe_keys` and
+    `minhash_bands`.
+    """
+
+    article_id: str
+    location: str
+    url_key: str | None
+    signature: bytes | None
+    bands: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Tag:
     """A labelled span of text: a catalyst or a risk."""
 

@@ -16,7 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from pipeline.extract.claims import EXTRACTOR_VERSION, extract_each, make_nlp
-from pipeline.ingest.dedupe import DuplicateIndex, fingerprint
+from pipeline.ingest.dedupe import DuplicateIndex, article_keys, fingerprint
 from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import language_name
@@ -163,14 +163,18 @@ def ingest(
     A URL (str) may be a page, a feed or a sitemap; pages are fetched politely and
     cached (see pipeline/fetch.py). A feed or sitemap gives at most
     `settings.fetch.max_items_per_source` new links a run; the rest wait in the store's
-    link queue for the next run. Copies of stored articles are recorded as duplicates.
+    link queue for the next run. Copies of stored articles are recorded as duplicates;
+    they are found through the store's index of originals (see pipeline/ingest/dedupe.py),
+    which articles stored before it existed join first, a thousand at a time.
     """
     summary = Summary(item_cap=settings.fetch.max_items_per_source)
     paths = [s for s in sources if isinstance(s, Path)]
     total = len(find_documents(paths)) if len(paths) == len(sources) else None
     missing = store.texts_without_fingerprint()  # articles stored by an older version
     store.save_fingerprints({article_id: fingerprint(text) for article_id, text in missing})
-    index = DuplicateIndex(store.article_keys())
+    for stored in store.originals_without_keys():  # stored before the near-copy index
+        store.save_article_keys([article_keys(*row) for row in stored])
+    index = DuplicateIndex(known=store)
     with Fetcher(settings, cache=store) as fetcher:
         known = store.failures_by_input("ingest")
         items = ingest_sources(sources, fetcher, overrides, queue=store, known=known)
@@ -204,6 +208,10 @@ def _save_batch(
     summary.articles_new += store.save_articles(fresh, update_metadata=update_metadata)
     summary.articles_updated += store.save_articles(revisions)
     store.save_articles(copies)
+    store.save_article_keys(
+        [article_keys(a.article_id, a.location, a.url, a.fingerprint) for a in originals]
+    )
+    index.batch_stored()
     summary.duplicates += store.save_duplicates([d for _, d in checked if d])
     store.save_failures(failures)
     summary.failures += failures

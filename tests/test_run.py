@@ -157,6 +157,53 @@ def test_run_ingest_fingerprints_articles_stored_before_fingerprints(
     assert [d.duplicate_of for d in store.duplicates()] == [old.article_id]
 
 
+def test_run_ingest_finds_near_copies_and_versions_across_runs(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """The second run finds the first run's article through the store's index alone."""
+    text = " ".join(f"Sentence {i} says small caps could rally as rates fall." for i in range(30))
+    note = tmp_path / "notes" / "small-caps.md"
+    note.parent.mkdir()
+    note.write_text(f"Small caps\n{text}\n")
+    store = Store(settings.db_path)
+    assert stages.ingest(store, [note], settings).articles_new == 1
+    (original,) = store.articles()
+    store.close()
+
+    copy = tmp_path / "elsewhere" / "copy.md"
+    copy.parent.mkdir()
+    copy.write_text(f"Syndicated\n{text}\nReprinted with permission.\n")
+    note.write_text(f"Small caps\n{text} Update: the stop moved.\n")
+    store = Store(settings.db_path)
+    second = stages.ingest(store, [copy.parent, note.parent], settings)
+    assert (second.articles_new, second.articles_updated, second.duplicates) == (0, 1, 1)
+    (duplicate,) = store.duplicates()
+    assert (duplicate.item, duplicate.kind) == (str(copy), "near_copy")
+    assert duplicate.duplicate_of == original.article_id
+    revised = [a for a in store.articles() if a.revision_of]
+    assert [a.revision_of for a in revised] == [original.article_id]
+    store.close()
+
+
+def test_run_ingest_indexes_articles_stored_before_the_index(
+    store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    text = " ".join(f"Line {i}: breadth improves and credit spreads stay calm." for i in range(30))
+    note = tmp_path / "note.md"
+    stored = [  # as a version before the index stored them: fingerprints, no index keys
+        replace(make_article(f"{text} Version {i}."), location=str(note), fingerprint=None)
+        for i in range(3)
+    ]
+    for article in stored:
+        store.save_articles([article])
+    note.write_text(f"Desk note\n{text} Version 2. A correction.\n")
+    summary = stages.ingest(store, [note], settings)
+    assert (summary.articles_updated, summary.articles_new) == (1, 0)
+    (revised,) = [a for a in store.articles() if a.revision_of]
+    assert revised.revision_of == stored[-1].article_id  # the latest version stored there
+    assert list(store.originals_without_keys()) == []
+
+
 @pytest.mark.skipif(not model_installed(), reason="no en_core_web_sm installed")
 def test_run_extract_turning_on_ner_re_extracts_stored_articles(
     store: Store, settings: Settings, tmp_path: Path

@@ -23,6 +23,7 @@ from sqlite_utils.db import Table
 from pipeline.errors import StoreError
 from pipeline.models import (
     Article,
+    ArticleKeys,
     Claim,
     Disagreement,
     Duplicate,
@@ -336,16 +337,6 @@ class Store:
 
     # -- duplicates and the raw-page cache (ingest) --------------------------------
 
-    def article_keys(self) -> list[tuple[str, str, str | None, str | None]]:
-        """(article_id, location, url, fingerprint) of every article that is not a duplicate."""
-        return [
-            (r[0], r[1], r[2], r[3])
-            for r in self.db.execute(
-                "select article_id, location, url, fingerprint from articles "
-                "where duplicate_of is null order by ingested_at, rowid"
-            )
-        ]
-
     def texts_without_fingerprint(self) -> list[tuple[str, str]]:
         """(article_id, text) of articles stored before fingerprints existed."""
         return [
@@ -384,6 +375,100 @@ class Store:
         """Keep a fetched page (replacing an older copy of the same URL)."""
         with self._write():
             self._table("pages").upsert(page_row(page, now()), pk="url")
+
+    # -- the near-copy index (ingest) ---------------------------------------------
+
+    def save_article_keys(self, keys: Sequence[ArticleKeys]) -> int:
+        """Index original articles for duplicate detection, in the order given; returns how
+        many were new. Articles not stored, stored as duplicates or indexed already are
+        left out, so the index holds exactly the stored originals."""
+        added = 0
+        with self._write():
+            for item in keys:
+                cursor = self.db.execute(
+                    "insert or ignore into dedupe_keys (article_id, location, url_key, signature) "
+                    "select ?, ?, ?, ? where exists (select 1 from articles "
+                    "where article_id = ? and duplicate_of is null)",
+                    [item.article_id, item.location, item.url_key, item.signature, item.article_id],
+                )
+                if cursor.rowcount != 1:
+                    continue
+                self.db.conn.executemany(
+                    "insert or ignore into minhash_bands (band, seq) values (?, ?)",
+                    [(band, cursor.lastrowid) for band in item.bands],
+                )
+                added += 1
+        return added
+
+    def originals_without_keys(
+        self, size: int = 1000
+    ) -> Iterator[list[tuple[str, str, str | None, str | None]]]:
+        """(article_id, location, url, fingerprint) of the original articles not indexed
+        yet (stored before migration m009), in the order they were ingested, `size` at a
+        time; index each batch (`save_article_keys`) before asking for the next."""
+        # The index holds only stored originals and articles are never deleted, so equal
+        # counts (two index counts, no table rows read) mean that nothing is left to do.
+        (originals,) = self.db.execute(
+            "select count(*) from articles where duplicate_of is null"
+        ).fetchone()
+        if originals == self.db.execute("select count(*) from dedupe_keys").fetchone()[0]:
+            return
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "select article_id from articles a where duplicate_of is null and not exists "
+                "(select 1 from dedupe_keys k where k.article_id = a.article_id) "
+                "order by ingested_at, rowid"
+            )
+        ]
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            marks = ",".join("?" * len(chunk))
+            rows = {
+                r[0]: (r[0], r[1], r[2], r[3])
+                for r in self.db.execute(
+                    "select article_id, location, url, fingerprint from articles "
+                    f"where article_id in ({marks})",
+                    chunk,
+                )
+            }
+            yield [rows[article_id] for article_id in chunk]
+
+    def original_keys(self, article_id: str) -> ArticleKeys | None:
+        """The indexed keys of the original article `article_id` (no bands), or None."""
+        rows = self.db.execute(
+            "select article_id, location, url_key, signature from dedupe_keys where article_id = ?",
+            [article_id],
+        ).fetchall()
+        return ArticleKeys(*rows[0]) if rows else None
+
+    def latest_original_at(self, location: str) -> str | None:
+        """The original article indexed last among those read at `location`, or None."""
+        rows = self.db.execute(
+            "select article_id from dedupe_keys where location = ? order by seq desc limit 1",
+            [location],
+        ).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def latest_original_with_url(self, url_key: str) -> str | None:
+        """The original article indexed last among those with the URL key `url_key`."""
+        rows = self.db.execute(
+            "select article_id from dedupe_keys where url_key = ? order by seq desc limit 1",
+            [url_key],
+        ).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def originals_sharing_bands(self, bands: Sequence[int]) -> list[ArticleKeys]:
+        """The indexed originals whose signature has any of `bands`, in index order."""
+        if not bands:
+            return []
+        marks = ",".join("?" * len(bands))
+        rows = self.db.execute(
+            "select article_id, location, url_key, signature from dedupe_keys where seq in "
+            f"(select seq from minhash_bands where band in ({marks})) order by seq",
+            list(bands),
+        )
+        return [ArticleKeys(*row) for row in rows]
 
     # -- the link queue (ingest) --------------------------------------------------
 

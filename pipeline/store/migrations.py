@@ -361,7 +361,31 @@ def m008_failure_inputs(db: Database) -> None:
 
 
 @migrations()
-def m009_meta(db: Database) -> None:
+def m009_minhash_bands(db: Database) -> None:
+    """The near-copy index (an LSH index of MinHash signatures; see
+    pipeline/ingest/dedupe.py): `dedupe_keys` holds, for every original article in the
+    order it was indexed (`seq`), where it was read, its normalised URL and its signature;
+    `minhash_bands` holds the band hashes of each signature, so the articles that share a
+    band with a new one are found by an indexed lookup instead of a scan of every
+    signature. Articles stored before this migration are indexed by the next ingest."""
+    keys = _table(db, "dedupe_keys")
+    keys.create(
+        {"seq": int, "article_id": str, "location": str, "url_key": str, "signature": bytes},
+        pk="seq",
+        not_null={"article_id", "location"},
+    )
+    keys.create_index(["article_id"], unique=True)
+    keys.create_index(["location"])
+    keys.create_index(["url_key"])
+    # One row per (band hash, article); without a rowid the primary key is the table.
+    db.execute(
+        'CREATE TABLE "minhash_bands" (\n   "band" INTEGER NOT NULL,\n'
+        '   "seq" INTEGER NOT NULL,\n   PRIMARY KEY ("band", "seq")\n) WITHOUT ROWID'
+    )
+
+
+@migrations()
+def m010_meta(db: Database) -> None:
     """Facts about the database as a whole, by key: for one, the digest of the grading
     code that made the stored decisions (a new one has them all graded again once)."""
     _table(db, "meta").create({"key": str, "value": str}, pk="key")

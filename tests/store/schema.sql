@@ -50,6 +50,19 @@ CREATE TABLE "claims" (
 , "rating" TEXT, "previous_rating" TEXT, "previous_target" REAL, "action" TEXT, "consensus" INTEGER, "withdrawn_by" TEXT);
 CREATE INDEX "idx_claims_article_id"
     ON "claims" ("article_id");
+CREATE TABLE "dedupe_keys" (
+   "seq" INTEGER PRIMARY KEY,
+   "article_id" TEXT NOT NULL,
+   "location" TEXT NOT NULL,
+   "url_key" TEXT,
+   "signature" BLOB
+);
+CREATE UNIQUE INDEX "idx_dedupe_keys_article_id"
+    ON "dedupe_keys" ("article_id");
+CREATE INDEX "idx_dedupe_keys_location"
+    ON "dedupe_keys" ("location");
+CREATE INDEX "idx_dedupe_keys_url_key"
+    ON "dedupe_keys" ("url_key");
 CREATE TABLE "duplicates" (
    "item" TEXT PRIMARY KEY,
    "duplicate_of" TEXT,
@@ -83,6 +96,11 @@ CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,
    "value" TEXT
 );
+CREATE TABLE "minhash_bands" (
+   "band" INTEGER NOT NULL,
+   "seq" INTEGER NOT NULL,
+   PRIMARY KEY ("band", "seq")
+) WITHOUT ROWID;
 CREATE TABLE "outcome_history" (
    "disagreement_id" TEXT PRIMARY KEY,
    "claim_id" TEXT,

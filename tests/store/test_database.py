@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.models import Failure, Link, Outcome
+from pipeline.models import ArticleKeys, Failure, Link, Outcome
 from pipeline.store.database import Store
 from pipeline.store.migrations import migrations
 
@@ -193,3 +194,48 @@ def test_store_dequeued_link_leaves_every_queue_and_a_batch_is_all_or_nothing(
     assert store.queued_links(FEED) == [Link("https://notes.example.com/c")]
     assert store.queued_links(SITEMAP) == []
     assert store.failed_items([link.url, "https://notes.example.com/c"]) == {link.url}
+
+
+def test_store_article_keys_index_stored_originals_only(store: Store) -> None:
+    original = make_article("IWM could rally 10%.", url="https://example.com/a")
+    copy = replace(make_article("IWM could rally 10%!"), duplicate_of=original.article_id)
+    store.save_articles([original, copy])
+    keys = [
+        ArticleKeys(original.article_id, "a.txt", "https://example.com/a", b"\1" * 256, (5, 6)),
+        ArticleKeys(copy.article_id, "a.txt", None, b"\2" * 256, (6, 7)),  # a duplicate
+        ArticleKeys("not-stored", "b.txt", None, None),
+    ]
+    assert store.save_article_keys(keys) == 1
+    assert store.save_article_keys(keys) == 0  # indexed once
+    assert store.original_keys(original.article_id) == replace(keys[0], bands=())
+    assert store.original_keys(copy.article_id) is None
+    assert store.latest_original_at("a.txt") == original.article_id
+    assert store.latest_original_with_url("https://example.com/a") == original.article_id
+    assert store.latest_original_at("b.txt") is None
+    assert [k.article_id for k in store.originals_sharing_bands([7, 6])] == [original.article_id]
+    assert store.originals_sharing_bands([7]) == store.originals_sharing_bands([]) == []
+
+
+def test_store_latest_original_follows_the_order_indexed(store: Store) -> None:
+    first, second = make_article("Version one."), make_article("Version two.")
+    store.save_articles([second, first])  # stored in one order, indexed in another
+    store.save_article_keys(
+        [ArticleKeys(a.article_id, "a.txt", "u", None) for a in (first, second)]
+    )
+    assert store.latest_original_at("a.txt") == store.latest_original_with_url("u")
+    assert store.latest_original_at("a.txt") == second.article_id
+
+
+def test_store_originals_without_keys_come_in_batches_in_ingest_order(store: Store) -> None:
+    articles = [make_article(f"Note {i}.", url=f"https://example.com/{i}") for i in range(5)]
+    for article in articles:  # one at a time: ingest order is the order saved
+        store.save_articles([article])
+    store.save_articles([replace(make_article("Copy."), duplicate_of=articles[0].article_id)])
+    store.save_article_keys([ArticleKeys(articles[1].article_id, "a.txt", None, None)])
+    batches = []
+    for rows in store.originals_without_keys(size=2):
+        batches.append([article_id for article_id, *_ in rows])
+        store.save_article_keys([ArticleKeys(row[0], row[1], None, None) for row in rows])
+    assert batches == [[articles[i].article_id for i in ids] for ids in ([0, 2], [3, 4])]
+    assert rows[-1] == (articles[4].article_id, "a.txt", "https://example.com/4", None)
+    assert list(store.originals_without_keys()) == []
