@@ -467,6 +467,7 @@ def run_all(
     summary.outcomes, summary.as_of = tracked.outcomes, tracked.as_of
     summary.net_of_drift, summary.disagreements = tracked.net_of_drift, tracked.disagreements
     summary.repaired, summary.regraded = tracked.repaired, tracked.regraded
+    summary.graded = tracked.graded
     reported = report(store, settings)
     summary.written, summary.pages = reported.written, reported.pages
     summary.pages_unchanged = reported.pages_unchanged

@@ -309,3 +309,18 @@ def test_run_a_corrected_page_at_the_same_url_is_a_new_version(
     extracted = stages.extract(store, web_settings)
     assert extracted.claims_withdrawn == 0  # the IWM call is made again, so it counts once
     assert len({c.subject for c in store.claims()}) == len(store.claims())
+
+
+def test_run_a_daily_rerun_grades_and_draws_only_what_can_change(
+    store: Store, settings: Settings, corpus_dir: Path
+) -> None:
+    first = stages.run_all(store, [corpus_dir], settings)
+    undecided = sum(n for status, n in first.outcomes.items() if status in ("pending", "no_data"))
+    assert first.graded == sum(first.outcomes.values()) and first.pages_unchanged == 0
+    again = stages.run_all(store, [corpus_dir], settings)
+    assert again.outcomes == first.outcomes
+    assert again.graded == undecided  # the decided claims' prices did not change
+    assert again.pages == len(again.written) and again.pages_unchanged == first.pages - 3
+    assert f"graded {undecided} of {sum(first.outcomes.values())} claims" in "\n".join(
+        again.lines()
+    )
