@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import engine
 from pipeline.models import Article, Claim, Tag
 from pipeline.settings import Settings
 from pipeline.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run in one process unless they ask for workers (`workers=2`): the default,
+    one worker per core, would start a pool (and load the models again) in every test,
+    and a worker process does not see a test's monkeypatches."""
+    monkeypatch.setattr(engine, "available_cores", lambda: 1)
 
 
 @pytest.fixture(scope="session")
