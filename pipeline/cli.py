@@ -143,7 +143,13 @@ def _sources(values: tuple[str, ...], sources_file: Path | None) -> list[Path | 
 
 
 def engine_options(func: F) -> F:
-    """--workers N: where parsing and extraction run."""
+    """--workers N and --scheduler ADDRESS: where parsing and extraction run."""
+    func = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Parse and extract on the Dask cluster of this scheduler (tcp://host:8786; "
+        "needs the [dask] extra).",
+    )(func)
     option = click.option(
         "--workers",
         type=click.IntRange(min=0),
@@ -218,6 +224,7 @@ def ingest(
     refresh: bool | None,
     use_inferred_dates: bool | None,
     workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Read articles from files, folders, web pages, RSS/Atom feeds and XML sitemaps.
 
@@ -233,6 +240,7 @@ def ingest(
         fetch={"refresh": refresh},
         grading={"use_inferred_dates": use_inferred_dates},
         workers=workers,
+        scheduler=scheduler,
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)
@@ -249,7 +257,9 @@ def ingest(
 @engine_options
 @click.pass_context
 @expected_errors
-def extract(ctx: click.Context, use_inferred_dates: bool | None, workers: int | None) -> None:
+def extract(
+    ctx: click.Context, use_inferred_dates: bool | None, workers: int | None, scheduler: str | None
+) -> None:
     """Extract claims from articles not yet read by this extractor version.
 
     \b
@@ -261,6 +271,7 @@ def extract(ctx: click.Context, use_inferred_dates: bool | None, workers: int | 
         ctx,
         grading={"use_inferred_dates": use_inferred_dates},
         workers=workers,
+        scheduler=scheduler,
     )
     _finish(stages.extract(_store(settings), settings))
 
@@ -412,6 +423,7 @@ def run_command(
     refresh: bool | None,
     use_inferred_dates: bool | None,
     workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Run every stage: ingest, extract, prices, track, report.
 
@@ -419,6 +431,7 @@ def run_command(
     Example:
         thesis run corpus/ --prices ../shared/prices
         thesis run corpus/ --workers 2
+        thesis run corpus/ --scheduler tcp://10.0.0.5:8786
     """
     settings = _settings(
         ctx,
@@ -427,6 +440,7 @@ def run_command(
         grading={"as_of": as_of, "use_inferred_dates": use_inferred_dates},
         fetch={"refresh": refresh},
         workers=workers,
+        scheduler=scheduler,
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)

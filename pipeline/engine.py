@@ -1,10 +1,10 @@
 """Engine: where per-item work runs, for the stages that read items one by one (parsing,
-extraction). `map_items` maps a function over items in this process or in a local pool
-of worker processes, and yields the results in input order.
+extraction). `map_items` maps a function over items in this process, in a local pool of
+worker processes, or on a Dask cluster, and yields the results in input order.
 
 Input: a picklable function of one item (module-level, or a functools.partial of one) and
 the items, read lazily. Output: one result per item, in input order, never one twice.
-Side effects: worker processes only; the caller stays the single writer
+Side effects: worker processes or cluster tasks only; the caller stays the single writer
 of the store. Workers start from a fork server (spawn where there is none), never by
 forking this process, which may run threads (progress bars, a test's HTTP server).
 """
@@ -74,8 +74,9 @@ def map_items(
     settings: Settings | None,
     lost: Callable[[A], R],
 ) -> Iterator[R]:
-    """`func(item)` for each item, in input order, in `worker_count(settings)` local
-    processes (this process alone for one worker, one item, or no settings).
+    """`func(item)` for each item, in input order: on the Dask cluster at
+    `settings.scheduler`, else in `worker_count(settings)` local processes (this process
+    alone for one worker, one item, or no settings).
 
     `func` must make every error of an item its result (a Failure); an exception it
     raises is a bug and stops the run. An item whose worker process dies is tried again
@@ -83,8 +84,17 @@ def map_items(
     `items` itself comes after the results of the items before it.
 
     Raises:
-        ThesisError: `settings.workers` is negative, or worker processes cannot start.
+        ThesisError: `settings.workers` is negative, or worker processes cannot start;
+            with a scheduler, Dask is missing, or the cluster cannot be reached or runs
+            other code.
     """
+    if settings is not None and settings.scheduler:
+        from pipeline.cluster import map_on_cluster  # Dask is imported only when asked for
+
+        reader = ReadAhead(items)
+        yield from map_on_cluster(func, reader, settings.scheduler, lost)
+        reader.raise_held_back()
+        return
     workers = worker_count(settings) if settings is not None else 1
     if workers == 1:
         yield from map(func, items)

@@ -148,6 +148,9 @@ class Settings:
     # Processes that parse and extract (pipeline/engine.py): 0 is one per core, 1 is this
     # process alone. The store is written by this process only, whatever the number.
     workers: int = 0
+    # A Dask scheduler ("tcp://host:8786"): parse and extract on its cluster instead of
+    # local workers (needs the [dask] extra; README, Running on a cluster).
+    scheduler: str | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
