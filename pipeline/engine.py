@@ -29,8 +29,9 @@ R = TypeVar("R")
 #: Items handed out ahead of the one awaited, per worker: enough to keep every worker busy
 #: while results are taken in order, few enough to hold little in memory.
 AHEAD_PER_WORKER = 4
-#: Imported once by the fork server, so each worker starts with spaCy and the rules loaded.
-PRELOAD = ["pipeline.extract.claims", "pipeline.ingest.documents"]
+#: Imported once by the fork server, so each worker starts with the parsers, spaCy and the
+#: extraction models loaded (pipeline/extract/warm.py).
+PRELOAD = ["pipeline.ingest.documents", "pipeline.extract.warm"]
 #: The reason an item's Failure gives when the process reading it died on it twice.
 WORKER_DIED = (
     "the worker process died on it twice (killed, out of memory, or a crash in native "

@@ -215,6 +215,15 @@ def extract_article(article: Article, settings: Settings) -> list[Claim] | Failu
     return _extract_one(article, nlp, _price_book(settings), settings)
 
 
+def warm_up(settings: Settings) -> None:
+    """Load everything extraction with `settings` needs in this process, by reading one
+    short article: the pipeline, the models, the rules' data."""
+    text = "Goldman Sachs expects the S&P 500 to rise 10% by the end of next year."
+    extract_article(
+        Article.build(location="warm-up", text=text, raw=text, raw_format="text"), settings
+    )
+
+
 def load_models(settings: Settings) -> None:
     """Load the models extraction uses (the classifier; en_core_web_sm with `use_ner`) once
     per process, before an article's budget starts: no first article pays for them. A
