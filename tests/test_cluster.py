@@ -34,7 +34,7 @@ def scheduler() -> Iterator[str]:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
     ):
         yield cluster.scheduler_address
@@ -144,7 +144,7 @@ def test_cluster_a_scheduler_without_workers_says_to_start_some(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 0.5)
-    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
         address = empty.scheduler_address
         with pytest.raises(ThesisError, match="the scheduler has no workers") as raised:
             list(map_items(abs, [-1, -2], Settings(scheduler=address), abs))

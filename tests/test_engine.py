@@ -6,12 +6,14 @@ Functions run in workers live at module level here, so a worker can import them.
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -20,9 +22,11 @@ import pytest
 from pipeline.engine import WORKER_DIED, map_items, worker_count
 from pipeline.errors import ThesisError
 from pipeline.extract import claims as claims_module
-from pipeline.models import Article, Claim, Failure
+from pipeline.ingest.documents import FileTask, Overrides, PageTask
+from pipeline.limits import Budget
+from pipeline.models import Article, Claim, Failure, Link, Page
 from pipeline.settings import Settings
-from tests.conftest import ROOT, make_article
+from tests.conftest import ROOT, make_article, make_claim
 
 TWO = Settings(workers=2, progress=False)
 
@@ -183,3 +187,22 @@ def test_engine_a_lost_article_names_it_and_what_happened() -> None:
     failure = claims_module.extraction_lost(make_article("IWM could rally 10%."))
     assert failure.item == "a.txt" and failure.stage == "extract"
     assert failure.reason == f"extraction (20 characters): {WORKER_DIED}"
+
+
+def test_engine_what_crosses_to_a_worker_pickles_and_comes_back_equal() -> None:
+    article = make_article("IWM could rally 10% in the coming month.")
+    page = Page("https://x.test/a", "https://x.test/a", 200, "text/html", b"<p>IWM</p>")
+    records = [
+        article,
+        make_claim(article),
+        Failure(item="a.txt", stage="extract", reason="why", input_digest="d"),
+        Settings(workers=2, scheduler="tcp://h:8786").with_overrides(
+            extract={"lexicon": (Path("mine.csv"),)}, grading={"as_of": date(2024, 12, 31)}
+        ),
+        FileTask(Path("a.md"), b"text", "d", Overrides(author="Jane Doe"), Budget(30.0, 2**30)),
+        PageTask(page, Link("https://x.test/a", title="A"), "https://x.test/a", Budget(30.0)),
+        partial(claims_module.extract_article, settings=TWO),
+    ]
+    for record in records[:-1]:
+        assert pickle.loads(pickle.dumps(record)) == record
+    assert pickle.loads(pickle.dumps(records[-1])).keywords == {"settings": TWO}
