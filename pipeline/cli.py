@@ -142,6 +142,22 @@ def _sources(values: tuple[str, ...], sources_file: Path | None) -> list[Path | 
     return items
 
 
+def engine_options(func: F) -> F:
+    """--workers N and --scheduler ADDRESS: where parsing and extraction run."""
+    func = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Parse and extract on the Dask cluster of this scheduler (tcp://host:8786; "
+        "needs the [dask] extra).",
+    )(func)
+    option = click.option(
+        "--workers",
+        type=click.IntRange(min=0),
+        help="Processes that parse and extract (default: one per core; 1: this one alone).",
+    )
+    return option(func)
+
+
 def override_options(func: F) -> F:
     func = click.option("--source", "source_name", help="Source name for a single file.")(func)
     func = click.option("--author", help="Author for a single file.")(func)
@@ -195,6 +211,7 @@ def main(
 @sources_argument
 @override_options
 @ingest_options
+@engine_options
 @click.pass_context
 @expected_errors
 def ingest(
@@ -206,6 +223,8 @@ def ingest(
     sources_file: Path | None,
     refresh: bool | None,
     use_inferred_dates: bool | None,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Read articles from files, folders, web pages, RSS/Atom feeds and XML sitemaps.
 
@@ -217,7 +236,11 @@ def ingest(
         thesis ingest --sources sources.toml
     """
     settings = _settings(
-        ctx, fetch={"refresh": refresh}, grading={"use_inferred_dates": use_inferred_dates}
+        ctx,
+        fetch={"refresh": refresh},
+        grading={"use_inferred_dates": use_inferred_dates},
+        workers=workers,
+        scheduler=scheduler,
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)
@@ -233,16 +256,25 @@ def ingest(
     default=None,
     help="Grade undated articles from the date their text pins down (marked inferred).",
 )
+@engine_options
 @click.pass_context
 @expected_errors
-def extract(ctx: click.Context, use_inferred_dates: bool | None) -> None:
+def extract(
+    ctx: click.Context, use_inferred_dates: bool | None, workers: int | None, scheduler: str | None
+) -> None:
     """Extract claims from articles not yet read by this extractor version.
 
     \b
     Example:
         thesis extract
+        thesis extract --workers 4
     """
-    settings = _settings(ctx, grading={"use_inferred_dates": use_inferred_dates})
+    settings = _settings(
+        ctx,
+        grading={"use_inferred_dates": use_inferred_dates},
+        workers=workers,
+        scheduler=scheduler,
+    )
     with _store(settings) as store:
         summary = stages.extract(store, settings)
     _finish(summary)
@@ -383,6 +415,7 @@ def audit(ctx: click.Context, name: str) -> None:
 @as_of_option
 @override_options
 @ingest_options
+@engine_options
 @click.pass_context
 @expected_errors
 def run_command(
@@ -398,12 +431,16 @@ def run_command(
     sources_file: Path | None,
     refresh: bool | None,
     use_inferred_dates: bool | None,
+    workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Run every stage: ingest, extract, prices, track, report.
 
     \b
     Example:
         thesis run corpus/ --prices ../shared/prices
+        thesis run corpus/ --workers 2
+        thesis run corpus/ --scheduler tcp://10.0.0.5:8786
     """
     settings = _settings(
         ctx,
@@ -411,6 +448,8 @@ def run_command(
         prices={"dir": prices_dir, "provider": price_provider},
         grading={"as_of": as_of, "use_inferred_dates": use_inferred_dates},
         fetch={"refresh": refresh},
+        workers=workers,
+        scheduler=scheduler,
     )
     overrides = Overrides(published, author, source_name)
     items = _sources(sources, sources_file)

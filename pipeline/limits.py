@@ -7,10 +7,13 @@ seconds its handler looks at the clock and at the process's resident memory and 
 TimeBudgetError or MemoryBudgetError inside the block. Signals are delivered to the main
 thread between Python bytecodes: a long call into C (one lxml parse) is interrupted when it
 returns, which is why ingest also caps input sizes (a 20 MB file, 25 M characters of text).
+In any other thread (a Dask worker runs tasks in threads) a watcher thread makes the same
+checks and raises the error in the block's thread, likewise between bytecodes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import threading
@@ -47,14 +50,26 @@ def resident_bytes() -> int | None:
 
 
 def usable() -> bool:
-    """Budgets need SIGALRM and the main thread; elsewhere a block runs unbounded."""
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    """Budgets need SIGALRM in the main thread, or, in another thread (a Dask worker's),
+    CPython's asynchronous exceptions; elsewhere a block runs unbounded."""
+    return hasattr(signal, "setitimer") and (_in_main_thread() or _async_exceptions())
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _async_exceptions() -> bool:
+    return hasattr(ctypes, "pythonapi") and hasattr(ctypes.pythonapi, "PyThreadState_SetAsyncExc")
 
 
 @contextmanager
 def item_budget(seconds: float, max_rss: int = 0) -> Iterator[None]:
     """Interrupt the block after `seconds` of wall time (0: no time limit) or once the
     process's resident memory passes `max_rss` bytes (0: no memory limit).
+
+    In the main thread a SIGALRM handler checks; in another thread a watcher thread does,
+    and raises the error in the block's thread between two bytecodes, as a signal would.
 
     Raises:
         TimeBudgetError, MemoryBudgetError: inside the block, when a budget is spent.
@@ -63,22 +78,83 @@ def item_budget(seconds: float, max_rss: int = 0) -> Iterator[None]:
     if not (seconds > 0 or watch_memory) or not usable():
         yield
         return
-    started = time.monotonic()
+    spent = _Spent(time.monotonic(), seconds, max_rss if watch_memory else 0)
+    block = _alarmed if _in_main_thread() else _watched
+    with block(spent):
+        yield
+
+
+@dataclass(frozen=True)
+class _Spent:
+    """Which budget of a block is spent, if any."""
+
+    started: float
+    seconds: float
+    max_rss: int
+
+    def error(self) -> BudgetError | None:
+        if self.seconds > 0 and time.monotonic() - self.started > self.seconds:
+            return TimeBudgetError(f"over {self.seconds:g} s")
+        if self.max_rss and (resident_bytes() or 0) > self.max_rss:
+            return MemoryBudgetError(f"over {self.max_rss / 2**20:,.0f} MiB")
+        return None
+
+    @property
+    def first_check(self) -> float:
+        return min(self.seconds, CHECK_EVERY) if self.seconds > 0 else CHECK_EVERY
+
+
+@contextmanager
+def _alarmed(spent: _Spent) -> Iterator[None]:
+    """The main thread: a repeating SIGALRM whose handler raises once a budget is spent."""
 
     def check(signum: int, frame: object) -> None:
-        if seconds > 0 and time.monotonic() - started > seconds:
-            raise TimeBudgetError(f"over {seconds:g} s")
-        if watch_memory and (resident_bytes() or 0) > max_rss:
-            raise MemoryBudgetError(f"over {max_rss / 2**20:,.0f} MiB")
+        if (error := spent.error()) is not None:
+            raise error
 
     previous = signal.signal(signal.SIGALRM, check)
-    first = min(seconds, CHECK_EVERY) if seconds > 0 else CHECK_EVERY
-    signal.setitimer(signal.ITIMER_REAL, first, CHECK_EVERY)
+    signal.setitimer(signal.ITIMER_REAL, spent.first_check, CHECK_EVERY)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _watched(spent: _Spent) -> Iterator[None]:
+    """Another thread: a watcher raises the error's class in it once a budget is spent
+    (an asynchronous exception carries no message; the caller's reason names the budget)."""
+    target = threading.get_ident()
+    over = threading.Event()  # set once the block is over: the watcher stops
+    lock = threading.Lock()  # no error is raised in the thread once the block is over
+
+    def watch() -> None:
+        wait = spent.first_check
+        while not over.wait(wait):
+            wait = CHECK_EVERY
+            if (error := spent.error()) is not None:
+                with lock:
+                    if not over.is_set():
+                        _raise_in(target, type(error))
+                return
+
+    watcher = threading.Thread(target=watch, name="item-budget", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        with lock:
+            over.set()
+            _raise_in(target, None)  # an error raised too late to arrive is withdrawn
+        watcher.join()
+
+
+def _raise_in(thread: int, error: type[BaseException] | None) -> None:
+    """Raise `error` in `thread` at its next bytecode (None: withdraw one not yet raised)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread), ctypes.py_object(error) if error is not None else None
+    )
 
 
 def over_budget(exc: BudgetError, what: str, seconds: float, max_rss: int, group: str) -> str:

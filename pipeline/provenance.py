@@ -54,3 +54,8 @@ def file_digest(code: str, path: Path) -> str:
         for chunk in iter(lambda: handle.read(2**20), b""):
             digest.update(chunk)
     return digest.hexdigest()[:16]
+
+
+def data_digest(code: str, data: bytes) -> str:
+    """`file_digest` of a file's bytes already read: the same digest."""
+    return hashlib.sha256(code.encode() + data).hexdigest()[:16]

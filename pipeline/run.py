@@ -10,12 +10,14 @@ import hashlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline.extract.claims import EXTRACTOR_VERSION, extract_each, make_nlp
+from pipeline.engine import map_items
+from pipeline.extract.claims import EXTRACTOR_VERSION, extract_article, extraction_lost
 from pipeline.ingest.dedupe import DuplicateIndex, article_keys, fingerprint
 from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
@@ -239,10 +241,9 @@ def extract(store: Store, settings: Settings) -> Summary:
     if settings.grading.use_inferred_dates:
         pending = [_with_inferred_date(a) for a in pending]
     pending = _not_failed_before(store, pending, version, summary)
-    results = _progress(
-        extract_each(pending, settings, make_nlp(settings)), settings, len(pending), "extract"
-    )
-    for batch in batches(results, BATCH):
+    work = partial(extract_article, settings=settings)
+    results = zip(pending, map_items(work, pending, settings, extraction_lost), strict=True)
+    for batch in batches(_progress(results, settings, len(pending), "extract"), BATCH):
         done = [(a, claims) for a, claims in batch if not isinstance(claims, Failure)]
         failed = [
             replace(failure, input_digest=_extraction_input(a, version))

@@ -145,6 +145,12 @@ class Settings:
     # The process may grow to this much resident memory while it reads one item (parse or
     # extraction); past it, the item becomes a Failure and the batch goes on (0: no cap).
     memory_cap_mib: int = 4096
+    # Processes that parse and extract (pipeline/engine.py): 0 is one per core, 1 is this
+    # process alone. The store is written by this process only, whatever the number.
+    workers: int = 0
+    # A Dask scheduler ("tcp://host:8786"): parse and extract on its cluster instead of
+    # local workers (needs the [dask] extra; README, Running on a cluster).
+    scheduler: str | None = None
     fetch: FetchSettings = field(default_factory=FetchSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pipeline import engine
 from pipeline.models import Article, Claim, Tag
 from pipeline.settings import Settings
 from pipeline.store.database import Store
@@ -36,6 +37,14 @@ def close_test_connections(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     for connection in opened:
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run in one process unless they ask for workers (`workers=2`): the default,
+    one worker per core, would start a pool (and load the models again) in every test,
+    and a worker process does not see a test's monkeypatches."""
+    monkeypatch.setattr(engine, "available_cores", lambda: 1)
 
 
 @pytest.fixture(scope="session")

@@ -105,6 +105,7 @@ def db(tmp_path: Path) -> Path:
             "'tweets' is not one of 'claims', 'outcomes', 'articles', 'scorecards', 'mentions'",
         ),
         (["eval", "nowhere"], "Error: nowhere: no gold files (*.json) found"),
+        (["extract", "--workers", "-1"], "'--workers': -1 is not in the range x>=0"),
     ],
 )
 def test_cli_expected_errors_exit_1_without_traceback(
@@ -218,6 +219,21 @@ def test_cli_end_to_end_on_sample_corpus_with_real_prices(
         assert record["evidence"].split()[0] in markdown
     assert "<script src" not in html and "http://" not in html.split("<body>")[0]
     assert html.count('<tr data-status="') == counts["claims"]
+
+
+def test_cli_run_with_two_workers_prints_and_stores_what_one_does(
+    thesis: Callable[..., tuple[int, str]], tmp_path: Path, corpus_dir: Path, prices_dir: Path
+) -> None:
+    outputs, exports = [], []
+    for workers in ("1", "2"):
+        db, out = tmp_path / f"{workers}.db", tmp_path / f"reports{workers}"
+        args = ("run", str(corpus_dir), "--prices", str(prices_dir), "--out", str(out))
+        code, output = thesis(db, *args, "--workers", workers)
+        assert code == 0, output
+        outputs.append(output.replace(str(out), "OUT"))
+        exports.append([thesis(db, "export", table)[1] for table in ("claims", "outcomes")])
+    assert outputs[1] == outputs[0] and "articles: 12 read, 12 new" in outputs[0]
+    assert exports[1] == exports[0]
 
 
 def test_cli_python_dash_m_runs(tmp_path: Path) -> None:

@@ -302,12 +302,12 @@ def test_a_file_over_its_parse_budget_is_a_failure_and_is_not_read_again_until_i
     real = documents_module.read_document
     reads: list[str] = []
 
-    def slow(path, overrides=None):  # type: ignore[no-untyped-def]
+    def slow(path, overrides=None, **kwargs):  # type: ignore[no-untyped-def]
         reads.append(path.name)
         if "MSFT" in path.read_text(encoding="utf-8"):
             while True:  # a parser that never returns on this page
                 pass
-        return real(path, overrides)
+        return real(path, overrides, **kwargs)
 
     monkeypatch.setattr(documents_module, "read_document", slow)
     where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})

@@ -13,7 +13,7 @@ from pipeline.extract.ner import model_installed
 from pipeline.settings import Settings
 from pipeline.store.database import Store
 
-from .conftest import make_article
+from .conftest import SHARED, make_article
 
 BODY = "".join(
     f"<p>Point {i}: breadth is improving, credit spreads are calm and the Fed is done hiking, "
@@ -324,3 +324,42 @@ def test_run_a_daily_rerun_grades_and_draws_only_what_can_change(
     assert f"graded {undecided} of {sum(first.outcomes.values())} claims" in "\n".join(
         again.lines()
     )
+
+
+def _everything(store: Store) -> tuple[object, ...]:
+    """What a run stored, in a comparable form."""
+    return (
+        sorted((a.article_id, a.location, a.title, a.published, a.text) for a in store.articles()),
+        [c.to_record() for c in store.claims()],
+        sorted((f.item, f.stage, f.reason, f.input_digest) for f in store.failures()),
+        sorted((d.item, d.duplicate_of, d.kind) for d in store.duplicates()),
+    )
+
+
+def test_run_two_workers_store_what_one_stores(
+    httpserver: HTTPServer, web_settings: Settings, tmp_path: Path, corpus_dir: Path
+) -> None:
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    for path in ("/a", "/b", "/c"):
+        httpserver.expect_request(path).respond_with_data(
+            _page(f"Small caps {path}", f"<p>Note {path}.</p>"), content_type="text/html"
+        )
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        _feed(httpserver, [("/a", "A"), ("/b", "B"), ("/c", "C")]),
+        content_type="application/rss+xml",
+    )
+    broken = tmp_path / "in" / "broken.md"
+    broken.parent.mkdir()
+    broken.write_text("---\npublished: 2024-02-30\n---\nI expect IWM to rally 10% by June.\n")
+    sources = [corpus_dir, SHARED / "devset", broken.parent]
+    stored = []
+    for workers in (1, 2):
+        settings = web_settings.with_overrides(db_path=tmp_path / f"{workers}.db", workers=workers)
+        store = Store(settings.db_path)
+        stages.ingest(store, [*sources, httpserver.url_for("/feed.xml")], settings)
+        stages.extract(store, settings)
+        stored.append(_everything(store))
+        store.close()
+    one, two = stored
+    assert two == one
+    assert len(one[0]) > 70 and len(one[1]) > 200 and [f[0] for f in one[2]] == [str(broken)]

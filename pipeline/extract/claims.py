@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import cast
 
@@ -22,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from thinc.types import Ints2d
 
+from pipeline.engine import WORKER_DIED
 from pipeline.extract.analyst import find_calls, find_ratings
 from pipeline.extract.attribution import Attributor, Speaker, load_firms
 from pipeline.extract.calls import (
@@ -35,7 +37,7 @@ from pipeline.extract.calls import (
 )
 from pipeline.extract.horizons import HorizonMatch, find_horizons, resolve_horizon
 from pipeline.extract.instruments import Lexicon, Mention, canonical, find_mentions, load_lexicon
-from pipeline.extract.ner import holders_by_model
+from pipeline.extract.ner import holders_by_model, load_model
 from pipeline.extract.sides import book_from_folder, orient_targets
 from pipeline.extract.tables import TableRow, read_tables
 from pipeline.extract.tags import classifier_tags, is_headline, tags_from_paragraphs
@@ -53,9 +55,9 @@ from pipeline.extract.triggers import (
     load_cues,
     period_call,
 )
-from pipeline.iterate import batches
 from pipeline.limits import BudgetError, item_budget, over_budget
 from pipeline.models import Article, Claim, Failure, stable_id
+from pipeline.prices.book import PriceBook
 from pipeline.settings import Settings
 
 #: Bump when rules change: stored articles extracted by an older version are re-extracted.
@@ -198,28 +200,74 @@ def extract_each(
     `settings.extract.time_budget` or growing the process past `settings.memory_cap_mib`)
     becomes that article's Failure and the rest go on."""
     pipeline = nlp or make_nlp(settings)
+    load_models(settings)
+    for article in articles:
+        yield article, _extract_one(article, pipeline, _price_book(settings), settings)
+
+
+def extract_article(article: Article, settings: Settings) -> list[Claim] | Failure:
+    """One article's claims, or its Failure, as `extract_each` makes them: the unit of work
+    `pipeline.run.extract` hands the engine (pipeline/engine.py), in this process or a
+    worker. The spaCy pipeline, the models and the price book load once per process,
+    outside any article's budget."""
+    nlp = process_nlp(settings.extract.lexicon)
+    load_models(settings)
+    return _extract_one(article, nlp, _price_book(settings), settings)
+
+
+def warm_up(settings: Settings) -> None:
+    """Load everything extraction with `settings` needs in this process, by reading one
+    short article: the pipeline, the models, the rules' data."""
+    text = "Goldman Sachs expects the S&P 500 to rise 10% by the end of next year."
+    extract_article(
+        Article.build(location="warm-up", text=text, raw=text, raw_format="text"), settings
+    )
+
+
+def load_models(settings: Settings) -> None:
+    """Load the models extraction uses (the classifier; en_core_web_sm with `use_ner`) once
+    per process, before an article's budget starts: no first article pays for them. A
+    model that cannot load fails each article that needs it, with its error, as before."""
+    with suppress(Exception):
+        cached_tagger(settings.extract.model_dir)
+    if settings.extract.use_ner:
+        with suppress(Exception):
+            load_model()
+
+
+def extraction_lost(article: Article) -> Failure:
+    """The Failure of an article whose worker process died on it twice."""
+    what = f"extraction ({len(article.text):,} characters)"
+    return Failure(item=article.location, stage="extract", reason=f"{what}: {WORKER_DIED}")
+
+
+@lru_cache(maxsize=4)
+def process_nlp(lexicon: tuple[Path, ...]) -> Language:
+    """`make_nlp` for settings with this `lexicon`, built once per process."""
+    return make_nlp(Settings().with_overrides(extract={"lexicon": lexicon}))
+
+
+def _price_book(settings: Settings) -> PriceBook | None:
+    """The closes at publication that orient level targets (`--prices DIR`), if given."""
     folder = settings.prices.dir
-    book = book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
+    return book_from_folder(folder.resolve()) if folder is not None and folder.is_dir() else None
+
+
+def _extract_one(
+    article: Article, nlp: Language, book: PriceBook | None, settings: Settings
+) -> list[Claim] | Failure:
+    """Claims of one article within its budget; any error of its own is its Failure."""
     seconds, max_rss = settings.extract.time_budget, settings.memory_cap_bytes
-    for batch in batches(articles, BATCH_SIZE):
-        try:
-            docs: list[Doc] | None = list(pipeline.pipe([a.text for a in batch]))
-        except Exception:
-            docs = None
-        for index, article in enumerate(batch):
-            result: list[Claim] | Failure
-            try:
-                with item_budget(seconds, max_rss):
-                    doc = docs[index] if docs is not None else pipeline(article.text)
-                    claims = claims_from_doc(doc, article, settings)
-                    result = claims if book is None else orient_targets(claims, book)
-            except BudgetError as exc:
-                what = f"extraction ({len(article.text):,} characters)"
-                reason = over_budget(exc, what, seconds, max_rss, "extract")
-                result = Failure(item=article.location, stage="extract", reason=reason)
-            except Exception as exc:
-                result = Failure.unexpected(article.location, "extract", exc)
-            yield article, result  # outside the budget: the caller's time is its own
+    try:
+        with item_budget(seconds, max_rss):
+            claims = claims_from_doc(nlp(article.text), article, settings)
+            return claims if book is None else orient_targets(claims, book)
+    except BudgetError as exc:
+        what = f"extraction ({len(article.text):,} characters)"
+        reason = over_budget(exc, what, seconds, max_rss, "extract")
+        return Failure(item=article.location, stage="extract", reason=reason)
+    except Exception as exc:
+        return Failure.unexpected(article.location, "extract", exc)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from bs4 import UnicodeDammit
 
+from pipeline.engine import WORKER_DIED, map_items
 from pipeline.errors import IngestError
 from pipeline.ingest.discover import kind_of, links_from_feed, links_from_sitemap
 from pipeline.ingest.fetch import Fetcher
@@ -26,7 +28,8 @@ from pipeline.ingest.parse import parse_html, parse_text
 from pipeline.ingest.queue import LinkQueue, plan_links
 from pipeline.limits import Budget, BudgetError
 from pipeline.models import Article, Failure, Link, Page
-from pipeline.provenance import code_digest, file_digest
+from pipeline.provenance import code_digest, data_digest
+from pipeline.settings import Settings
 
 SUFFIXES = {
     ".html": "html",
@@ -98,16 +101,78 @@ def ingest_paths(
     *,
     budget: Budget = UNBOUNDED,
     known: Mapping[str, Failure] | None = None,
+    settings: Settings | None = None,
 ) -> Iterator[Article | Failure]:
-    """Read every document under `sources`; yield an Article or a Failure for each.
+    """Read every document under `sources`; yield an Article or a Failure for each, in
+    order.
 
-    Each file is read within `budget`. A file in `known` (stored failures by input digest)
-    that has not changed since it failed, read by the same code, is not read again: its
-    stored Failure is yielded as it was.
+    Each file is read within `budget`, in the processes `settings` asks for (workers, a
+    Dask scheduler; None: this process). A file in `known` (stored failures by input
+    digest) that has not changed since it failed, read by the same code, is not read
+    again: its stored Failure is yielded as it was.
 
     Raises:
         IngestError: a source does not exist, or overrides were given for more than one file.
     """
+    tasks = _file_tasks(sources, overrides, budget, known or {})
+    yield from map_items(read_item, tasks, settings, read_lost)
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """A file to parse, with its bytes: read here once (for its digest too), so the process
+    that parses it needs no access to the file."""
+
+    path: Path
+    data: bytes | None  # None: empty or over MAX_BYTES, refused without reading
+    digest: str | None
+    overrides: Overrides | None
+    budget: Budget
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """A fetched page to parse; `item` is the URL its Failure names (the one asked for)."""
+
+    page: Page
+    hint: Link | None
+    item: str
+    budget: Budget
+    overrides: Overrides | None = None
+
+
+#: One unit of ingest's parsing; a Failure met before parsing passes through as it is.
+ReadTask = FileTask | PageTask | Failure
+
+
+def read_item(task: ReadTask) -> Article | Failure:
+    """Parse one file or fetched page within its budget; any error of its own is its
+    Failure. The unit of work ingest hands the engine (pipeline/engine.py)."""
+    if isinstance(task, Failure):
+        return task
+    if isinstance(task, FileTask):
+        return _read_file(task)
+    return _parse_page(task)
+
+
+def read_lost(task: ReadTask) -> Failure:
+    """The Failure of a file or page whose worker process died on it twice."""
+    if isinstance(task, Failure):
+        return task
+    if isinstance(task, FileTask):
+        reason = f"reading the file: {WORKER_DIED}"
+        return Failure(item=str(task.path), stage="ingest", reason=reason, input_digest=task.digest)
+    return Failure(item=task.item, stage="ingest", reason=f"parsing the page: {WORKER_DIED}")
+
+
+def _file_tasks(
+    sources: Sequence[Path],
+    overrides: Overrides | None,
+    budget: Budget,
+    known: Mapping[str, Failure],
+) -> Iterator[FileTask | Failure]:
+    """A task for each document under `sources`; a file unchanged since it failed (same
+    code) is its stored Failure, a file that cannot be read a new one."""
     documents = find_documents(sources)
     if overrides and len(documents) != 1:
         raise IngestError(
@@ -116,30 +181,53 @@ def ingest_paths(
         )
     code = code_digest("pipeline.ingest") + repr(overrides)
     for path in documents:
-        yield _read_one(path, overrides, budget, known or {}, code)
+        try:
+            task = _file_task(path, overrides, budget, code)
+        except OSError as exc:
+            reason = (
+                f"cannot read the file ({exc.strerror or exc}); check it exists and is readable"
+            )
+            yield Failure(item=str(path), stage="ingest", reason=reason)
+            continue
+        yield known.get(task.digest or "", task)
 
 
-def _read_one(
-    path: Path, overrides: Overrides | None, budget: Budget, known: Mapping[str, Failure], code: str
-) -> Article | Failure:
-    digest = None
+def _file_task(path: Path, overrides: Overrides | None, budget: Budget, code: str) -> FileTask:
+    """The file's bytes and digest (none for a file refused at once: empty, too large)."""
+    if not 0 < path.stat().st_size <= MAX_BYTES:
+        return FileTask(path, None, None, overrides, budget)
+    data = path.read_bytes()
+    return FileTask(path, data, data_digest(code, data), overrides, budget)
+
+
+def _read_file(task: FileTask) -> Article | Failure:
+    item, digest = str(task.path), task.digest
     try:
-        if path.stat().st_size <= MAX_BYTES:  # a larger file is refused at once anyway
-            digest = file_digest(code, path)
-        if digest is not None and digest in known:
-            return known[digest]
-        with budget.bounded():
-            return read_document(path, overrides)
+        with task.budget.bounded():
+            return read_document(task.path, task.overrides, data=task.data)
     except IngestError as exc:
-        return Failure(item=str(path), stage="ingest", reason=exc.message, input_digest=digest)
+        return Failure(item=item, stage="ingest", reason=exc.message, input_digest=digest)
     except BudgetError as exc:
-        reason = budget.reason(exc, "reading the file")
-        return Failure(item=str(path), stage="ingest", reason=reason, input_digest=digest)
+        reason = task.budget.reason(exc, "reading the file")
+        return Failure(item=item, stage="ingest", reason=reason, input_digest=digest)
     except OSError as exc:
         reason = f"cannot read the file ({exc.strerror or exc}); check it exists and is readable"
-        return Failure(item=str(path), stage="ingest", reason=reason)
+        return Failure(item=item, stage="ingest", reason=reason)
     except Exception as exc:
-        return Failure.unexpected(str(path), "ingest", exc, digest)
+        return Failure.unexpected(item, "ingest", exc, digest)
+
+
+def _parse_page(task: PageTask) -> Article | Failure:
+    try:
+        with task.budget.bounded():
+            return apply_overrides(article_from_page(task.page, task.hint), task.overrides)
+    except IngestError as exc:
+        return Failure(item=task.item, stage="ingest", reason=exc.message)
+    except BudgetError as exc:
+        reason = task.budget.reason(exc, "parsing the page")
+        return Failure(item=task.item, stage="ingest", reason=reason)
+    except Exception as exc:
+        return Failure.unexpected(task.item, "ingest", exc)
 
 
 def ingest_sources(
@@ -168,16 +256,28 @@ def ingest_sources(
             "--published/--author/--source apply to a single file or page; "
             "put the metadata in each file's front matter instead"
         )
-    if paths:
-        budget = fetcher.settings.budget("ingest") if fetcher else UNBOUNDED
-        yield from ingest_paths(paths, overrides, budget=budget, known=known)
+    settings = fetcher.settings if fetcher else None
+    budget = settings.budget("ingest") if settings else UNBOUNDED
+    tasks = chain(
+        _file_tasks(paths, overrides, budget, known or {}) if paths else (),
+        _url_tasks(urls, fetcher, queue, overrides),
+    )
+    yield from map_items(read_item, tasks, settings, read_lost)
+
+
+def _url_tasks(
+    urls: Sequence[str],
+    fetcher: Fetcher | None,
+    queue: LinkQueue | None,
+    overrides: Overrides | None,
+) -> Iterator[ReadTask]:
     if not urls:
         return
     if fetcher is None:
         raise IngestError("URLs need a Fetcher; pass one, or use pipeline.run.ingest")
     for url in urls:
-        for item in ingest_url(url, fetcher, queue):
-            yield apply_overrides(item, overrides) if isinstance(item, Article) else item
+        for task in _tasks_of_url(url, fetcher, queue):
+            yield replace(task, overrides=overrides) if isinstance(task, PageTask) else task
 
 
 def ingest_url(
@@ -187,7 +287,12 @@ def ingest_url(
     sitemaps it lists are one source) is followed to the pages it lists that were not
     fetched before; with a `queue`, to at most `max_items_per_source` of them, newest
     first, the rest queued for the next run (pipeline/ingest/queue.py). Each problem
-    becomes a Failure."""
+    becomes a Failure. Pages are parsed in this process."""
+    return map(read_item, _tasks_of_url(url, fetcher, queue))
+
+
+def _tasks_of_url(url: str, fetcher: Fetcher, queue: LinkQueue | None) -> Iterator[ReadTask]:
+    """`ingest_url`'s pages, fetched here and left to parse, and its Failures."""
     read = _read_url(url, fetcher)
     if not isinstance(read, Listing):
         yield read
@@ -196,9 +301,9 @@ def ingest_url(
     cap = fetcher.settings.fetch.max_items_per_source
     plan = plan_links(url, read.links, fetcher.cache, queue, cap)
     for link in plan.revalidate:
-        yield from _ingest_link(link, fetcher, revalidate=True)
+        yield _fetch_link(link, fetcher, revalidate=True)
     for link in plan.fetch:  # a page a cut-short run fetched but did not store: the cache
-        yield from _ingest_link(link, fetcher, revalidate=False)
+        yield _fetch_link(link, fetcher, revalidate=False)
 
 
 @dataclass
@@ -207,12 +312,12 @@ class Listing:
     index), and what its child sitemaps gave instead (a Failure, a page)."""
 
     links: list[Link] = field(default_factory=list)
-    items: list[Article | Failure] = field(default_factory=list)
+    items: list[PageTask | Failure] = field(default_factory=list)
 
 
-def _read_url(url: str, fetcher: Fetcher, depth: int = 0) -> Article | Failure | Listing:
-    """The article at `url`, the links of the feed or sitemap there (child sitemaps
-    followed MAX_SITEMAP_DEPTH deep), or a Failure."""
+def _read_url(url: str, fetcher: Fetcher, depth: int = 0) -> PageTask | Failure | Listing:
+    """The page at `url` (to parse), the links of the feed or sitemap there (child
+    sitemaps followed MAX_SITEMAP_DEPTH deep), or a Failure."""
     settings = fetcher.settings.fetch
     try:
         page = fetcher.fetch_page(url, revalidate=settings.refresh)
@@ -221,7 +326,7 @@ def _read_url(url: str, fetcher: Fetcher, depth: int = 0) -> Article | Failure |
             page = fetcher.fetch_page(url, revalidate=True)
             kind = kind_of(page, settings.max_page_bytes)
         if kind == "page":
-            return _bounded_article(page, None, fetcher.settings.budget("ingest"))
+            return PageTask(page, None, url, fetcher.settings.budget("ingest"))
         if kind == "feed":
             return Listing(links_from_feed(page))
         links, children = links_from_sitemap(page, settings.max_page_bytes)
@@ -240,25 +345,16 @@ def _read_url(url: str, fetcher: Fetcher, depth: int = 0) -> Article | Failure |
     return listing
 
 
-def _ingest_link(link: Link, fetcher: Fetcher, revalidate: bool) -> Iterator[Article | Failure]:
+def _fetch_link(link: Link, fetcher: Fetcher, revalidate: bool) -> PageTask | Failure:
     try:
         page = fetcher.fetch_page(link.url, revalidate=revalidate)
         if kind_of(page, fetcher.settings.fetch.max_page_bytes) != "page":
             raise IngestError("a feed or sitemap item is itself a feed or sitemap; skipped")
-        yield _bounded_article(page, link, fetcher.settings.budget("ingest"))
     except IngestError as exc:
-        yield Failure(item=link.url, stage="ingest", reason=exc.message)
+        return Failure(item=link.url, stage="ingest", reason=exc.message)
     except Exception as exc:
-        yield Failure.unexpected(link.url, "ingest", exc)
-
-
-def _bounded_article(page: Page, hint: Link | None, budget: Budget) -> Article:
-    """`article_from_page` within `budget`; over it is an IngestError for the page."""
-    try:
-        with budget.bounded():
-            return article_from_page(page, hint)
-    except BudgetError as exc:
-        raise IngestError(budget.reason(exc, "parsing the page"), page.url) from exc
+        return Failure.unexpected(link.url, "ingest", exc)
+    return PageTask(page, link, link.url, fetcher.settings.budget("ingest"))
 
 
 def article_from_page(page: Page, hint: Link | None = None) -> Article:
@@ -292,8 +388,11 @@ def article_from_page(page: Page, hint: Link | None = None) -> Article:
     return replace(article, **changes) if changes else article
 
 
-def read_document(path: Path, overrides: Overrides | None = None) -> Article:
-    """Read one file into an Article.
+def read_document(
+    path: Path, overrides: Overrides | None = None, *, data: bytes | None = None
+) -> Article:
+    """Read one file into an Article; `data`, if given, is the file's bytes, read before
+    (a worker parses them without access to the file).
 
     Raises:
         IngestError: the file is empty, binary, too large, undecodable or of an unknown type.
@@ -304,7 +403,7 @@ def read_document(path: Path, overrides: Overrides | None = None) -> Article:
             f"unsupported file type {path.suffix!r}; use one of {', '.join(sorted(SUFFIXES))}",
             str(path),
         )
-    size = path.stat().st_size
+    size = len(data) if data is not None else path.stat().st_size
     if size == 0:
         raise IngestError("the file is empty; remove it or add the article text", str(path))
     if size > MAX_BYTES:
@@ -312,7 +411,8 @@ def read_document(path: Path, overrides: Overrides | None = None) -> Article:
             f"the file is {size / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit for one article",
             str(path),
         )
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     text = decode(data, str(path), html=kind == "html")
     article = (
         parse_html(text, location=str(path))
