@@ -2,32 +2,29 @@
 
 Expected errors (bad options included) print `Error: ...` and exit 1. A batch in which
 some articles failed finishes, prints each failure, and exits 3.
+
+Stages and their libraries (spaCy, scikit-learn, pandas, lxml, httpx, ...) are imported in
+the command that needs them, so `--help`, `--version` and usage errors start in a blink.
 """
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pipeline import run as stages
 from pipeline.errors import ThesisError
-from pipeline.extract.evaluate import evaluate_gold
-from pipeline.extract.train import default_data, train_tagger
-from pipeline.ingest.discover import load_sources
-from pipeline.ingest.documents import Overrides
-from pipeline.ingest.fetch import is_url
-from pipeline.prices.providers import PROVIDERS
-from pipeline.report.audit import audit_text, find_scorecard
-from pipeline.report.export import FORMATS, TABLES, export_table
-from pipeline.report.serve import serve_database
-from pipeline.settings import Settings, load_settings
-from pipeline.store.database import Store, damaged_database
+
+if TYPE_CHECKING:
+    from pipeline import run as stages
+    from pipeline.settings import Settings
+    from pipeline.store.database import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 1
@@ -46,6 +43,27 @@ class IsoDate(click.ParamType[date, Any]):
             self.fail(f"{value!r} is not a date; write it as YYYY-MM-DD", param, ctx)
 
 
+class LazyChoice(click.Choice[str]):
+    """A Choice whose values are a module's constant, read when first needed (parsing,
+    a command's `--help`), so that building the command group imports no stage."""
+
+    def __init__(self, module: str, constant: str) -> None:
+        self.source = (module, constant)
+        self.case_sensitive = True
+        self._choices: tuple[str, ...] | None = None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            module, constant = self.source
+            self._choices = tuple(getattr(importlib.import_module(module), constant))
+        return self._choices
+
+    @choices.setter
+    def choices(self, values: tuple[str, ...]) -> None:
+        self._choices = values
+
+
 def expected_errors(func: F) -> F:
     """Turn ThesisError into `Error: ...` and exit code 1, with no traceback."""
 
@@ -56,6 +74,9 @@ def expected_errors(func: F) -> F:
         except ThesisError as exc:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.DatabaseError as exc:  # a damaged file, not a bug: say what to do
+            from pipeline.settings import Settings
+            from pipeline.store.database import damaged_database
+
             ctx = click.get_current_context(silent=True)
             settings = ctx.obj if ctx is not None and isinstance(ctx.obj, Settings) else None
             db = settings.db_path if settings is not None else "the database"
@@ -70,6 +91,8 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 
 
 def _store(settings: Settings) -> Store:
+    from pipeline.store.database import Store
+
     return Store(settings.db_path)
 
 
@@ -93,7 +116,7 @@ prices_option = click.option(
 provider_option = click.option(
     "--provider",
     "price_provider",
-    type=click.Choice(PROVIDERS),
+    type=LazyChoice("pipeline.prices.providers", "PROVIDERS"),
     help="Online price source when --prices is not given (default stooq; cache: no fetching).",
 )
 as_of_option = click.option(
@@ -133,6 +156,9 @@ def ingest_options(func: F) -> F:
 
 def _sources(values: tuple[str, ...], sources_file: Path | None) -> list[Path | str]:
     """Command-line sources as paths and URLs, plus those a sources file lists."""
+    from pipeline.ingest.discover import load_sources
+    from pipeline.ingest.fetch import is_url
+
     items: list[Path | str] = [v if is_url(v) else Path(v) for v in values]
     if sources_file is not None:
         listed = load_sources(sources_file)
@@ -201,6 +227,8 @@ def main(
     Example:
         thesis run corpus/ --prices ../shared/prices
     """
+    from pipeline.settings import load_settings
+
     settings = load_settings(config).with_overrides(
         db_path=db_path, extract={"lexicon": lexicon or None}
     )
@@ -235,6 +263,9 @@ def ingest(
         thesis ingest https://example.com/feed.xml
         thesis ingest --sources sources.toml
     """
+    from pipeline import run as stages
+    from pipeline.ingest.documents import Overrides
+
     settings = _settings(
         ctx,
         fetch={"refresh": refresh},
@@ -269,6 +300,8 @@ def extract(
         thesis extract
         thesis extract --workers 4
     """
+    from pipeline import run as stages
+
     settings = _settings(
         ctx,
         grading={"use_inferred_dates": use_inferred_dates},
@@ -293,6 +326,8 @@ def prices(ctx: click.Context, prices_dir: Path | None, price_provider: str | No
         thesis prices --prices ../shared/prices
         thesis prices --provider yfinance
     """
+    from pipeline import run as stages
+
     settings = _settings(ctx, prices={"dir": prices_dir, "provider": price_provider})
     with _store(settings) as store:
         book, failures = stages.load_prices(store, settings)
@@ -330,6 +365,8 @@ def track(
     Example:
         thesis track --prices ../shared/prices --as-of 2024-12-31
     """
+    from pipeline import run as stages
+
     settings = _settings(
         ctx,
         prices={"dir": prices_dir, "provider": price_provider},
@@ -373,6 +410,8 @@ def report(
         thesis report --out reports/
         thesis report --format md
     """
+    from pipeline import run as stages
+
     settings = _settings(
         ctx,
         report={"out_dir": out_dir},
@@ -401,6 +440,8 @@ def audit(ctx: click.Context, name: str) -> None:
     Example:
         thesis audit "Tom Lee"
     """
+    from pipeline.report.audit import audit_text, find_scorecard
+
     settings = _settings(ctx)
     with _store(settings) as store:
         card = find_scorecard(store, name)
@@ -442,6 +483,9 @@ def run_command(
         thesis run corpus/ --workers 2
         thesis run corpus/ --scheduler tcp://10.0.0.5:8786
     """
+    from pipeline import run as stages
+    from pipeline.ingest.documents import Overrides
+
     settings = _settings(
         ctx,
         report={"out_dir": out_dir},
@@ -459,8 +503,14 @@ def run_command(
 
 
 @main.command()
-@click.argument("table", type=click.Choice(TABLES))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.argument("table", type=LazyChoice("pipeline.report.export", "TABLES"))
+@click.option(
+    "--format",
+    "fmt",
+    type=LazyChoice("pipeline.report.export", "FORMATS"),
+    default="jsonl",
+    show_default=True,
+)
 @click.option(
     "-o",
     "--output",
@@ -481,6 +531,8 @@ def export(ctx: click.Context, table: str, fmt: str, output: Path | None) -> Non
         thesis export outcomes --format parquet -o outcomes.parquet
         thesis export mentions --format csv -o mentions.csv
     """
+    from pipeline.report.export import export_table
+
     settings = _settings(ctx)
     with _store(settings) as store:
         count = export_table(store, table, fmt, output, settings.extract.lexicon)
@@ -507,6 +559,8 @@ def eval_command(
         thesis eval corpus/gold
         thesis eval ../shared/devset/gold --prices ../shared/prices --show-errors
     """
+    from pipeline.extract.evaluate import evaluate_gold
+
     result = evaluate_gold(gold_dir, _settings(ctx, prices={"dir": prices_dir}))
     click.echo(result.table())
     if show_errors:
@@ -535,6 +589,8 @@ def serve(ctx: click.Context, port: int, open_browser: bool) -> None:
         pip install -e ".[serve]"
         thesis serve --open
     """
+    from pipeline.report.serve import serve_database
+
     settings = _settings(ctx)
     raise SystemExit(serve_database(settings.db_path, port, open_browser))
 
@@ -573,6 +629,8 @@ def train(ctx: click.Context, data: Path | None, out_dir: Path | None) -> None:
         thesis train
         thesis train --data my_sentences.jsonl --out models/
     """
+    from pipeline.extract.train import default_data, train_tagger
+
     settings = _settings(ctx, extract={"model_dir": out_dir})
     card = train_tagger(data or default_data(), settings.extract.model_dir)
     click.echo(f"trained {card.version} on {card.examples} sentences ({len(card.labels)} classes)")
