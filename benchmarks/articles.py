@@ -368,7 +368,7 @@ class ArticleWriter:
         kind = rng.choice(("target", "target", "move", "relative", "position", "rating"))
         if kind == "rating" and inst.index:
             kind = "target"
-        speaker, subject_first = _speaker(rng, self.firms)
+        speaker = _speaker(rng, self.firms)
         if kind == "target":
             up = rng.random() < 0.75
             level = price * (1 + rng.uniform(0.04, 0.3) * (1 if up else -1))
@@ -382,16 +382,16 @@ class ArticleWriter:
             tail = rng.choice(
                 (f", from {now} today", f" (it closed at {now} on the day we wrote this)", "")
             )
-            return f"{_hedge(rng, speaker, subject_first, name)} {verb} {shown} {horizon}{tail}."
+            return f"{_hedge(rng, speaker, name)} {verb} {shown} {horizon}{tail}."
         if kind == "move":
             up = rng.random() < 0.7
             verb = rng.choice(UP_MOVES if up else DOWN_MOVES)
             pct = rng.choice((5, 7, 8, 10, 12, 15, 18, 20, 25)) + rng.choice((0, 0, 0.5))
-            return f"{_hedge(rng, speaker, subject_first, name)} {verb} {pct:g}% {horizon}."
+            return f"{_hedge(rng, speaker, name)} {verb} {pct:g}% {horizon}."
         if kind == "relative":
             bench = rng.choice([b for b in BENCHMARKS if b not in inst.names])
             verb = rng.choice(("outperform", "beat", "outpace", "lag", "underperform", "trail"))
-            return f"{_hedge(rng, speaker, subject_first, name)} {verb} {bench} {horizon}."
+            return f"{_hedge(rng, speaker, name)} {verb} {bench} {horizon}."
         if kind == "position":
             stance = rng.choice(("overweight", "bullish on", "underweight", "bearish on"))
             who = {"I": "I am"}.get(speaker, f"{speaker} is") if rng.random() < 0.5 else "We are"
@@ -413,17 +413,17 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
 
-def _speaker(rng: random.Random, firm_names: list[str]) -> tuple[str, bool]:
-    """Who holds the view, and whether the sentence may start with them."""
+def _speaker(rng: random.Random, firm_names: list[str]) -> str:
+    """Who holds the view: the author ("I"), or a named person at a firm."""
     if rng.random() < 0.35:
-        return "I", True
+        return "I"
     person = _person(rng)
     if rng.random() < 0.5:
-        return f"{person}, {rng.choice(ROLES)} at {rng.choice(firm_names)},", True
-    return f"{rng.choice(firm_names)}'s {person}", True
+        return f"{person}, {rng.choice(ROLES)} at {rng.choice(firm_names)},"
+    return f"{rng.choice(firm_names)}'s {person}"
 
 
-def _hedge(rng: random.Random, speaker: str, subject_first: bool, name: str) -> str:
+def _hedge(rng: random.Random, speaker: str, name: str) -> str:
     """The opening of a forecast sentence: who, how sure, and about what."""
     if speaker == "I":
         template = rng.choice(HEDGES)

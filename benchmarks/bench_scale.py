@@ -6,8 +6,8 @@ them, one stage per fresh child process: ingest, extract, track (which loads the
 from --prices into the cache first), report. Per stage it prints the CPU seconds spent in
 the stage (time.process_time in the child, imports excluded), articles/s, and the child's
 whole-process CPU and peak RSS (os.wait4). Then the daily-batch ratio: the same 100 new
-articles run through the four stages on a copy of the N-article database, against the
-same batch on an empty database. Last, extraction articles/s by article length (a sample
+articles run through the four stages on a copy of the N-article database and its report
+folder (as the next day's run finds them), against the same batch on an empty database. Last, extraction articles/s by article length (a sample
 of the corpus plus a few long articles of 20-90 KB), to show whether extraction is linear
 in length; with --baseline-rev REV the same measurement runs on that revision too (a
 temporary `git worktree`), side by side.
@@ -333,10 +333,11 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
         for n in sizes:
             db = work / f"n{n}.db"
             print_stages(n, run_stages(db, parts(corpus, n), work / f"r-{n}", args.prices))
-            copy = work / f"n{n}-batch.db"
+            copy = work / f"n{n}-batch.db"  # the next day: the same database and report
             for suffix in ("", "-wal", "-shm"):
                 if Path(f"{db}{suffix}").exists():
                     shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
+            shutil.copytree(work / f"r-{n}", work / f"r-{n}-batch")
             on_n = run_stages(
                 copy, parts(work / "batch", BATCH), work / f"r-{n}-batch", args.prices
             )
