@@ -3,14 +3,17 @@
 Generates N distinct market-commentary articles (benchmarks/articles.py: Markdown with
 front matter, 3-8 KB, forecasts among filler paragraphs) and runs the real pipeline on
 them, one stage per fresh child process: ingest, extract, track (which loads the prices
-from --prices into the cache first), report. Per stage it prints the CPU seconds spent in
-the stage (time.process_time in the child, imports excluded), articles/s, and the child's
+from --prices into the cache first), report; parsing and extraction in --workers processes
+(default 1: this process alone, the cost on one core; with more, the CPU columns miss the
+worker processes, which the child does not reap: compare wall times). Per stage it prints
+the CPU seconds spent in the stage (getrusage, imports excluded), articles/s, and the child's
 whole-process CPU and peak RSS (os.wait4). Then the daily-batch ratio: the same 100 new
 articles run through the four stages on a copy of the N-article database and its report
-folder (as the next day's run finds them), against the same batch on an empty database. Last, extraction articles/s by article length (a sample
-of the corpus plus a few long articles of 20-90 KB), to show whether extraction is linear
-in length; with --baseline-rev REV the same measurement runs on that revision too (a
-temporary `git worktree`), side by side.
+folder (as the next day's run finds them), against the same batch on an empty database.
+Last, extraction articles/s by article length (a sample of the corpus plus a few long
+articles of 20-90 KB), to show whether extraction is linear in length; with
+--baseline-rev REV the same measurement runs on that revision too (a temporary
+`git worktree`), side by side.
 
     python benchmarks/bench_scale.py --sizes 1000 10000
     python benchmarks/bench_scale.py --sizes 1000 --baseline-rev a22ebca
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import sys
@@ -97,15 +101,23 @@ def spawn(argv: list[str], env: dict[str, str]) -> tuple[str, float, float]:
     return text, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def run_stage(stage: str, db: Path, sources: list[Path], out: Path, prices: Path) -> StageRun:
+def run_stage(
+    stage: str, db: Path, sources: list[Path], out: Path, prices: Path, workers: int
+) -> StageRun:
     argv = [sys.executable, str(SCRIPT), "_stage", stage, str(db), str(out), str(prices)]
+    argv.append(str(workers))
     text, cpu, rss = spawn([*argv, *map(str, sources)], pythonpath(ROOT))
     result = json.loads(text.splitlines()[-1])
     return StageRun(stage, result.pop("cpu"), result.pop("wall"), cpu, rss, result)
 
 
-def child_stage(stage: str, db: str, out: str, prices: str, sources: list[str]) -> None:
-    """In the child: run one stage with the real pipeline API; print its cost as JSON."""
+def child_stage(
+    stage: str, db: str, out: str, prices: str, workers: str, sources: list[str]
+) -> None:
+    """In the child: run one stage with the real pipeline API; print its cost as JSON.
+    The stage's CPU counts this process and any child it waited for."""
+    from dataclasses import fields
+
     from pipeline import run as stages
     from pipeline.settings import Settings
     from pipeline.store.database import Store
@@ -113,7 +125,9 @@ def child_stage(stage: str, db: str, out: str, prices: str, sources: list[str]) 
     settings = Settings(progress=False, db_path=Path(db)).with_overrides(
         prices={"dir": Path(prices)}, report={"out_dir": Path(out)}
     )
-    cpu, wall = time.process_time(), time.perf_counter()
+    if "workers" in {f.name for f in fields(Settings)}:
+        settings = settings.with_overrides(workers=int(workers))
+    cpu, wall = _cpu_with_children(), time.perf_counter()
     store = Store(Path(db))
     if stage == "ingest":
         summary = stages.ingest(store, [Path(s) for s in sources], settings)
@@ -124,7 +138,7 @@ def child_stage(stage: str, db: str, out: str, prices: str, sources: list[str]) 
     else:
         summary = stages.report(store, settings)
     result = {
-        "cpu": time.process_time() - cpu,
+        "cpu": _cpu_with_children() - cpu,
         "wall": time.perf_counter() - wall,
         "new": summary.articles_new,
         "duplicates": summary.duplicates,
@@ -136,8 +150,17 @@ def child_stage(stage: str, db: str, out: str, prices: str, sources: list[str]) 
     print(json.dumps(result))
 
 
-def run_stages(db: Path, sources: list[Path], out: Path, prices: Path) -> dict[str, StageRun]:
-    return {stage: run_stage(stage, db, sources, out, prices) for stage in STAGES}
+def _cpu_with_children() -> float:
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def run_stages(
+    db: Path, sources: list[Path], out: Path, prices: Path, workers: int
+) -> dict[str, StageRun]:
+    return {stage: run_stage(stage, db, sources, out, prices, workers) for stage in STAGES}
 
 
 # --- printing ---------------------------------------------------------------------------------
@@ -286,8 +309,8 @@ def _like_for_like(
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_stage":
-        stage, db, out, prices, *sources = sys.argv[2:]
-        child_stage(stage, db, out, prices, sources)
+        stage, db, out, prices, workers, *sources = sys.argv[2:]
+        child_stage(stage, db, out, prices, workers, sources)
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_buckets":
         child_buckets(*sys.argv[2:])
@@ -303,6 +326,12 @@ def main() -> None:
     parser.add_argument("--per-bucket", type=int, default=40, help="corpus articles per bucket")
     parser.add_argument("--repeat", type=int, default=1, help="runs per article (buckets)")
     parser.add_argument("--skip-stages", action="store_true", help="only the length buckets")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes that parse and extract (0: one per core); CPU columns need 1",
+    )
     args = parser.parse_args()
     if not (args.prices / "SPY.csv").is_file():
         parser.error(f"no price files in {args.prices}: pass --prices DIR (../shared/prices)")
@@ -327,20 +356,19 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
         f"written in {time.perf_counter() - start:.0f} s; batch: {BATCH} more; prices: {args.prices}"
     )
     if not args.skip_stages:
-        empty = run_stages(
-            work / "empty.db", parts(work / "batch", BATCH), work / "r-empty", args.prices
-        )
+        print(f"workers: {args.workers} (processes that parse and extract; 0: one per core)")
+        batch = parts(work / "batch", BATCH)
+        empty = run_stages(work / "empty.db", batch, work / "r-empty", args.prices, args.workers)
         for n in sizes:
             db = work / f"n{n}.db"
-            print_stages(n, run_stages(db, parts(corpus, n), work / f"r-{n}", args.prices))
+            runs = run_stages(db, parts(corpus, n), work / f"r-{n}", args.prices, args.workers)
+            print_stages(n, runs)
             copy = work / f"n{n}-batch.db"  # the next day: the same database and report
             for suffix in ("", "-wal", "-shm"):
                 if Path(f"{db}{suffix}").exists():
                     shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
             shutil.copytree(work / f"r-{n}", work / f"r-{n}-batch")
-            on_n = run_stages(
-                copy, parts(work / "batch", BATCH), work / f"r-{n}-batch", args.prices
-            )
+            on_n = run_stages(copy, batch, work / f"r-{n}-batch", args.prices, args.workers)
             print_batch(n, on_n, empty)
             sys.stdout.flush()
     sample = bucket_sample(paths[:PART], writer, work / "long", args.per_bucket)
