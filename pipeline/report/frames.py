@@ -2,7 +2,8 @@
 
 Input: the store. Output: DataFrames in the export field names. No side effects.
 
-    from pipeline import Store, frames
+    from pipeline import Store
+    from pipeline.report import frames
     store = Store("thesis.db")
     frames.claims(store); frames.outcomes(store); frames.scorecards(store)
 """
