@@ -342,15 +342,17 @@ def _may_change(stored: Outcome | None, repaired: Collection[str]) -> bool:
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
     """Grade the claims whose outcome can change: those not yet decided, and decisions made
     on prices corrected since. Decided outcomes are never rewritten, except on corrected
-    prices or with `regrade`. When the grading code changes (a new release), every claim
-    is graded once more, so a re-grade that differs from a stored decision is recorded in
+    prices or with `regrade`. When the grading code or the grading settings change (a new
+    release, another default benchmark or drift), every claim is graded once more, so a re-grade that differs from a stored decision is recorded in
     the outcome history and listed in the summary."""
     summary = Summary(counts=False)
     if book is None:
         book, summary.failures = load_prices(store, settings)
     as_of = settings.grading.as_of or book.last_date() or date.today()
     known = store.outcomes()
-    code = code_digest("pipeline.track", "pipeline.kinds")
+    # the grading code and the settings that change verdicts (benchmark, drift, dates)
+    rules = replace(settings.grading, as_of=None, regrade=False)
+    code = input_digest(code_digest("pipeline.track", "pipeline.kinds"), repr(rules))
     everything = settings.grading.regrade or store.meta(GRADING_CODE) != code
     digests = _series_digests(book)
     seen = store.meta_like(SERIES_DIGEST)

@@ -97,3 +97,15 @@ def test_regrade_decides_again_on_purpose(
     assert summary.regraded and [o.status for o in store.outcomes().values()] == [right.status]
     history = [(h["stored_status"], h["regrade_status"]) for h in store.db["outcome_history"].rows]
     assert (wrong, right.status) in history
+
+
+def test_changed_grading_settings_grade_every_claim_once(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    _extracted(store, settings, tmp_path / "in")
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    assert _run(tmp_path, store, good).graded == 1
+    assert _run(tmp_path, store, good).graded == 0  # nothing changed: nothing to grade
+    # another drift (or default benchmark) can change verdicts: every claim once more
+    assert _run(tmp_path, store, good, drift_pct_per_year=3.0).graded == 1
+    assert _run(tmp_path, store, good, drift_pct_per_year=3.0).graded == 0
