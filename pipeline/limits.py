@@ -157,19 +157,6 @@ def _raise_in(thread: int, error: type[BaseException] | None) -> None:
     )
 
 
-def over_budget(exc: BudgetError, what: str, seconds: float, max_rss: int, group: str) -> str:
-    """The Failure reason for an item over its budget, naming the setting to raise."""
-    if isinstance(exc, MemoryBudgetError):
-        return (
-            f"{what} grew the process past its memory cap ({max_rss / 2**20:,.0f} MiB); "
-            "raise memory_cap_mib in [thesis] or split the item"
-        )
-    return (
-        f"{what} ran over its time budget ({seconds:g} s); raise time_budget in "
-        f"[thesis.{group}] or split the item"
-    )
-
-
 @dataclass(frozen=True)
 class Budget:
     """What one item of a stage may use: `seconds` of wall time and the process's resident
@@ -184,4 +171,14 @@ class Budget:
         return item_budget(self.seconds, self.max_rss)
 
     def reason(self, exc: BudgetError, what: str) -> str:
-        return over_budget(exc, what, self.seconds, self.max_rss, self.group)
+        """The Failure reason for an item over this budget, naming the setting to raise."""
+        if isinstance(exc, MemoryBudgetError):
+            return (
+                f"{what} grew the process past its memory cap "
+                f"({self.max_rss / 2**20:,.0f} MiB); raise memory_cap_mib in [thesis] or "
+                "split the item"
+            )
+        return (
+            f"{what} ran over its time budget ({self.seconds:g} s); raise time_budget in "
+            f"[thesis.{self.group}] or split the item"
+        )

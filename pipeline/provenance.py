@@ -45,17 +45,3 @@ def input_digest(code: str, *parts: str | bytes) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()[:16]
-
-
-def file_digest(code: str, path: Path) -> str:
-    """`input_digest` of a file's bytes, read in chunks (a huge file never sits in memory)."""
-    digest = hashlib.sha256(code.encode())
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(2**20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
-
-
-def data_digest(code: str, data: bytes) -> str:
-    """`file_digest` of a file's bytes already read: the same digest."""
-    return hashlib.sha256(code.encode() + data).hexdigest()[:16]

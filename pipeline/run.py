@@ -7,7 +7,8 @@ chains them. Bad items become Failure rows; the batch always goes on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -331,12 +332,12 @@ def _series_digests(book: PriceBook) -> dict[str, str]:
     return out
 
 
-def _may_change(stored: Outcome | None, repaired: Collection[str]) -> bool:
+def _may_change(stored: Outcome | None, repaired: AbstractSet[str]) -> bool:
     """Whether grading a claim again can give anything new: it has no decision yet
     (ungraded, pending, no data), or its decision rests on prices corrected since."""
     if stored is None or stored.status not in FINAL_STATUSES:
         return True
-    return bool({stored.series, stored.benchmark_series} & set(repaired))
+    return stored.series in repaired or stored.benchmark_series in repaired
 
 
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:

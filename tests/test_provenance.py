@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from pipeline.provenance import data_digest, file_digest
+from pipeline.provenance import code_digest, input_digest
 
 
-def test_provenance_bytes_read_once_digest_as_their_file_does(tmp_path: Path) -> None:
-    # ingest reads a file once and digests its bytes; failures stored by earlier versions
-    # carry the digest of the file, so a file unchanged since it failed is still known
-    path = tmp_path / "a.md"
-    path.write_bytes(b"I expect IWM to rally 10% by June.\n" * 100_000)
-    assert data_digest("code", path.read_bytes()) == file_digest("code", path)
+def test_provenance_a_digest_changes_with_the_code_and_with_each_part() -> None:
+    base = input_digest("code", "text", b"bytes")
+    assert base == input_digest("code", "text", b"bytes")
+    assert base != input_digest("other code", "text", b"bytes")
+    assert base != input_digest("code", "text!", b"bytes")
+    # parts are length-prefixed: moving a boundary between them is another input
+    assert input_digest("code", "ab", "c") != input_digest("code", "a", "bc")
+
+
+def test_provenance_code_digest_covers_a_package_and_is_stable() -> None:
+    assert code_digest("pipeline.ingest") == code_digest("pipeline.ingest")
+    assert code_digest("pipeline.ingest") != code_digest("pipeline.extract")

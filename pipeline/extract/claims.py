@@ -55,7 +55,7 @@ from pipeline.extract.triggers import (
     load_cues,
     period_call,
 )
-from pipeline.limits import BudgetError, item_budget, over_budget
+from pipeline.limits import BudgetError
 from pipeline.models import Article, Claim, Failure, stable_id
 from pipeline.prices.book import PriceBook
 from pipeline.settings import Settings
@@ -257,14 +257,13 @@ def _extract_one(
     article: Article, nlp: Language, book: PriceBook | None, settings: Settings
 ) -> list[Claim] | Failure:
     """Claims of one article within its budget; any error of its own is its Failure."""
-    seconds, max_rss = settings.extract.time_budget, settings.memory_cap_bytes
+    budget = settings.budget("extract")
     try:
-        with item_budget(seconds, max_rss):
+        with budget.bounded():
             claims = claims_from_doc(nlp(article.text), article, settings)
             return claims if book is None else orient_targets(claims, book)
     except BudgetError as exc:
-        what = f"extraction ({len(article.text):,} characters)"
-        reason = over_budget(exc, what, seconds, max_rss, "extract")
+        reason = budget.reason(exc, f"extraction ({len(article.text):,} characters)")
         return Failure(item=article.location, stage="extract", reason=reason)
     except Exception as exc:
         return Failure.unexpected(article.location, "extract", exc)

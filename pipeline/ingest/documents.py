@@ -28,7 +28,7 @@ from pipeline.ingest.parse import parse_html, parse_text
 from pipeline.ingest.queue import LinkQueue, plan_links
 from pipeline.limits import Budget, BudgetError
 from pipeline.models import Article, Failure, Link, Page
-from pipeline.provenance import code_digest, data_digest
+from pipeline.provenance import code_digest, input_digest
 from pipeline.settings import Settings
 
 SUFFIXES = {
@@ -197,7 +197,7 @@ def _file_task(path: Path, overrides: Overrides | None, budget: Budget, code: st
     if not 0 < path.stat().st_size <= MAX_BYTES:
         return FileTask(path, None, None, overrides, budget)
     data = path.read_bytes()
-    return FileTask(path, data, data_digest(code, data), overrides, budget)
+    return FileTask(path, data, input_digest(code, data), overrides, budget)
 
 
 def _read_file(task: FileTask) -> Article | Failure:
