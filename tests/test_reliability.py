@@ -4,6 +4,7 @@ the audit (issue 12), through the real command line."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,29 @@ def _thesis(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out + captured.err
+
+
+def _config(tmp_path: Path, toml: str) -> str:
+    """A settings file holding `toml`; its path, for --config."""
+    config = tmp_path / "thesis.toml"
+    config.write_text(toml, encoding="utf-8")
+    return str(config)
+
+
+def _msft_extraction_does(monkeypatch: pytest.MonkeyPatch, misbehave: Callable[[], None]) -> None:
+    """Extraction runs `misbehave` on the article that names MSFT and reads the others as
+    usual. The models are loaded first, so only that article meets a budget or a cap."""
+    settings = Settings()
+    warm = parse_text(GOOD["good_iwm.md"], "warm.md", "markdown")
+    list(claims_module.extract_each([warm], settings, claims_module.make_nlp(settings)))
+    real = claims_module.claims_from_doc
+
+    def rule(doc, article, settings):  # type: ignore[no-untyped-def]
+        if "MSFT" in article.text:
+            misbehave()
+        return real(doc, article, settings)
+
+    monkeypatch.setattr(claims_module, "claims_from_doc", rule)
 
 
 def _run(
@@ -213,23 +237,14 @@ def test_an_article_over_its_time_budget_is_a_failure(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = claims_module.claims_from_doc
+    def runaway() -> None:
+        while True:  # a rule that never returns
+            pass
 
-    def slow(doc, article, settings):  # type: ignore[no-untyped-def]
-        if "MSFT" in article.text:
-            while True:  # a runaway rule
-                pass
-        return real(doc, article, settings)
-
-    # warm the lazily loaded models first, so only the runaway article meets the budget
-    settings = Settings()
-    warm = parse_text(GOOD["good_iwm.md"], "warm.md", "markdown")
-    list(claims_module.extract_each([warm], settings, claims_module.make_nlp(settings)))
-    monkeypatch.setattr(claims_module, "claims_from_doc", slow)
+    _msft_extraction_does(monkeypatch, runaway)
     where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})
-    config = tmp_path / "thesis.toml"
-    config.write_text("[thesis.extract]\ntime_budget = 2\n", encoding="utf-8")
-    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    config = _config(tmp_path, "[thesis.extract]\ntime_budget = 2\n")
+    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", config)
     assert code == 3, output
     assert "good_msft.md: extraction (64 characters) ran over its time budget (2 s)" in output
     assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
@@ -268,26 +283,18 @@ def test_an_article_that_grows_the_process_past_its_memory_cap_is_a_failure(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = claims_module.claims_from_doc
+    def hungry() -> None:
+        hoard = []
+        while True:  # a rule that keeps every candidate it ever made
+            hoard.append(bytearray(2**20))
 
-    def hungry(doc, article, settings):  # type: ignore[no-untyped-def]
-        if "MSFT" in article.text:
-            hoard = []
-            while True:  # a rule that keeps every candidate it ever made
-                hoard.append(bytearray(2**20))
-        return real(doc, article, settings)
-
-    settings = Settings()  # warm the models, so the cap below is over what they take
-    warm = parse_text(GOOD["good_iwm.md"], "warm.md", "markdown")
-    list(claims_module.extract_each([warm], settings, claims_module.make_nlp(settings)))
-    monkeypatch.setattr(claims_module, "claims_from_doc", hungry)
+    _msft_extraction_does(monkeypatch, hungry)  # the models are loaded: the cap is over them
     now = resident_bytes()
     if now is None:
         pytest.skip("resident memory cannot be read on this platform")
-    config = tmp_path / "thesis.toml"
-    config.write_text(f"[thesis]\nmemory_cap_mib = {now // 2**20 + 300}\n", encoding="utf-8")
+    config = _config(tmp_path, f"[thesis]\nmemory_cap_mib = {now // 2**20 + 300}\n")
     where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})
-    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", config)
     assert code == 3, output
     assert "good_msft.md: extraction (64 characters) grew the process past its memory cap" in output
     assert "IWM" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
@@ -311,22 +318,21 @@ def test_a_file_over_its_parse_budget_is_a_failure_and_is_not_read_again_until_i
 
     monkeypatch.setattr(documents_module, "read_document", slow)
     where = _files(tmp_path / "in", {n: GOOD[n] for n in ("good_iwm.md", "good_msft.md")})
-    config = tmp_path / "thesis.toml"
-    config.write_text("[thesis.ingest]\ntime_budget = 1\n", encoding="utf-8")
-    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    config = _config(tmp_path, "[thesis.ingest]\ntime_budget = 1\n")
+    code, output, db = _run(capsys, tmp_path, where, prices_dir, "--config", config)
     assert code == 3, output
     assert "good_msft.md: reading the file ran over its time budget (1 s)" in output
     assert "time_budget in [thesis.ingest]" in output
     # unchanged, with the same code: not read again, still listed as failed
     reads.clear()
-    code, output, _ = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    code, output, _ = _run(capsys, tmp_path, where, prices_dir, "--config", config)
     assert code == 3 and reads == ["good_iwm.md"], output
     assert "1 unchanged since they failed before" in output
     # edited: read again, and now it is stored
     monkeypatch.setattr(documents_module, "read_document", real)
     msft = where / "good_msft.md"
     msft.write_text(GOOD["good_msft.md"].replace("MSFT", "Microsoft (MSFT)"), encoding="utf-8")
-    code, output, _ = _run(capsys, tmp_path, where, prices_dir, "--config", str(config))
+    code, output, _ = _run(capsys, tmp_path, where, prices_dir, "--config", config)
     assert code == 0, output
     assert "MSFT" in {s for (s,) in sqlite3.connect(db).execute("select subject from claims")}
 

@@ -292,6 +292,11 @@ def _overview(
     }
 
 
+def _report_code() -> str:
+    """The digest of the code that draws pages, part of every page's input digest."""
+    return code_digest("pipeline.report", "pipeline.kinds")
+
+
 def _listing_pages(total: int) -> list[ListingPage]:
     count = -(-total // LISTING_ROWS)
     return [
@@ -310,20 +315,26 @@ def _listing(
     """The pages that list every claim, oldest first, each drawn only if its rows changed."""
     template = env.get_template("listing.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
-    code = code_digest("pipeline.report", "pipeline.kinds")
+    code = _report_code()
     if pages:
         (done.stage / "listing").mkdir(parents=True, exist_ok=True)
+
+    def draw(page: ListingPage) -> str:
+        return template.render({**context, "rows": _on(page, ordered), "page": page})
+
+    def inputs(page: ListingPage) -> str:
+        shown = [
+            (r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in _on(page, ordered)
+        ]
+        return input_digest(code, repr((page, shown)))
+
     for page in pages:
-        mine = ordered[page.first - 1 : page.last]
+        rel, item = f"listing/{page.name}", f"listing {page.label}"
+        _write_page(env, rel, item, partial(draw, page), partial(inputs, page), done)
 
-        def draw(page: ListingPage = page, mine: list[ReportRow] = mine) -> str:
-            return template.render({**context, "rows": mine, "page": page})
 
-        def inputs(page: ListingPage = page, mine: list[ReportRow] = mine) -> str:
-            shown = [(r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in mine]
-            return input_digest(code, repr((page, shown)))
-
-        _write_page(env, f"listing/{page.name}", f"listing {page.label}", draw, inputs, done)
+def _on(page: ListingPage, ordered: list[ReportRow]) -> list[ReportRow]:
+    return ordered[page.first - 1 : page.last]
 
 
 def _environment() -> Environment:
@@ -355,7 +366,7 @@ def _claim_pages(
     template = env.get_template("claim.html.j2")
     mentioned: dict[str, list[tuple[str, str]]] = {}
     texts: dict[str, str] = {}
-    code = code_digest("pipeline.report", "pipeline.kinds")
+    code = _report_code()
 
     def page(row: ReportRow) -> str:
         c, spec = row.claim, _chart_spec(row, data.closes)
@@ -433,7 +444,7 @@ def _forecaster_pages(
     for row in rows:
         by_forecaster.setdefault(row.claim.forecaster, []).append(row)
 
-    code = code_digest("pipeline.report", "pipeline.kinds")
+    code = _report_code()
 
     def page(rank: int, card: Scorecard) -> str:
         mine = by_forecaster.get(card.forecaster, [])

@@ -444,17 +444,16 @@ class Store:
 
     def latest_original_at(self, location: str) -> str | None:
         """The original article indexed last among those read at `location`, or None."""
-        rows = self.db.execute(
-            "select article_id from dedupe_keys where location = ? order by seq desc limit 1",
-            [location],
-        ).fetchall()
-        return str(rows[0][0]) if rows else None
+        return self._latest_original("location", location)
 
     def latest_original_with_url(self, url_key: str) -> str | None:
         """The original article indexed last among those with the URL key `url_key`."""
+        return self._latest_original("url_key", url_key)
+
+    def _latest_original(self, column: str, value: str) -> str | None:
         rows = self.db.execute(
-            "select article_id from dedupe_keys where url_key = ? order by seq desc limit 1",
-            [url_key],
+            f"select article_id from dedupe_keys where {column} = ? order by seq desc limit 1",
+            [value],
         ).fetchall()
         return str(rows[0][0]) if rows else None
 
