@@ -10,6 +10,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from pipeline.models import Outcome
 from pipeline.report.render import ReportInput, describe_claim, render_report
@@ -89,6 +90,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chro
     driver = webdriver.Chrome(
         service=ChromeService(executable_path=str(CHROMEDRIVER)), options=options
     )
+    # A loaded machine can return from a navigation before the new document is
+    # parsed; element lookups wait up to this long instead of failing at once.
+    driver.implicitly_wait(20)
     yield driver
     driver.quit()
 
@@ -112,6 +116,26 @@ def built_report(
     return settings.report.out_dir
 
 
+def _wait_for(driver: webdriver.Chrome, selector: str) -> None:
+    """Wait until the current document has *selector*, so page_source is the new page."""
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, selector))
+
+
+def _open(driver: webdriver.Chrome, page: Path) -> None:
+    """Navigate to *page* and wait until it is the document shown and parsed.
+
+    On a loaded machine a navigation can return while the previous page or a
+    blank one is still current; reading page_source then gives the wrong text.
+    """
+    uri = page.as_uri()
+    driver.get(uri)
+    WebDriverWait(driver, 20).until(
+        lambda d: (
+            d.current_url == uri and d.execute_script("return document.readyState") == "complete"
+        )
+    )
+
+
 def _errors(driver: webdriver.Chrome) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
 
@@ -120,7 +144,7 @@ def _errors(driver: webdriver.Chrome) -> list[str]:
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(browser: webdriver.Chrome, built_report: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    browser.get((built_report / "index.html").as_uri())
+    _open(browser, built_report / "index.html")
     table = browser.find_element(By.ID, "claims")
     assert table.is_displayed() and table.size["width"] > 0 and table.size["height"] > 0
     rows = browser.find_elements(By.CSS_SELECTOR, "#claims tbody tr")
@@ -137,6 +161,7 @@ def test_report_renders_in_headless_chromium(browser: webdriver.Chrome, built_re
     browser.execute_script("document.getElementById('filter').dispatchEvent(new Event('input'))")
     hit = browser.find_element(By.CSS_SELECTOR, '#claims tr[data-status="hit"] td:nth-child(4) a')
     hit.click()
+    _wait_for(browser, "svg.chart")
     chart = browser.find_element(By.CSS_SELECTOR, "svg.chart")
     assert chart.is_displayed() and chart.size["width"] > 100 and chart.size["height"] > 100
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart polyline")
@@ -144,10 +169,10 @@ def test_report_renders_in_headless_chromium(browser: webdriver.Chrome, built_re
     browser.save_screenshot(str(ARTIFACTS / "report-claim.png"))
     assert _errors(browser) == []
 
-    browser.get((built_report / "forecasters" / "tom-lee.html").as_uri())
+    _open(browser, built_report / "forecasters" / "tom-lee.html")
     assert "Wilson 95% interval" in browser.page_source
     for page in (built_report / "forecasters").glob("eve*.html"):
-        browser.get(page.as_uri())
+        _open(browser, page)
         assert browser.execute_script("return window.PWNED === undefined")
     assert _errors(browser) == []
 
