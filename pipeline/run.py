@@ -332,11 +332,17 @@ def _series_digests(book: PriceBook) -> dict[str, str]:
     return out
 
 
-def _may_change(stored: Outcome | None, repaired: AbstractSet[str]) -> bool:
-    """Whether grading a claim again can give anything new: it has no decision yet
-    (ungraded, pending, no data), or its decision rests on prices corrected since."""
-    if stored is None or stored.status not in FINAL_STATUSES:
+def _may_change(
+    stored: Outcome | None, repaired: AbstractSet[str], as_of: date, same_book: bool
+) -> bool:
+    """Whether grading a claim again can give anything new: it was never graded; it is
+    undecided (pending, no data) and either the grading date or the price book moved
+    since (a series added, dropped or changed); or its decision rests on prices
+    corrected since."""
+    if stored is None:
         return True
+    if stored.status not in FINAL_STATUSES:
+        return not same_book or stored.as_of != as_of
     return stored.series in repaired or stored.benchmark_series in repaired
 
 
@@ -358,10 +364,11 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     digests = _series_digests(book)
     seen = store.meta_like(SERIES_DIGEST)
     changed = {s for s, d in digests.items() if seen.get(SERIES_DIGEST + s, d) != d}
+    same_book = not changed and seen.keys() == {SERIES_DIGEST + s for s in digests}
     claims = store.claims()
     if not everything:  # a stored decision stands unless its prices changed
         moved = book.repaired | changed
-        claims = [c for c in claims if _may_change(known.get(c.claim_id), moved)]
+        claims = [c for c in claims if _may_change(known.get(c.claim_id), moved, as_of, same_book)]
     summary.graded = len(claims)
     fresh, failed = _resolve_each(claims, book, as_of, settings)
     store.save_failures(failed)
@@ -376,7 +383,7 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     facts = {SERIES_DIGEST + symbol: digest for symbol, digest in digests.items()}
     if not failed:  # every decision was checked by this code
         facts[GRADING_CODE] = code
-    store.set_meta(facts)
+    store.set_meta(facts, replace=SERIES_DIGEST)
     current = {**known, **{o.claim_id: o for o in to_save}}
     summary.as_of = as_of
     summary.outcomes = _count(current.values())

@@ -4,6 +4,7 @@ with the old and the new verdict kept in outcome_history."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -109,3 +110,35 @@ def test_changed_grading_settings_grade_every_claim_once(
     # another drift (or default benchmark) can change verdicts: every claim once more
     assert _run(tmp_path, store, good, drift_pct_per_year=3.0).graded == 1
     assert _run(tmp_path, store, good, drift_pct_per_year=3.0).graded == 0
+
+
+def test_undecided_claims_wait_for_a_new_date_or_new_prices(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    _extracted(store, settings, tmp_path / "in")
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    first = _run(tmp_path, store, good, as_of=date(2024, 4, 15))
+    assert first.graded == 1 and [o.status for o in store.outcomes().values()] == ["pending"]
+    # same prices, same date: a pending claim cannot change, so it is not graded again
+    assert _run(tmp_path, store, good, as_of=date(2024, 4, 15)).graded == 0
+    # a later date can end its window or reach its level
+    assert _run(tmp_path, store, good, as_of=date(2024, 4, 16)).graded == 1
+    assert _run(tmp_path, store, good, as_of=date(2024, 4, 16)).graded == 0
+    # so can other closes for the same dates
+    bad = _prices(tmp_path / "bad", prices_dir, scale_window=True)
+    assert _run(tmp_path, store, bad, as_of=date(2024, 4, 16)).graded == 1
+    assert _run(tmp_path, store, bad, as_of=date(2024, 4, 16)).graded == 0
+
+
+def test_a_claim_without_prices_is_graded_again_when_a_series_arrives(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    _extracted(store, settings, tmp_path / "in")
+    empty = tmp_path / "none"
+    empty.mkdir()
+    _run(tmp_path, store, empty)
+    assert [o.status for o in store.outcomes().values()] == ["no_data"]
+    assert _run(tmp_path, store, empty).graded == 0
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    assert _run(tmp_path, store, good).graded == 1
+    assert [o.status for o in store.outcomes().values()] != ["no_data"]

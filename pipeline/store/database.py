@@ -304,8 +304,12 @@ class Store:
         rows = self._table("meta").rows_where("key like ? || '%'", [prefix])
         return {str(r["key"]): str(r["value"]) for r in rows}
 
-    def set_meta(self, values: Mapping[str, str]) -> None:
+    def set_meta(self, values: Mapping[str, str], replace: str | None = None) -> None:
+        """Store facts by key; with `replace`, the facts under that key prefix that
+        `values` does not name are dropped in the same transaction."""
         with self._write():
+            if replace is not None:
+                self.db.execute("delete from meta where key like ? || '%'", [replace])
             rows = [{"key": k, "value": v} for k, v in values.items()]
             self._table("meta").upsert_all(rows, pk="key")
 
