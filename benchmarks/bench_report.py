@@ -10,12 +10,19 @@ claims table with DataFrame.to_html: the least a report could do.
 
 It then draws the report again in place with 1% of the outcomes changed, as a daily run
 does, and prints how many pages were drawn and how much faster that was.
+
+With --browser it opens index.html in headless Chromium (Debian's chromium and
+chromium-driver) --loads times, each a fresh navigation, and prints the median time to
+the load event, next to the same for the pandas baseline page opened the same way:
+
+    python benchmarks/bench_report.py --claims 100000 --forecasters 5000 --browser
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import tempfile
 import time
 from dataclasses import replace
@@ -34,7 +41,9 @@ PRICES = Path(__file__).resolve().parent.parent.parent / "shared" / "prices"
 SYMBOLS = ["IWM", "SPY", "QQQ", "^GSPC"]
 
 
-def synthetic_claims(count: int, rng: random.Random) -> tuple[list[Claim], dict[str, str]]:
+def synthetic_claims(
+    count: int, rng: random.Random, forecasters: int = 200
+) -> tuple[list[Claim], dict[str, str]]:
     text = "I think IWM could rally 20% over the next 12 months because rate cuts are coming."
     article = Article.build(location="bench", text=text, raw=text, raw_format="text")
     claims = []
@@ -49,7 +58,7 @@ def synthetic_claims(count: int, rng: random.Random) -> tuple[list[Claim], dict[
                 url="https://example.com/a",
                 title="Synthetic",
                 published=published,
-                forecaster=f"Forecaster {i % 200}",
+                forecaster=f"Forecaster {i % forecasters}",
                 forecaster_org=None,
                 forecaster_role="author",
                 subject=subject,
@@ -81,11 +90,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--forecasters", type=int, default=200)
+    parser.add_argument("--browser", action="store_true", help="time index.html in Chromium")
+    parser.add_argument("--loads", type=int, default=7, help="navigations per page (--browser)")
     args = parser.parse_args()
     rng = random.Random(7)
     provider = CsvFolderProvider(PRICES)
     book = PriceBook(closes={s: provider.fetch(s)["close"] for s in SYMBOLS})
-    claims, texts = synthetic_claims(args.claims, rng)
+    claims, texts = synthetic_claims(args.claims, rng, args.forecasters)
     for c in claims[::4]:
         object.__setattr__(
             c, "target_low", 1.1 * float(book.closes[c.subject].asof(pd.Timestamp(c.published)))
@@ -112,6 +124,15 @@ def main() -> None:
         start = time.perf_counter()
         daily = render_report(replace(data, outcomes=changed), Path(tmp) / "report")
         again = time.perf_counter() - start
+        if args.browser:
+            pages = [Path(tmp) / "report" / "index.html", Path(tmp) / "baseline.html"]
+            opened = open_times(pages, args.loads, Path(tmp) / "chromium")
+            baseline_kb = pages[1].stat().st_size / 1024
+            print(
+                f"index.html in headless Chromium: median {opened[0]:.0f} ms to the load event "
+                f"({args.loads} loads); the pandas baseline page ({baseline_kb:,.0f} KB): "
+                f"{opened[1]:.0f} ms; ratio {opened[0] / opened[1]:.2f}x"
+            )
     print(f"claims: {len(claims)}, files written: {len(written)}, index.html {index_kb:,.0f} KB")
     print(
         f"drawn again with {len(claims[::100])} outcomes changed: {again:.2f} s "
@@ -127,6 +148,39 @@ def main() -> None:
     print(
         f"ratio full / baseline: {full / baseline:.1f}x; claims per second: {len(claims) / full:,.0f}"
     )
+
+
+def open_times(pages: list[Path], loads: int, profile: Path) -> list[float]:
+    """Median milliseconds from navigation start to the load event, per page, each page
+    opened `loads` times in one headless Chromium (the first, cold load included)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    script = "return performance.getEntriesByType('navigation')[0].loadEventEnd"
+    try:
+        medians = []
+        for page in pages:
+            times = []
+            for _ in range(loads):
+                driver.get("about:blank")
+                driver.get(page.as_uri())
+                times.append(float(driver.execute_script(script)))
+            medians.append(statistics.median(times))
+        return medians
+    finally:
+        driver.quit()
 
 
 if __name__ == "__main__":

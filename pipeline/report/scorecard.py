@@ -16,6 +16,7 @@ Rules (see README, "Forecaster scorecards"):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -113,14 +114,87 @@ def build_scorecards(joined: pd.DataFrame) -> list[Scorecard]:
     """One scorecard per forecaster, best shrunken hit rate first among the ranked."""
     if joined.empty:
         return []
-    graded = joined[joined["status"].isin(["hit", "miss"])]
-    pooled = (graded["status"] == "hit").mean() if len(graded) else 0.5
-    cards = [
-        _scorecard(name, rows, float(pooled))
-        for name, rows in joined.groupby("forecaster", sort=True)
-    ]
+    columns = _Columns.of(joined)
+    graded = (columns.status == "hit") | (columns.status == "miss")
+    pooled = float((columns.status[graded] == "hit").mean()) if graded.any() else 0.5
+    groups = joined.groupby("forecaster", sort=True).indices  # name: row positions
+    cards = [_scorecard(str(name), columns.take(rows), pooled) for name, rows in groups.items()]
     return sorted(
         cards, key=lambda c: (not c.ranked, -(c.shrunk_rate or 0.0), -c.resolved, c.forecaster)
+    )
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns a scorecard reads, as arrays, converted once for every forecaster: a
+    pandas selection per forecaster cost tens of milliseconds each, and a year of
+    commentary has thousands of forecasters."""
+
+    status: np.ndarray  # "hit", "miss", "pending", ...; "untracked" without an outcome
+    return_pct: np.ndarray  # float, NaN when unknown
+    excess_pct: np.ndarray
+    sign: np.ndarray  # -1.0 for a call down, else 1.0
+    org: np.ndarray  # object, None when unknown
+    kind: np.ndarray
+    assumed: np.ndarray  # bool
+    hedge: np.ndarray  # "unstated" when none
+
+    @classmethod
+    def of(cls, joined: pd.DataFrame) -> _Columns:
+        def numbers(name: str) -> np.ndarray:
+            values: np.ndarray = pd.to_numeric(joined[name]).to_numpy(dtype=float, na_value=np.nan)
+            return values
+
+        def labels(column: pd.Series) -> np.ndarray:
+            return np.array([None if pd.isna(v) else str(v) for v in column], dtype=object)
+
+        return cls(
+            status=labels(joined["status"].fillna("untracked")),
+            return_pct=numbers("return_pct"),
+            excess_pct=numbers("excess_return_pct"),
+            sign=np.where(joined["direction"].astype(str) == "down", -1.0, 1.0),
+            org=labels(joined["forecaster_org"]),
+            kind=labels(joined["kind"]),
+            assumed=joined["horizon_assumed"].astype(bool).to_numpy(),
+            hedge=labels(joined["hedge"].fillna("unstated")),
+        )
+
+    def take(self, rows: np.ndarray) -> _Columns:
+        return _Columns(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+
+
+def _scorecard(name: str, rows: _Columns, pooled: float) -> Scorecard:
+    status = rows.status
+    graded = (status == "hit") | (status == "miss")
+    hits = int((status == "hit").sum())
+    n = int(graded.sum())
+    interval = wilson_interval(hits, n)
+    returns = rows.return_pct[graded]
+    known = returns[~np.isnan(returns)]
+    baseline = float((known > 0).mean()) if len(known) else None
+    outcome = status[graded]
+    return Scorecard(
+        forecaster=name,
+        org=next((str(o) for o in rows.org if o is not None), None),
+        made=len(status),
+        resolved=n,
+        hits=hits,
+        pending=int((status == "pending").sum()),
+        excluded=int((status == "excluded").sum()),
+        ungraded=int(((status == "no_data") | (status == "no_date")).sum()),
+        hit_rate=hits / n if n else None,
+        wilson_low=interval[0] if interval else None,
+        wilson_high=interval[1] if interval else None,
+        p_vs_half=_p_value(hits, n, 0.5),
+        baseline_rate=baseline,
+        p_vs_baseline=_p_value(hits, n, baseline) if baseline is not None else None,
+        mean_return=_mean(returns * rows.sign[graded]),
+        mean_excess=_mean(rows.excess_pct[graded] * rows.sign[graded]),
+        shrunk_rate=(hits + PRIOR_WEIGHT * pooled) / (n + PRIOR_WEIGHT) if n else None,
+        ranked=n >= MIN_RESOLVED,
+        by_kind=_rates(rows.kind[graded], outcome),
+        by_horizon=_rates(np.where(rows.assumed[graded], "assumed", "explicit"), outcome),
+        by_hedge=_rates(rows.hedge[graded], outcome),
     )
 
 
@@ -137,74 +211,24 @@ def scorecards_frame(cards: list[Scorecard]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _scorecard(name: str, rows: pd.DataFrame, pooled: float) -> Scorecard:
-    status = rows["status"].fillna("untracked")
-    graded = rows[status.isin(["hit", "miss"])]
-    hits = int((graded["status"] == "hit").sum())
-    n = len(graded)
-    interval = wilson_interval(hits, n)
-    went_up = pd.to_numeric(graded["return_pct"]).dropna() > 0
-    baseline = float(went_up.mean()) if len(went_up) else None
-    signed = _call_returns(graded)
-    return Scorecard(
-        forecaster=str(name),
-        org=next((str(o) for o in rows["forecaster_org"].dropna()), None),
-        made=len(rows),
-        resolved=n,
-        hits=hits,
-        pending=int((status == "pending").sum()),
-        excluded=int((status == "excluded").sum()),
-        ungraded=int(status.isin(["no_data", "no_date"]).sum()),
-        hit_rate=hits / n if n else None,
-        wilson_low=interval[0] if interval else None,
-        wilson_high=interval[1] if interval else None,
-        p_vs_half=_p_value(hits, n, 0.5),
-        baseline_rate=baseline,
-        p_vs_baseline=_p_value(hits, n, baseline) if baseline is not None else None,
-        mean_return=_mean(signed["call_return"]),
-        mean_excess=_mean(signed["call_excess"]),
-        shrunk_rate=(hits + PRIOR_WEIGHT * pooled) / (n + PRIOR_WEIGHT) if n else None,
-        ranked=n >= MIN_RESOLVED,
-        by_kind=_rates(graded, graded["kind"]),
-        by_horizon=_rates(
-            graded,
-            pd.Series(
-                np.where(graded["horizon_assumed"].astype(bool), "assumed", "explicit"),
-                index=graded.index,
-            ),
-        ),
-        by_hedge=_rates(graded, graded["hedge"].fillna("unstated")),
-    )
-
-
-def _call_returns(graded: pd.DataFrame) -> pd.DataFrame:
-    sign = np.where(graded["direction"].astype(str) == "down", -1.0, 1.0)
-    return pd.DataFrame(
-        {
-            "call_return": pd.to_numeric(graded["return_pct"]) * sign,
-            "call_excess": pd.to_numeric(graded["excess_return_pct"]) * sign,
-        }
-    )
-
-
-def _rates(graded: pd.DataFrame, keys: pd.Series) -> dict[str, Rate]:
-    """Hits and resolved calls by key (a missing key counts nowhere). Counted in a loop:
-    a forecaster has tens of calls, where a pandas groupby costs more than the counting."""
+def _rates(keys: np.ndarray, status: np.ndarray) -> dict[str, Rate]:
+    """Hits and resolved calls by key (a missing key counts nowhere)."""
     made: Counter[str] = Counter()
     hits: Counter[str] = Counter()
-    for key, status in zip(keys.tolist(), graded["status"].tolist(), strict=True):
-        if not pd.isna(key):
+    for key, outcome in zip(keys.tolist(), status.tolist(), strict=True):
+        if key is not None:
             made[str(key)] += 1
-            hits[str(key)] += status == "hit"
+            hits[str(key)] += outcome == "hit"
     return {key: Rate(hits[key], made[key]) for key in sorted(made)}
 
 
+@functools.lru_cache(maxsize=65_536)
 def _p_value(hits: int, n: int, p: float | None) -> float | None:
     if n == 0 or p is None or not 0 < p < 1:
         return None
     return float(binomtest(hits, n, p, alternative="two-sided").pvalue)
 
 
-def _mean(values: pd.Series) -> float | None:
-    clean = values.dropna()
+def _mean(values: np.ndarray) -> float | None:
+    clean = values[~np.isnan(values)]
     return round(float(clean.mean()), 4) if len(clean) else None
