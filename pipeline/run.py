@@ -24,8 +24,16 @@ from pipeline.ingest.documents import Overrides, find_documents, ingest_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import language_name
 from pipeline.iterate import T, batches
-from pipeline.models import FINAL_STATUSES, Article, Claim, Disagreement, Failure, Outcome
-from pipeline.prices.book import PriceBook, symbols_for, update_prices
+from pipeline.models import (
+    FINAL_STATUSES,
+    Article,
+    Claim,
+    Disagreement,
+    Failure,
+    Outcome,
+    OutcomeState,
+)
+from pipeline.prices.book import PriceBook, symbols_needed, update_prices
 from pipeline.prices.providers import make_provider
 from pipeline.provenance import code_digest, input_digest
 from pipeline.report.render import ReportInput, render_report
@@ -308,7 +316,7 @@ def load_prices(store: Store, settings: Settings) -> tuple[PriceBook, list[Failu
     """Prices for every symbol the stored claims need: from --prices, else the online
     provider, on top of the cache."""
     equivalents = load_equivalents(settings.extract.lexicon)
-    wanted = symbols_for(store.claims(), settings.grading.default_benchmark, equivalents)
+    wanted = symbols_needed(store.claim_symbols(), settings.grading.default_benchmark, equivalents)
     book, failures = update_prices(store, make_provider(settings), wanted, equivalents=equivalents)
     store.save_failures(failures)
     return book, failures
@@ -332,8 +340,12 @@ def _series_digests(book: PriceBook) -> dict[str, str]:
     return out
 
 
+#: Claims graded and stored at a time: a stage holds one batch of claims, never them all.
+TRACK_BATCH = 20_000
+
+
 def _may_change(
-    stored: Outcome | None, repaired: AbstractSet[str], as_of: date, same_book: bool
+    stored: OutcomeState | None, repaired: AbstractSet[str], as_of: date, same_book: bool
 ) -> bool:
     """Whether grading a claim again can give anything new: it was never graded; it is
     undecided (pending, no data) and either the grading date or the price book moved
@@ -350,13 +362,13 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     """Grade the claims whose outcome can change: those not yet decided, and decisions made
     on prices corrected since. Decided outcomes are never rewritten, except on corrected
     prices or with `regrade`. When the grading code or the grading settings change (a new
-    release, another default benchmark or drift), every claim is graded once more, so a re-grade that differs from a stored decision is recorded in
-    the outcome history and listed in the summary."""
+    release, another default benchmark or drift), every claim is graded once more, so a
+    re-grade that differs from a stored decision is recorded in the outcome history and
+    listed in the summary. Claims are read, graded and stored TRACK_BATCH at a time."""
     summary = Summary(counts=False)
     if book is None:
         book, summary.failures = load_prices(store, settings)
     as_of = settings.grading.as_of or book.last_date() or date.today()
-    known = store.outcomes()
     # the grading code and the settings that change verdicts (benchmark, drift, dates)
     rules = replace(settings.grading, as_of=None, regrade=False)
     code = input_digest(code_digest("pipeline.track", "pipeline.kinds"), repr(rules))
@@ -365,29 +377,33 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     seen = store.meta_like(SERIES_DIGEST)
     changed = {s for s, d in digests.items() if seen.get(SERIES_DIGEST + s, d) != d}
     same_book = not changed and seen.keys() == {SERIES_DIGEST + s for s in digests}
-    claims = store.claims()
+    ids = store.claim_ids()
     if not everything:  # a stored decision stands unless its prices changed
-        moved = book.repaired | changed
-        claims = [c for c in claims if _may_change(known.get(c.claim_id), moved, as_of, same_book)]
-    summary.graded = len(claims)
-    fresh, failed = _resolve_each(claims, book, as_of, settings)
-    store.save_failures(failed)
+        moved, states = book.repaired | changed, store.outcome_states()
+        ids = [i for i in ids if _may_change(states.get(i), moved, as_of, same_book)]
+        del states
+    summary.graded = len(ids)
+    failed: list[Failure] = []
+    for start in range(0, len(ids), TRACK_BATCH):
+        batch = ids[start : start + TRACK_BATCH]
+        fresh, failures = _resolve_each(store.claims(batch), book, as_of, settings)
+        store.save_failures(failures)
+        failed += failures
+        to_save, disagreements = reconcile_outcomes(
+            store.outcomes(batch), fresh, book.repaired, settings.grading.regrade
+        )
+        store.save_outcomes(to_save)
+        store.save_disagreements(disagreements)
+        summary.disagreements += disagreements
     summary.failures += failed
-    to_save, summary.disagreements = reconcile_outcomes(
-        known, fresh, book.repaired, settings.grading.regrade
-    )
     summary.repaired = sorted(book.repaired)
     summary.regraded = settings.grading.regrade
-    store.save_outcomes(to_save)
-    store.save_disagreements(summary.disagreements)
     facts = {SERIES_DIGEST + symbol: digest for symbol, digest in digests.items()}
     if not failed:  # every decision was checked by this code
         facts[GRADING_CODE] = code
     store.set_meta(facts, replace=SERIES_DIGEST)
-    current = {**known, **{o.claim_id: o for o in to_save}}
     summary.as_of = as_of
-    summary.outcomes = _count(current.values())
-    summary.net_of_drift = _count_net(current.values())
+    summary.outcomes, summary.net_of_drift = store.outcome_counts()
     return summary
 
 

@@ -311,6 +311,31 @@ def test_run_a_corrected_page_at_the_same_url_is_a_new_version(
     assert len({c.subject for c in store.claims()}) == len(store.claims())
 
 
+def test_track_in_small_batches_stores_what_one_batch_stores(
+    store: Store,
+    settings: Settings,
+    corpus_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stages.ingest(store, [corpus_dir], settings)
+    stages.extract(store, settings)
+    whole = stages.track(store, settings)
+    other = Store(tmp_path / "batched.db")
+    stages.ingest(other, [corpus_dir], settings)
+    stages.extract(other, settings)
+    monkeypatch.setattr(stages, "TRACK_BATCH", 7)  # 45 claims: seven batches
+    batched = stages.track(other, settings)
+    assert batched.graded == whole.graded == len(store.claims())
+    assert (batched.outcomes, batched.net_of_drift) == (whole.outcomes, whole.net_of_drift)
+
+    def decided(db: Store) -> list[tuple[object, ...]]:
+        return sorted((o.claim_id, o.status, o.return_pct) for o in db.outcomes().values())
+
+    assert decided(other) == decided(store)
+    other.close()
+
+
 def test_run_a_daily_rerun_grades_and_draws_only_what_can_change(
     store: Store, settings: Settings, corpus_dir: Path
 ) -> None:

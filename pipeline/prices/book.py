@@ -219,12 +219,22 @@ def symbols_for(
 ) -> list[str]:
     """Every symbol grading needs: subjects, benchmarks, and their index/ETF equivalents
     (by default those of the shipped lexicon)."""
+    pairs = ((claim.subject, claim.benchmark) for claim in claims)
+    return symbols_needed(pairs, default_benchmark, equivalents)
+
+
+def symbols_needed(
+    pairs: Iterable[tuple[str, str | None]],
+    default_benchmark: str,
+    equivalents: Equivalents | None = None,
+) -> list[str]:
+    """`symbols_for` from (subject, benchmark) pairs, as the store lists them."""
     equivalents = equivalents or load_equivalents()
     wanted: set[str] = {default_benchmark}
-    for claim in claims:
-        wanted.add(claim.subject)
-        if claim.benchmark:
-            wanted.add(claim.benchmark)
+    for subject, benchmark in pairs:
+        wanted.add(subject)
+        if benchmark:
+            wanted.add(benchmark)
     expanded = set(wanted)
     for symbol in wanted:
         expanded.update(equivalents.family(symbol))

@@ -109,20 +109,37 @@ def _rebased(bench: pd.Series, inside: pd.Series) -> pd.Series | None:
     return _thin(window / float(window.iloc[0]) * float(inside.iloc[0]))
 
 
-def _scaler(a: float, b: float, lo: float, hi: float):  # type: ignore[no-untyped-def]
-    span = (b - a) or 1.0
-    return lambda v: round(lo + (float(v) - a) / span * (hi - lo), 1)
+@dataclass(frozen=True)
+class _Scale:
+    """A linear map from data (nanoseconds or prices) to SVG pixels, to 0.1 px."""
+
+    a: float
+    span: float
+    lo: float
+    hi: float
+
+    def __call__(self, v: float) -> float:
+        return round(self.lo + (float(v) - self.a) / self.span * (self.hi - self.lo), 1)
+
+    def many(self, values: np.ndarray) -> list[float]:
+        """The same map over an array at once (a chart has hundreds of points)."""
+        scaled = self.lo + (values.astype(float) - self.a) / self.span * (self.hi - self.lo)
+        return [round(v, 1) for v in scaled.tolist()]
 
 
-def _polyline(series: pd.Series, x, y, colour: str, dashed: bool = False) -> str:  # type: ignore[no-untyped-def]
-    points = " ".join(
-        f"{x(t.value)},{y(v)}" for t, v in zip(series.index, series.to_numpy(), strict=True)
-    )
+def _scaler(a: float, b: float, lo: float, hi: float) -> _Scale:
+    return _Scale(float(a), float((b - a) or 1.0), lo, hi)  # the span exact for int times
+
+
+def _polyline(series: pd.Series, x: _Scale, y: _Scale, colour: str, dashed: bool = False) -> str:
+    xs = x.many(pd.DatetimeIndex(series.index).as_unit("ns").asi8)
+    ys = y.many(series.to_numpy(dtype=float))
+    points = " ".join(f"{a},{b}" for a, b in zip(xs, ys, strict=True))
     dash = ' stroke-dasharray="4 3"' if dashed else ""
     return f'<polyline fill="none" stroke="{colour}" stroke-width="1.6"{dash} points="{points}"/>'
 
 
-def _band(spec: ChartSpec, x0: float, x1: float, y) -> list[str]:  # type: ignore[no-untyped-def]
+def _band(spec: ChartSpec, x0: float, x1: float, y: _Scale) -> list[str]:
     if spec.target_low is None:
         return []
     top, bottom = y(spec.target_high or spec.target_low), y(spec.target_low)
@@ -132,7 +149,7 @@ def _band(spec: ChartSpec, x0: float, x1: float, y) -> list[str]:  # type: ignor
     ]
 
 
-def _axes(low: float, high: float, inside: pd.Series, y) -> list[str]:  # type: ignore[no-untyped-def]
+def _axes(low: float, high: float, inside: pd.Series, y: _Scale) -> list[str]:
     out = [
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#c9ced8"/>'
     ]

@@ -30,6 +30,7 @@ from pipeline.models import (
     Failure,
     Link,
     Outcome,
+    OutcomeState,
     Page,
 )
 from pipeline.store.migrations import migrate_database
@@ -59,6 +60,21 @@ def damaged_database(path: Path | str, exc: sqlite3.DatabaseError) -> str:
 
 #: Articles a stored correction replaced (another article is a revision of them).
 SUPERSEDED = "select revision_of from articles where revision_of is not null"
+#: The claims on the record: not those of an article recorded as a duplicate, nor those of
+#: a replaced version, unless its correction withdrew them.
+ON_RECORD = (
+    "article_id not in (select article_id from articles where duplicate_of is not null)"
+    f" and (withdrawn_by is not null or article_id not in ({SUPERSEDED}))"
+)
+#: Ids per `in (...)` query, under SQLite's limit on bound parameters.
+CHUNK = 500
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
 
 
@@ -232,16 +248,33 @@ class Store:
                 articles.update(article_id, {"extractor_version": version})
         return added
 
-    def claims(self) -> list[Claim]:
-        """Every claim on the record: those of current articles, and those a corrected
-        version withdrew. Not those left on an article later recorded as a duplicate, nor
-        those of a replaced version that its correction makes again (they live on there)."""
-        rows = self._table("claims").rows_where(
-            "article_id not in (select article_id from articles where duplicate_of is not null)"
-            f" and (withdrawn_by is not null or article_id not in ({SUPERSEDED}))",
-            order_by="published, article_id, evidence_start",
-        )
-        return [record_from_row(Claim, row) for row in rows]
+    def claims(self, ids: Sequence[str] | None = None) -> list[Claim]:
+        """Every claim on the record (or those of them with the given `ids`): those of
+        current articles, and those a corrected version withdrew. Not those left on an
+        article later recorded as a duplicate, nor those of a replaced version that its
+        correction makes again (they live on there)."""
+        order = "published, article_id, evidence_start"
+        if ids is None:
+            rows = self._table("claims").rows_where(ON_RECORD, order_by=order)
+            return [record_from_row(Claim, row) for row in rows]
+        found: list[Claim] = []
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self._table("claims").rows_where(
+                f"claim_id in ({marks}) and {ON_RECORD}", chunk, order_by=order
+            )
+            found += [record_from_row(Claim, row) for row in rows]
+        return found
+
+    def claim_ids(self) -> list[str]:
+        """The ids of the claims on the record (as `claims()` chooses them), in its order."""
+        sql = f"select claim_id from claims where {ON_RECORD} order by published, article_id, evidence_start"
+        return [r[0] for r in self.db.execute(sql)]
+
+    def claim_symbols(self) -> list[tuple[str, str | None]]:
+        """Each distinct (subject, benchmark) pair of the claims on the record."""
+        sql = f"select distinct subject, benchmark from claims where {ON_RECORD}"
+        return [(r[0], r[1]) for r in self.db.execute(sql)]
 
     def mark_withdrawn(self, revisions: Sequence[tuple[str, str]]) -> int:
         """For each (new version, replaced version) pair: the replaced version's claims
@@ -289,9 +322,35 @@ class Store:
             self._table("outcomes").upsert_all(rows, pk="claim_id")
         return len(rows)
 
-    def outcomes(self) -> dict[str, Outcome]:
-        rows = self._table("outcomes").rows
-        return {row["claim_id"]: record_from_row(Outcome, row) for row in rows}
+    def outcomes(self, ids: Sequence[str] | None = None) -> dict[str, Outcome]:
+        """Stored outcomes by claim id: all of them, or those of the given claim `ids`."""
+        if ids is None:
+            rows = self._table("outcomes").rows
+            return {row["claim_id"]: record_from_row(Outcome, row) for row in rows}
+        found: dict[str, Outcome] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for row in self._table("outcomes").rows_where(f"claim_id in ({marks})", chunk):
+                found[row["claim_id"]] = record_from_row(Outcome, row)
+        return found
+
+    def outcome_states(self) -> dict[str, OutcomeState]:
+        """What deciding whether a claim needs grading again reads, for every stored
+        outcome, without building the outcomes (a few dozen bytes a claim)."""
+        sql = "select claim_id, status, as_of, series, benchmark_series from outcomes"
+        return {
+            r[0]: OutcomeState(r[1], date.fromisoformat(r[2]), r[3], r[4])
+            for r in self.db.execute(sql)
+        }
+
+    def outcome_counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Stored outcomes by status, and by status net of drift (where there is one)."""
+        status = "select status, count(*) from outcomes group by status order by status"
+        net = (
+            "select net_status, count(*) from outcomes where net_status is not null"
+            " group by net_status order by net_status"
+        )
+        return dict(self.db.execute(status).fetchall()), dict(self.db.execute(net).fetchall())
 
     # -- facts about the database ------------------------------------------------
 
@@ -651,8 +710,7 @@ class Store:
 
     def _existing_ids(self, table: str, column: str, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
+        for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
             found.update(
                 r[0]
