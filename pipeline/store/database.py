@@ -520,15 +520,19 @@ class Store:
         ).fetchall()
         return str(rows[0][0]) if rows else None
 
-    def originals_sharing_bands(self, bands: Sequence[int]) -> list[ArticleKeys]:
-        """The indexed originals whose signature has any of `bands`, in index order."""
+    def originals_sharing_bands(
+        self, bands: Sequence[int], limit: int | None = None
+    ) -> list[ArticleKeys]:
+        """The indexed originals whose signature has any of `bands`, in index order; with
+        `limit`, only the `limit` sharing the most bands (ties: the earliest indexed)."""
         if not bands:
             return []
         marks = ",".join("?" * len(bands))
         rows = self.db.execute(
             "select article_id, location, url_key, signature from dedupe_keys where seq in "
-            f"(select seq from minhash_bands where band in ({marks})) order by seq",
-            list(bands),
+            f"(select seq from minhash_bands where band in ({marks}) group by seq"
+            " order by count(*) desc, seq limit ?) order by seq",
+            [*bands, -1 if limit is None else limit],
         )
         return [ArticleKeys(*row) for row in rows]
 

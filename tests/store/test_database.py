@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.ingest.dedupe import MemoryIndex
 from pipeline.models import ArticleKeys, Failure, Link, Outcome
 from pipeline.store.database import Store
 from pipeline.store.migrations import migrations
@@ -214,6 +215,28 @@ def test_store_article_keys_index_stored_originals_only(store: Store) -> None:
     assert store.latest_original_at("b.txt") is None
     assert [k.article_id for k in store.originals_sharing_bands([7, 6])] == [original.article_id]
     assert store.originals_sharing_bands([7]) == store.originals_sharing_bands([]) == []
+
+
+def test_store_candidates_sharing_the_most_bands_come_first_under_a_limit(store: Store) -> None:
+    # a template's originals share band 1 with everything; the copy shares bands 1-4
+    common = [make_article(f"Daily wrap number {i}.") for i in range(5)]
+    copy_of = make_article("The note the new article copies.")
+    store.save_articles([*common, copy_of])
+    keys = [
+        ArticleKeys(a.article_id, f"{i}.txt", None, b"\1" * 256, (1, 100 + i))
+        for i, a in enumerate(common)
+    ]
+    keys.insert(2, ArticleKeys(copy_of.article_id, "copy.txt", None, b"\2" * 256, (1, 2, 3, 4)))
+    store.save_article_keys(keys)
+    every = [k.article_id for k in store.originals_sharing_bands([1, 2, 3, 4])]
+    assert every == [k.article_id for k in keys]  # in index order
+    assert [k.article_id for k in store.originals_sharing_bands([1, 2, 3, 4], 1)] == [
+        copy_of.article_id
+    ]
+    two = [k.article_id for k in store.originals_sharing_bands([1, 2, 3, 4], 2)]
+    assert two == [common[0].article_id, copy_of.article_id]  # ties: the earliest indexed
+    in_memory = MemoryIndex(keys).originals_sharing_bands([1, 2, 3, 4], 2)
+    assert [k.article_id for k in in_memory] == two
 
 
 def test_store_latest_original_follows_the_order_indexed(store: Store) -> None:
