@@ -36,7 +36,8 @@ from pipeline.models import (
 from pipeline.prices.book import PriceBook, symbols_needed, update_prices
 from pipeline.prices.providers import make_provider
 from pipeline.provenance import code_digest, input_digest
-from pipeline.report.render import ReportInput, render_report
+from pipeline.report.render import render_report
+from pipeline.report.source import ReportInput, StoreSource
 from pipeline.settings import Settings
 from pipeline.store.database import Store
 from pipeline.symbols import load_equivalents
@@ -434,7 +435,12 @@ def report(
     """Write the report (HTML pages and/or Markdown) to settings.report.out_dir."""
     data = report_input(store, settings, as_of)
     rendered = render_report(data, settings.report.out_dir, formats)
-    summary = Summary(as_of=data.as_of, outcomes=_count(data.outcomes.values()), counts=False)
+    counts = (
+        _count(data.outcomes.values())
+        if isinstance(data, ReportInput)
+        else store.outcome_counts()[0]
+    )
+    summary = Summary(as_of=data.as_of, outcomes=counts, counts=False)
     summary.written = [p for p in rendered.written if p.parent == settings.report.out_dir]
     summary.pages = len(rendered.written)
     summary.pages_unchanged = len(rendered.unchanged)
@@ -443,34 +449,35 @@ def report(
     return summary
 
 
-def report_input(store: Store, settings: Settings, as_of: date | None = None) -> ReportInput:
-    """Claims, outcomes, article texts and the price series the charts and the price-data
-    flags need (the graded series and benchmarks, from the cache).
+def report_input(
+    store: Store, settings: Settings, as_of: date | None = None
+) -> ReportInput | StoreSource:
+    """What the report shows: the claims on the record with their stored outcomes, read
+    from the store in batches, and the price series the charts and the price-data flags
+    need (the graded series and benchmarks, from the cache).
 
     With an explicit `as_of`, claims are graded again in memory as of that date (stored
-    decisions are history and are not rewritten); otherwise the stored outcomes are shown.
+    decisions are history and are not rewritten), and everything is held in memory.
     """
-    claims = store.claims()
-    if as_of is not None:
-        book, _ = load_prices(store, settings)
-        outcomes = {o.claim_id: o for o in resolve_claims(claims, book, as_of, settings)}
-    else:
-        outcomes = store.outcomes()
     cached = store.price_symbols()
-    # the charts draw these series; the price-data flags are computed from them too
+    sources = {symbol: provider for symbol, (_, _, provider) in cached.items()}
+
+    def closes(wanted: set[str]) -> dict[str, pd.Series]:
+        return {s: store.prices(s)["close"].dropna() for s in wanted if s in cached}
+
+    if as_of is None:
+        return StoreSource(
+            store,
+            closes(store.graded_symbols()),
+            as_of=settings.grading.as_of or store.latest_grading_date(),
+            sources=sources,
+        )
+    claims = store.claims()
+    book, _ = load_prices(store, settings)
+    outcomes = {o.claim_id: o for o in resolve_claims(claims, book, as_of, settings)}
     graded = {s for o in outcomes.values() for s in (o.series, o.benchmark_series) if s}
     wanted = graded | {c.benchmark for c in claims if c.benchmark}
-    closes = {s: store.prices(s)["close"].dropna() for s in wanted if s in cached}
-    return ReportInput(
-        claims=claims,
-        outcomes=outcomes,
-        texts=store.article_texts(),
-        closes=closes,
-        as_of=as_of
-        or settings.grading.as_of
-        or max((o.as_of for o in outcomes.values()), default=None),
-        sources={symbol: provider for symbol, (_, _, provider) in cached.items()},
-    )
+    return ReportInput(claims, outcomes, store.article_texts(), closes(wanted), as_of, sources)
 
 
 def run_all(

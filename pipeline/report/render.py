@@ -1,6 +1,7 @@
 """Report: claims next to what happened, and forecaster scorecards.
 
-Input: a `ReportInput` (claims, outcomes, article texts, price series, run facts).
+Input: a `ClaimSource`: a `ReportInput` (claims, outcomes, article texts, price series,
+run facts in memory) or a `StoreSource` (the same, read from the store in batches).
 Output files in the report folder: index.html (overview, leaderboard, every claim),
 claims/<claim_id>.html (evidence in its paragraph, source link, price chart),
 forecasters/<name>.html (scorecard), claims.md and summary.md. Every page is
@@ -32,7 +33,6 @@ from pipeline.prices.quality import SeriesFlag
 from pipeline.provenance import code_digest, input_digest
 from pipeline.report.charts import ChartSpec, chart_digest, price_path_svg
 from pipeline.report.flags import Flags, claim_flags, flagged_symbols, flags_by_symbol
-from pipeline.report.frames import join
 from pipeline.report.scorecard import (
     MIN_RESOLVED,
     PRIOR_WEIGHT,
@@ -40,20 +40,9 @@ from pipeline.report.scorecard import (
     build_scorecards,
     unique_slugs,
 )
+from pipeline.report.source import ClaimSource
+from pipeline.report.source import ReportInput as ReportInput
 from pipeline.symbols import canonical
-
-
-@dataclass(frozen=True)
-class ReportInput:
-    """Everything a report shows. `texts` maps article_id to the analysed text;
-    `closes` maps a symbol to its daily closes (for the charts)."""
-
-    claims: Sequence[Claim]
-    outcomes: dict[str, Outcome]
-    texts: dict[str, str] = field(default_factory=dict)
-    closes: dict[str, pd.Series] = field(default_factory=dict)
-    as_of: date | None = None
-    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -178,7 +167,7 @@ class ListingPage:
 
 
 def render_report(
-    data: ReportInput, out_dir: Path, formats: Sequence[str] = ("html", "md")
+    data: ClaimSource, out_dir: Path, formats: Sequence[str] = ("html", "md")
 ) -> Rendered:
     """Write the report files into `out_dir`.
 
@@ -235,32 +224,83 @@ def _publish(stage: Path, out_dir: Path, staged: list[Path], unchanged: list[Pat
     return [out_dir / rel for rel in relative]
 
 
-def _render_into(data: ReportInput, out_dir: Path, formats: Sequence[str], done: Rendered) -> None:
-    flags = flags_by_symbol(data.closes)
-    rows = [_row(c, data.outcomes.get(c.claim_id), flags) for c in data.claims]
-    cards = build_scorecards(join(list(data.claims), data.outcomes))
-    context = _overview(data, rows, cards, flags)
-    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+def _render_into(
+    source: ClaimSource, out_dir: Path, formats: Sequence[str], done: Rendered
+) -> None:
+    """Every page, reading the claims LISTING_ROWS at a time in the listing's order (a
+    listing page and its claims' pages per batch); then the forecasters' pages, one
+    forecaster's claims at a time; the index and the summaries last."""
+    summary = source.summary()
+    flags = flags_by_symbol(source.closes)
+    cards = build_scorecards(summary)
+    context = _overview(source, summary, cards)
     env = _environment()
+    ordered = _ordered_ids(summary)
+    pages = _listing_pages(len(ordered)) if len(ordered) > INDEX_ROWS else []
+    html, markdown = "html" in formats, "md" in formats
+    (out_dir / "claims").mkdir(parents=True, exist_ok=True)
+    if pages:
+        (out_dir / "listing").mkdir(parents=True, exist_ok=True)
+    claims_md = _MarkdownClaims(env, out_dir / "claims.md", context) if markdown else None
+    touched: list[tuple[SeriesFlag, ...]] = []
+    for number, start in enumerate(range(0, len(ordered), LISTING_ROWS)):
+        rows = _rows(source, ordered[start : start + LISTING_ROWS], flags)
+        touched += [r.flags for r in rows if r.flags]
+        if html:
+            if pages:
+                _listing_page(env, pages[number], rows, context, done)
+            _claim_pages(env, source, rows, context, done)
+        if claims_md:
+            claims_md.add(rows)
+    context["flagged"] = flagged_symbols(flags, touched)
+    context["flagged_claims"] = len(touched)
     written = done.written
-    if "html" in formats:
-        ordered = sorted(rows, key=lambda r: (r.claim.published or date.min, r.claim.claim_id))
-        pages = _listing_pages(len(ordered)) if len(ordered) > INDEX_ROWS else []
-        recent = ordered[::-1][:INDEX_ROWS] if pages else rows
-        index = {**context, "rows": recent, "listing_pages": pages, "per_page": LISTING_ROWS}
+    if html:
+        _forecaster_pages(env, source, summary, cards, flags, context, done)
+        recent_ids = ordered[::-1][:INDEX_ROWS] if pages else summary["claim_id"].tolist()
+        index = {
+            **context,
+            "rows": _rows(source, recent_ids, flags),
+            "listing_pages": pages,
+            "per_page": LISTING_ROWS,
+        }
         written.append(
             _write(out_dir / "index.html", env.get_template("report.html.j2").render(**index))
         )
-        _listing(env, ordered, pages, context, done)
-        _claim_pages(env, data, rows, out_dir / "claims", page_of, done)
-        _forecaster_pages(env, rows, cards, out_dir / "forecasters", context, done)
-    if "md" in formats:
-        written.append(
-            _write(out_dir / "claims.md", env.get_template("claims.md.j2").render(**context))
-        )
+    if claims_md:
+        written.append(claims_md.close())
         written.append(
             _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
         )
+
+
+def _ordered_ids(summary: pd.DataFrame) -> list[str]:
+    """Claim ids oldest first (undated first); on one day, in the source's order (the
+    store's: by article, in reading order). The listing's and claims.md's order."""
+    published = summary["published"].astype(object).fillna("")
+    order = published.sort_values(kind="stable").index
+    return [str(i) for i in summary["claim_id"].to_numpy()[order]]
+
+
+def _rows(source: ClaimSource, ids: Sequence[str], flags: Flags) -> list[ReportRow]:
+    return [_row(claim, outcome, flags) for claim, outcome in source.load(ids)]
+
+
+class _MarkdownClaims:
+    """claims.md, written as the batches come: the header, then each batch's rows (a
+    template's last newline is dropped by Jinja, so the header's is written here)."""
+
+    def __init__(self, env: Environment, path: Path, context: dict[str, object]) -> None:
+        self.path, self.rows = path, env.get_template("_claim_rows.md.j2")
+        self.file = path.open("w", encoding="utf-8")
+        self.file.write(env.get_template("claims.md.j2").render(**context) + "\n")
+
+    def add(self, rows: list[ReportRow]) -> None:
+        self.file.write(self.rows.render(rows=rows))
+
+    def close(self) -> Path:
+        self.file.close()
+        return self.path
 
 
 def _row(claim: Claim, outcome: Outcome | None, flags: Flags) -> ReportRow:
@@ -271,24 +311,26 @@ def _row(claim: Claim, outcome: Outcome | None, flags: Flags) -> ReportRow:
 
 
 def _overview(
-    data: ReportInput, rows: list[ReportRow], cards: list[Scorecard], flags: Flags
+    source: ClaimSource, summary: pd.DataFrame, cards: list[Scorecard]
 ) -> dict[str, object]:
-    published = [c.published for c in data.claims if c.published]
+    published = summary["published"].dropna()
+    forecasters = summary["forecaster"].astype(str).tolist()
     return {
-        "rows": rows,
-        "total": len(rows),
+        "total": len(summary),
         "cards": cards,
-        "slug": unique_slugs([c.forecaster for c in data.claims]).__getitem__,
-        "as_of": data.as_of,
-        "sources": sorted(data.sources.items()),
-        "by_status": Counter(r.status for r in rows).most_common(),
-        "by_forecaster": Counter(c.forecaster for c in data.claims).most_common(),
-        "by_kind": Counter(c.kind for c in data.claims).most_common(),
-        "period": (min(published), max(published)) if published else None,
+        "slug": unique_slugs(forecasters).__getitem__,
+        "as_of": source.as_of,
+        "sources": sorted(source.sources.items()),
+        "by_status": Counter(summary["status"].astype(object).fillna("untracked")).most_common(),
+        "by_forecaster": Counter(forecasters).most_common(),
+        "by_kind": Counter(summary["kind"].astype(str)).most_common(),
+        "period": (
+            (date.fromisoformat(published.min()), date.fromisoformat(published.max()))
+            if len(published)
+            else None
+        ),
         "min_resolved": MIN_RESOLVED,
         "prior_weight": PRIOR_WEIGHT,
-        "flagged": flagged_symbols(flags, (r.flags for r in rows)),
-        "flagged_claims": sum(1 for r in rows if r.flags),
     }
 
 
@@ -305,36 +347,25 @@ def _listing_pages(total: int) -> list[ListingPage]:
     ]
 
 
-def _listing(
+def _listing_page(
     env: Environment,
-    ordered: list[ReportRow],
-    pages: list[ListingPage],
+    page: ListingPage,
+    rows: list[ReportRow],
     context: dict[str, object],
     done: Rendered,
 ) -> None:
-    """The pages that list every claim, oldest first, each drawn only if its rows changed."""
-    template = env.get_template("listing.html.j2")
+    """One page of the list of every claim, oldest first, drawn only if its rows changed."""
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
-    code = _report_code()
-    if pages:
-        (done.stage / "listing").mkdir(parents=True, exist_ok=True)
 
-    def draw(page: ListingPage) -> str:
-        return template.render({**context, "rows": _on(page, ordered), "page": page})
+    def draw() -> str:
+        template = env.get_template("listing.html.j2")
+        return template.render({**context, "rows": rows, "page": page})
 
-    def inputs(page: ListingPage) -> str:
-        shown = [
-            (r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in _on(page, ordered)
-        ]
-        return input_digest(code, repr((page, shown)))
+    def inputs() -> str:
+        shown = [(r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in rows]
+        return input_digest(_report_code(), repr((page, shown)))
 
-    for page in pages:
-        rel, item = f"listing/{page.name}", f"listing {page.label}"
-        _write_page(env, rel, item, partial(draw, page), partial(inputs, page), done)
-
-
-def _on(page: ListingPage, ordered: list[ReportRow]) -> list[ReportRow]:
-    return ordered[page.first - 1 : page.last]
+    _write_page(env, f"listing/{page.name}", f"listing {page.label}", draw, inputs, done)
 
 
 def _environment() -> Environment:
@@ -356,38 +387,38 @@ def _environment() -> Environment:
 
 def _claim_pages(
     env: Environment,
-    data: ReportInput,
+    source: ClaimSource,
     rows: list[ReportRow],
-    folder: Path,
-    page_of: Callable[[str], str],
+    context: dict[str, object],
     done: Rendered,
 ) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    """The page of each claim in `rows` (a batch), drawn only if its inputs changed."""
     template = env.get_template("claim.html.j2")
+    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
+    texts = source.texts_of({r.claim.article_id for r in rows})
     mentioned: dict[str, list[tuple[str, str]]] = {}
-    texts: dict[str, str] = {}
+    text_digests = {a: input_digest(text) for a, text in texts.items()}
     code = _report_code()
 
     def page(row: ReportRow) -> str:
-        c, spec = row.claim, _chart_spec(row, data.closes)
+        c, spec = row.claim, _chart_spec(row, source.closes)
+        text = texts.get(c.article_id, "")
         if c.article_id not in mentioned:
-            mentioned[c.article_id] = mentions_in(data.texts.get(c.article_id, ""))
+            mentioned[c.article_id] = mentions_in(text)
         return template.render(
             row=row,
             mentions=mentioned[c.article_id],
-            paragraph=highlight(data.texts.get(c.article_id, ""), c.evidence_start, c.evidence_end)
-            or escape(c.evidence),
+            paragraph=highlight(text, c.evidence_start, c.evidence_end) or escape(c.evidence),
             chart=Markup(price_path_svg(spec) if spec else ""),
             forecaster_page=f"../forecasters/{page_of(c.forecaster)}.html",
         )
 
     def digest(row: ReportRow) -> str:
-        c, spec = row.claim, _chart_spec(row, data.closes)
-        if c.article_id not in texts:
-            texts[c.article_id] = input_digest(data.texts.get(c.article_id, ""))
+        c, spec = row.claim, _chart_spec(row, source.closes)
+        text = text_digests.get(c.article_id) or input_digest("")
         chart = chart_digest(spec) if spec else ""
         inputs = (repr(c), repr(row.outcome), repr(row.flags), page_of(c.forecaster), chart)
-        return input_digest(code, texts[c.article_id], *inputs)
+        return input_digest(code, text, *inputs)
 
     for row in rows:
         rel = f"claims/{row.claim.claim_id}.html"
@@ -431,36 +462,35 @@ def _chart_spec(row: ReportRow, closes: dict[str, pd.Series]) -> ChartSpec | Non
 
 def _forecaster_pages(
     env: Environment,
-    rows: list[ReportRow],
+    source: ClaimSource,
+    summary: pd.DataFrame,
     cards: list[Scorecard],
-    folder: Path,
+    flags: Flags,
     context: dict[str, object],
     done: Rendered,
 ) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    """Each forecaster's page, reading that forecaster's claims only."""
+    (done.stage / "forecasters").mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
-    by_forecaster: dict[str, list[ReportRow]] = {}
-    for row in rows:
-        by_forecaster.setdefault(row.claim.forecaster, []).append(row)
-
+    ids = summary["claim_id"].astype(str).to_numpy()
+    positions = summary.groupby(summary["forecaster"].astype(str), sort=False).indices
     code = _report_code()
 
-    def page(rank: int, card: Scorecard) -> str:
-        mine = by_forecaster.get(card.forecaster, [])
+    def page(rank: int, card: Scorecard, mine: list[ReportRow]) -> str:
         return template.render(
             {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
         )
 
-    def digest(rank: int, card: Scorecard) -> str:
-        mine = [
-            (r.claim.claim_id, r.outcome, r.flags) for r in by_forecaster.get(card.forecaster, [])
-        ]
-        return input_digest(code, repr((rank, card, context["as_of"], mine)))
+    def digest(rank: int, card: Scorecard, mine: list[ReportRow]) -> str:
+        shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine]
+        return input_digest(code, repr((rank, card, context["as_of"], shown)))
 
     for rank, card in enumerate(cards, 1):
         rel = f"forecasters/{page_of(card.forecaster)}.html"
-        draw, inputs = partial(page, rank, card), partial(digest, rank, card)
+        found = positions.get(card.forecaster)
+        mine = _rows(source, ids[found].tolist() if found is not None else [], flags)
+        draw, inputs = partial(page, rank, card, mine), partial(digest, rank, card, mine)
         _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done)
 
 

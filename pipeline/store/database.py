@@ -197,9 +197,17 @@ class Store:
                 table.update(article_id, update)
         return len(rows)
 
-    def article_texts(self) -> dict[str, str]:
-        """The analysed text of every article, without loading the raw pages."""
-        return dict(self.db.execute("select article_id, text from articles").fetchall())
+    def article_texts(self, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """The analysed text of every article (or of those with these `ids`), without
+        loading the raw pages."""
+        if ids is None:
+            return dict(self.db.execute("select article_id, text from articles").fetchall())
+        found: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            sql = f"select article_id, text from articles where article_id in ({marks})"
+            found.update(self.db.execute(sql, chunk).fetchall())
+        return found
 
     def articles(self, *, needing_extraction: str | None = None) -> list[Article]:
         """All articles, or those not yet extracted by extractor version `needing_extraction`.
@@ -265,6 +273,17 @@ class Store:
             )
             found += [record_from_row(Claim, row) for row in rows]
         return found
+
+    def claim_summaries(
+        self, claim_columns: Sequence[str], outcome_columns: Sequence[str]
+    ) -> sqlite3.Cursor:
+        """A cursor over the claims on the record, in `claims()` order: the given columns
+        of each claim, then of its outcome (NULL when it has none)."""
+        names = [f"c.{n}" for n in claim_columns] + [f"o.{n}" for n in outcome_columns]
+        return self.db.execute(
+            f"select {', '.join(names)} from claims c left join outcomes o using (claim_id)"
+            f" where {ON_RECORD} order by c.published, c.article_id, c.evidence_start"
+        )
 
     def claim_ids(self) -> list[str]:
         """The ids of the claims on the record (as `claims()` chooses them), in its order."""
@@ -342,6 +361,20 @@ class Store:
             r[0]: OutcomeState(r[1], date.fromisoformat(r[2]), r[3], r[4])
             for r in self.db.execute(sql)
         }
+
+    def graded_symbols(self) -> set[str]:
+        """The series stored outcomes were graded on, their benchmarks', and the
+        benchmarks claims on the record name: what the report's charts draw."""
+        sql = (
+            "select series from outcomes union select benchmark_series from outcomes"
+            f" union select benchmark from claims where {ON_RECORD}"
+        )
+        return {r[0] for r in self.db.execute(sql) if r[0]}
+
+    def latest_grading_date(self) -> date | None:
+        """The latest date any stored outcome was decided as of."""
+        (found,) = self.db.execute("select max(as_of) from outcomes").fetchone()
+        return date.fromisoformat(found) if found else None
 
     def outcome_counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Stored outcomes by status, and by status net of drift (where there is one)."""
