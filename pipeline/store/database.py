@@ -63,9 +63,11 @@ SUPERSEDED = "select revision_of from articles where revision_of is not null"
 #: The claims on the record: not those of an article recorded as a duplicate, nor those of
 #: a replaced version, unless its correction withdrew them.
 ON_RECORD = (
-    "article_id not in (select article_id from articles where duplicate_of is not null)"
-    f" and (withdrawn_by is not null or article_id not in ({SUPERSEDED}))"
-)
+    "not exists (select 1 from articles a where a.article_id = claims.article_id"
+    " and a.duplicate_of is not null)"
+    f" and (claims.withdrawn_by is not null or claims.article_id not in ({SUPERSEDED}))"
+)  # correlated on the primary key: `article_id in (select ... duplicate_of is not null)`
+# made SQLite scan every article (texts included) once per query
 #: Ids per `in (...)` query, under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -268,10 +270,10 @@ class Store:
         found: list[Claim] = []
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            rows = self._table("claims").rows_where(
-                f"claim_id in ({marks}) and {ON_RECORD}", chunk, order_by=order
+            sql = (
+                f"select * from claims where claim_id in ({marks}) and {ON_RECORD} order by {order}"
             )
-            found += [record_from_row(Claim, row) for row in rows]
+            found += [record_from_row(Claim, row) for row in self._dicts(sql, chunk)]
         return found
 
     def claim_summaries(
@@ -279,10 +281,11 @@ class Store:
     ) -> sqlite3.Cursor:
         """A cursor over the claims on the record, in `claims()` order: the given columns
         of each claim, then of its outcome (NULL when it has none)."""
-        names = [f"c.{n}" for n in claim_columns] + [f"o.{n}" for n in outcome_columns]
+        names = [f"claims.{n}" for n in claim_columns] + [f"o.{n}" for n in outcome_columns]
         return self.db.execute(
-            f"select {', '.join(names)} from claims c left join outcomes o using (claim_id)"
-            f" where {ON_RECORD} order by c.published, c.article_id, c.evidence_start"
+            f"select {', '.join(names)} from claims left join outcomes o using (claim_id)"
+            f" where {ON_RECORD} order by claims.published, claims.article_id,"
+            " claims.evidence_start"
         )
 
     def claim_ids(self) -> list[str]:
@@ -349,7 +352,8 @@ class Store:
         found: dict[str, Outcome] = {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for row in self._table("outcomes").rows_where(f"claim_id in ({marks})", chunk):
+            sql = f"select * from outcomes where claim_id in ({marks})"
+            for row in self._dicts(sql, chunk):
                 found[row["claim_id"]] = record_from_row(Outcome, row)
         return found
 
@@ -744,6 +748,14 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         return {name: self._table(name).count for name in TABLES}
+
+    def _dicts(self, sql: str, params: Sequence[object]) -> Iterator[dict[str, Any]]:
+        """Rows of a query as dicts by column, straight from SQLite: for queries run once
+        per batch, where sqlite-utils' per-call table introspection cost more than them."""
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
 
     def _existing_ids(self, table: str, column: str, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
