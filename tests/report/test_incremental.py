@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -151,3 +151,30 @@ def test_report_index_lists_the_latest_claims_and_pages_list_them_all(
     assert {str(p.relative_to(tmp_path)) for p in again.written if "listing" in str(p)} == {
         "listing/page-3.html"
     }
+
+
+def test_report_index_stays_the_same_size_however_many_claims(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render_module, "INDEX_ROWS", 20)
+    monkeypatch.setattr(render_module, "LISTING_ROWS", 50)
+    article = make_article("IWM could rally 10% in the coming month.")
+    sizes = {}
+    for n in (60, 600):
+        claims = [
+            make_claim(
+                article,
+                claim_id=f"c{i:04d}",
+                forecaster=f"Analyst {i % 7}",
+                published=date(2022, 1, 3) + timedelta(days=i),
+            )
+            for i in range(n)
+        ]
+        data = ReportInput(claims, {}, texts={article.article_id: article.text})
+        render_report(data, tmp_path / str(n))
+        index = (tmp_path / str(n) / "index.html").read_text(encoding="utf-8")
+        assert len(re.findall(r'href="claims/(c\d+)\.html"', index)) == 20
+        assert len(list((tmp_path / str(n) / "listing").glob("page-*.html"))) == -(-n // 50)
+        sizes[n] = len(index.encode())
+    # ten times the claims: the same rows and leaderboard, ten more links to listing pages
+    assert sizes[600] - sizes[60] < 1_000, sizes
