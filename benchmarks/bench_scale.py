@@ -160,7 +160,16 @@ def _cpu_with_children() -> float:
 def run_stages(
     db: Path, sources: list[Path], out: Path, prices: Path, workers: int
 ) -> dict[str, StageRun]:
-    return {stage: run_stage(stage, db, sources, out, prices, workers) for stage in STAGES}
+    """Each stage in turn; a line as each ends, so a run stopped part-way still tells."""
+    runs = {}
+    for stage in STAGES:
+        runs[stage] = run = run_stage(stage, db, sources, out, prices, workers)
+        print(
+            f"  ({db.name}: {stage} took {run.cpu:.1f} CPU s, {run.wall:.1f} s wall, "
+            f"peak RSS {run.rss_mib:.0f} MiB; {_result(run)})",
+            flush=True,
+        )
+    return runs
 
 
 # --- printing ---------------------------------------------------------------------------------
