@@ -7,7 +7,8 @@ chains them. Bad items become Failure rows; the batch always goes on.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -237,23 +238,40 @@ def extraction_version(settings: Settings) -> str:
     return version + ("+ner" if settings.extract.use_ner else "")
 
 
+#: Articles read from the store at a time for extraction: the stage holds a few of these
+#: reads (and what the workers hold), never every pending article with its raw page.
+EXTRACT_READ = 500
+
+
 def extract(store: Store, settings: Settings) -> Summary:
-    """Extract claims from every article not yet read by this extractor version."""
+    """Extract claims from every article not yet read by this extractor version, reading
+    the articles from the store EXTRACT_READ at a time as the workers need them."""
     summary = Summary()
     version = extraction_version(settings)
-    pending = store.articles(needing_extraction=version)
-    skipped = [(a.article_id, reason) for a in pending if (reason := _skip_reason(a))]
-    if skipped:
-        store.mark_skipped(skipped, version)
-        summary.skipped_language = len(skipped)
-        set_aside = {article_id for article_id, _ in skipped}
-        pending = [a for a in pending if a.article_id not in set_aside]
-    if settings.grading.use_inferred_dates:
-        pending = [_with_inferred_date(a) for a in pending]
-    pending = _not_failed_before(store, pending, version, summary)
+    ids = store.article_ids(needing_extraction=version)
+    failed_before = store.failures_by_input("extract")
+    read: deque[Article] = deque()  # read, and not yet paired with its result
+
+    def to_extract(articles: list[Article]) -> list[Article]:
+        skipped = [(a.article_id, reason) for a in articles if (reason := _skip_reason(a))]
+        if skipped:
+            store.mark_skipped(skipped, version)
+            summary.skipped_language += len(skipped)
+            set_aside = {article_id for article_id, _ in skipped}
+            articles = [a for a in articles if a.article_id not in set_aside]
+        if settings.grading.use_inferred_dates:
+            articles = [_with_inferred_date(a) for a in articles]
+        return _not_failed_before(failed_before, articles, version, summary)
+
+    def pending() -> Iterator[Article]:
+        for start in range(0, len(ids), EXTRACT_READ):
+            for article in to_extract(store.articles(ids=ids[start : start + EXTRACT_READ])):
+                read.append(article)
+                yield article
+
     work = partial(extract_article, settings=settings)
-    results = zip(pending, map_items(work, pending, settings, extraction_lost), strict=True)
-    for batch in batches(_progress(results, settings, len(pending), "extract"), BATCH):
+    results = ((read.popleft(), r) for r in map_items(work, pending(), settings, extraction_lost))
+    for batch in batches(_progress(results, settings, len(ids), "extract"), BATCH):
         done = [(a, claims) for a, claims in batch if not isinstance(claims, Failure)]
         failed = [
             replace(failure, input_digest=_extraction_input(a, version))
@@ -277,11 +295,11 @@ def _extraction_input(article: Article, version: str) -> str:
 
 
 def _not_failed_before(
-    store: Store, pending: list[Article], version: str, summary: Summary
+    known: Mapping[str, Failure], pending: list[Article], version: str, summary: Summary
 ) -> list[Article]:
     """`pending` without the articles whose extraction failed before on the same text with
-    the same code: their stored failures go into `summary` as they were."""
-    known = store.failures_by_input("extract")
+    the same code (`known`: stored failures by input digest): their stored failures go
+    into `summary` as they were."""
     if not known:
         return pending
     keep = []

@@ -311,6 +311,34 @@ def test_run_a_corrected_page_at_the_same_url_is_a_new_version(
     assert len({c.subject for c in store.claims()}) == len(store.claims())
 
 
+def test_extract_reads_the_articles_a_few_at_a_time_and_stores_what_it_stored(
+    store: Store,
+    settings: Settings,
+    corpus_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stages.ingest(store, [corpus_dir], settings)
+    whole = stages.extract(store, settings)
+    other = Store(tmp_path / "few.db")
+    stages.ingest(other, [corpus_dir], settings)
+    monkeypatch.setattr(stages, "EXTRACT_READ", 5)  # 12 articles: three reads
+    reads: list[int] = []
+    articles = Store.articles
+
+    def counting(self: Store, **how: object) -> list[object]:
+        found = articles(self, **how)  # type: ignore[arg-type]
+        reads.append(len(found))
+        return found  # type: ignore[return-value]
+
+    monkeypatch.setattr(Store, "articles", counting)
+    few = stages.extract(other, settings)
+    assert reads == [5, 5, 2]
+    assert few.claims_new == whole.claims_new == len(store.claims())
+    assert [c.to_record() for c in other.claims()] == [c.to_record() for c in store.claims()]
+    other.close()
+
+
 def test_track_in_small_batches_stores_what_one_batch_stores(
     store: Store,
     settings: Settings,

@@ -211,22 +211,36 @@ class Store:
             found.update(self.db.execute(sql, chunk).fetchall())
         return found
 
-    def articles(self, *, needing_extraction: str | None = None) -> list[Article]:
-        """All articles, or those not yet extracted by extractor version `needing_extraction`.
-
-        Duplicates (`duplicate_of` set) and versions a correction replaced are never
-        queued for extraction.
-        """
+    def articles(
+        self, *, needing_extraction: str | None = None, ids: Sequence[str] | None = None
+    ) -> list[Article]:
+        """All articles, or those not yet extracted by extractor version `needing_extraction`
+        (see `article_ids`), or those with these `ids`, in the order given."""
+        if ids is not None:
+            found: dict[str, Article] = {}
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                sql = f"select * from articles where article_id in ({marks})"
+                found.update(
+                    (row["article_id"], record_from_row(Article, row))
+                    for row in self._dicts(sql, chunk)
+                )
+            return [found[i] for i in ids if i in found]
         if needing_extraction is None:
             rows = self._table("articles").rows_where(order_by="published, article_id")
-        else:
-            rows = self._table("articles").rows_where(
-                "(extractor_version is null or extractor_version != ?) and duplicate_of is null"
-                f" and article_id not in ({SUPERSEDED})",
-                [needing_extraction],
-                order_by="published, article_id",
-            )
-        return [record_from_row(Article, row) for row in rows]
+            return [record_from_row(Article, row) for row in rows]
+        return self.articles(ids=self.article_ids(needing_extraction=needing_extraction))
+
+    def article_ids(self, *, needing_extraction: str) -> list[str]:
+        """The ids of the articles not yet extracted by extractor version
+        `needing_extraction`, by publication date. Duplicates (`duplicate_of` set) and
+        versions a correction replaced are never queued for extraction."""
+        sql = (
+            "select article_id from articles where (extractor_version is null or"
+            " extractor_version != ?) and duplicate_of is null"
+            f" and article_id not in ({SUPERSEDED}) order by published, article_id"
+        )
+        return [r[0] for r in self.db.execute(sql, [needing_extraction])]
 
     def mark_skipped(self, skipped: Sequence[tuple[str, str]], version: str) -> None:
         """Record why extraction set each (article_id, reason) aside, and mark it read by
