@@ -134,6 +134,10 @@ PAGE_FOLDERS = ("claims", "forecasters", "listing")
 #: only the last pages), and the index stays small however many claims there are.
 INDEX_ROWS = 500
 LISTING_ROWS = 1000
+#: The index's leaderboard shows the first INDEX_FORECASTERS (with more, leaderboard.html
+#: lists them all) and its "By forecaster" card the TOP_FORECASTERS with the most claims.
+INDEX_FORECASTERS = 200
+TOP_FORECASTERS = 20
 
 
 @dataclass(frozen=True)
@@ -263,7 +267,12 @@ def _render_into(
             "rows": _rows(source, recent_ids, flags),
             "listing_pages": pages,
             "per_page": LISTING_ROWS,
+            "shown_cards": cards[:INDEX_FORECASTERS],
+            "top_forecasters": TOP_FORECASTERS,
         }
+        if len(cards) > INDEX_FORECASTERS:
+            board = env.get_template("leaderboard.html.j2").render(**context)
+            written.append(_write(out_dir / "leaderboard.html", board))
         written.append(
             _write(out_dir / "index.html", env.get_template("report.html.j2").render(**index))
         )

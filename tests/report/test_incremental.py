@@ -178,3 +178,24 @@ def test_report_index_stays_the_same_size_however_many_claims(
         sizes[n] = len(index.encode())
     # ten times the claims: the same rows and leaderboard, ten more links to listing pages
     assert sizes[600] - sizes[60] < 1_000, sizes
+
+
+def test_report_index_shows_the_top_forecasters_and_a_page_lists_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render_module, "INDEX_FORECASTERS", 5)
+    monkeypatch.setattr(render_module, "TOP_FORECASTERS", 3)
+    article = make_article("IWM could rally 10% in the coming month.")
+    claims = [
+        make_claim(article, claim_id=f"c{i:02d}", forecaster=f"Analyst {i:02d}") for i in range(12)
+    ]
+    render_report(ReportInput(claims, {}, texts={article.article_id: article.text}), tmp_path)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    start = index.index('id="leaderboard"')
+    board = index[start : index.index("</table>", start)]
+    assert len(re.findall(r'href="forecasters/[a-z0-9-]+\.html"', board)) == 5
+    assert "The top 5 of 12 forecasters" in index and "and 9 more" in index
+    every = (tmp_path / "leaderboard.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'href="forecasters/[a-z0-9-]+\.html"', every)) == 12
+    for link in re.findall(r'href="([^"#:]+\.html)"', every):
+        assert (tmp_path / link).is_file(), link
