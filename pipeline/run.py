@@ -527,14 +527,6 @@ def run_all(
     return summary
 
 
-def _count_net(outcomes: Iterable[Outcome]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        if o.net_status:
-            counts[o.net_status] = counts.get(o.net_status, 0) + 1
-    return counts
-
-
 def _count(outcomes: Iterable[Outcome]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for o in outcomes:
