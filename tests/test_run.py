@@ -311,6 +311,13 @@ def test_run_a_corrected_page_at_the_same_url_is_a_new_version(
     assert len({c.subject for c in store.claims()}) == len(store.claims())
 
 
+def _ingested(db: Path, corpus_dir: Path, settings: Settings) -> Store:
+    """A second store holding the sample corpus, to compare with the `store` fixture's."""
+    other = Store(db)
+    stages.ingest(other, [corpus_dir], settings)
+    return other
+
+
 def test_extract_reads_the_articles_a_few_at_a_time_and_stores_what_it_stored(
     store: Store,
     settings: Settings,
@@ -320,8 +327,7 @@ def test_extract_reads_the_articles_a_few_at_a_time_and_stores_what_it_stored(
 ) -> None:
     stages.ingest(store, [corpus_dir], settings)
     whole = stages.extract(store, settings)
-    other = Store(tmp_path / "few.db")
-    stages.ingest(other, [corpus_dir], settings)
+    other = _ingested(tmp_path / "few.db", corpus_dir, settings)
     monkeypatch.setattr(stages, "EXTRACT_READ", 5)  # 12 articles: three reads
     reads: list[int] = []
     articles = Store.articles
@@ -349,8 +355,7 @@ def test_track_in_small_batches_stores_what_one_batch_stores(
     stages.ingest(store, [corpus_dir], settings)
     stages.extract(store, settings)
     whole = stages.track(store, settings)
-    other = Store(tmp_path / "batched.db")
-    stages.ingest(other, [corpus_dir], settings)
+    other = _ingested(tmp_path / "batched.db", corpus_dir, settings)
     stages.extract(other, settings)
     monkeypatch.setattr(stages, "TRACK_BATCH", 7)  # 45 claims: seven batches
     batched = stages.track(other, settings)

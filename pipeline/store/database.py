@@ -68,13 +68,10 @@ ON_RECORD = (
     f" and (claims.withdrawn_by is not null or claims.article_id not in ({SUPERSEDED}))"
 )  # correlated on the primary key: `article_id in (select ... duplicate_of is not null)`
 # made SQLite scan every article (texts included) once per query
+#: The order of the claims on the record: by date, then by article, in reading order.
+CLAIM_ORDER = "published, article_id, evidence_start"
 #: Ids per `in (...)` query, under SQLite's limit on bound parameters.
 CHUNK = 500
-
-
-def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(ids), CHUNK):
-        yield list(ids[start : start + CHUNK])
 
 
 META_FIELDS = ("title", "author", "published", "published_source", "source", "url")
@@ -204,12 +201,8 @@ class Store:
         loading the raw pages."""
         if ids is None:
             return dict(self.db.execute("select article_id, text from articles").fetchall())
-        found: dict[str, str] = {}
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            sql = f"select article_id, text from articles where article_id in ({marks})"
-            found.update(self.db.execute(sql, chunk).fetchall())
-        return found
+        sql = "select article_id, text from articles where article_id in ({marks})"
+        return {r["article_id"]: r["text"] for r in self._dicts_in(sql, ids)}
 
     def articles(
         self, *, needing_extraction: str | None = None, ids: Sequence[str] | None = None
@@ -217,14 +210,8 @@ class Store:
         """All articles, or those not yet extracted by extractor version `needing_extraction`
         (see `article_ids`), or those with these `ids`, in the order given."""
         if ids is not None:
-            found: dict[str, Article] = {}
-            for chunk in _chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                sql = f"select * from articles where article_id in ({marks})"
-                found.update(
-                    (row["article_id"], record_from_row(Article, row))
-                    for row in self._dicts(sql, chunk)
-                )
+            sql = "select * from articles where article_id in ({marks})"
+            found = {r["article_id"]: record_from_row(Article, r) for r in self._dicts_in(sql, ids)}
             return [found[i] for i in ids if i in found]
         if needing_extraction is None:
             rows = self._table("articles").rows_where(order_by="published, article_id")
@@ -277,18 +264,11 @@ class Store:
         current articles, and those a corrected version withdrew. Not those left on an
         article later recorded as a duplicate, nor those of a replaced version that its
         correction makes again (they live on there)."""
-        order = "published, article_id, evidence_start"
         if ids is None:
-            rows = self._table("claims").rows_where(ON_RECORD, order_by=order)
+            rows = self._table("claims").rows_where(ON_RECORD, order_by=CLAIM_ORDER)
             return [record_from_row(Claim, row) for row in rows]
-        found: list[Claim] = []
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            sql = (
-                f"select * from claims where claim_id in ({marks}) and {ON_RECORD} order by {order}"
-            )
-            found += [record_from_row(Claim, row) for row in self._dicts(sql, chunk)]
-        return found
+        sql = f"select * from claims where claim_id in ({{marks}}) and {ON_RECORD} order by {CLAIM_ORDER}"
+        return [record_from_row(Claim, row) for row in self._dicts_in(sql, ids)]
 
     def claim_summaries(
         self, claim_columns: Sequence[str], outcome_columns: Sequence[str]
@@ -298,13 +278,12 @@ class Store:
         names = [f"claims.{n}" for n in claim_columns] + [f"o.{n}" for n in outcome_columns]
         return self.db.execute(
             f"select {', '.join(names)} from claims left join outcomes o using (claim_id)"
-            f" where {ON_RECORD} order by claims.published, claims.article_id,"
-            " claims.evidence_start"
+            f" where {ON_RECORD} order by {CLAIM_ORDER}"
         )
 
     def claim_ids(self) -> list[str]:
         """The ids of the claims on the record (as `claims()` chooses them), in its order."""
-        sql = f"select claim_id from claims where {ON_RECORD} order by published, article_id, evidence_start"
+        sql = f"select claim_id from claims where {ON_RECORD} order by {CLAIM_ORDER}"
         return [r[0] for r in self.db.execute(sql)]
 
     def claim_symbols(self) -> list[tuple[str, str | None]]:
@@ -363,13 +342,8 @@ class Store:
         if ids is None:
             rows = self._table("outcomes").rows
             return {row["claim_id"]: record_from_row(Outcome, row) for row in rows}
-        found: dict[str, Outcome] = {}
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            sql = f"select * from outcomes where claim_id in ({marks})"
-            for row in self._dicts(sql, chunk):
-                found[row["claim_id"]] = record_from_row(Outcome, row)
-        return found
+        sql = "select * from outcomes where claim_id in ({marks})"
+        return {r["claim_id"]: record_from_row(Outcome, r) for r in self._dicts_in(sql, ids)}
 
     def outcome_states(self) -> dict[str, OutcomeState]:
         """What deciding whether a claim needs grading again reads, for every stored
@@ -763,22 +737,17 @@ class Store:
     def counts(self) -> dict[str, int]:
         return {name: self._table(name).count for name in TABLES}
 
-    def _dicts(self, sql: str, params: Sequence[object]) -> Iterator[dict[str, Any]]:
-        """Rows of a query as dicts by column, straight from SQLite: for queries run once
-        per batch, where sqlite-utils' per-call table introspection cost more than them."""
-        cursor = self.db.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(names, row, strict=True))
+    def _dicts_in(self, sql: str, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Rows of `sql` for `ids` as dicts by column, CHUNK ids a query (`{marks}` in
+        `sql` stands for their placeholders), straight from SQLite: these run once per
+        batch, where sqlite-utils' per-call table introspection cost more than they do."""
+        for start in range(0, len(ids), CHUNK):
+            chunk = list(ids[start : start + CHUNK])
+            cursor = self.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk)
+            names = [d[0] for d in cursor.description]
+            for row in cursor:
+                yield dict(zip(names, row, strict=True))
 
     def _existing_ids(self, table: str, column: str, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk in _chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                r[0]
-                for r in self.db.execute(
-                    f"select {column} from {table} where {column} in ({marks})", chunk
-                )
-            )
-        return found
+        sql = f"select {column} from {table} where {column} in ({{marks}})"
+        return {r[column] for r in self._dicts_in(sql, ids)}
