@@ -18,6 +18,7 @@ articles of 20-90 KB), to show whether extraction is linear in length; with
     python benchmarks/bench_scale.py --sizes 1000 10000
     python benchmarks/bench_scale.py --sizes 1000 --baseline-rev a22ebca
     python benchmarks/bench_scale.py --sizes 1000 10000 --with-100k
+    python benchmarks/bench_scale.py --sizes 100000 --workdir W --stages extract track report
 """
 
 from __future__ import annotations
@@ -158,11 +159,16 @@ def _cpu_with_children() -> float:
 
 
 def run_stages(
-    db: Path, sources: list[Path], out: Path, prices: Path, workers: int
+    db: Path,
+    sources: list[Path],
+    out: Path,
+    prices: Path,
+    workers: int,
+    stages: tuple[str, ...] = STAGES,
 ) -> dict[str, StageRun]:
     """Each stage in turn; a line as each ends, so a run stopped part-way still tells."""
     runs = {}
-    for stage in STAGES:
+    for stage in stages:
         runs[stage] = run = run_stage(stage, db, sources, out, prices, workers)
         print(
             f"  ({db.name}: {stage} took {run.cpu:.1f} CPU s, {run.wall:.1f} s wall, "
@@ -341,6 +347,14 @@ def main() -> None:
         default=1,
         help="processes that parse and extract (0: one per core); CPU columns need 1",
     )
+    parser.add_argument(
+        "--stages",
+        nargs="+",
+        choices=STAGES,
+        default=list(STAGES),
+        help="stages to run on the N-article database (with --workdir: go on with a database "
+        "a stopped run left there; the daily batch always runs all four)",
+    )
     args = parser.parse_args()
     if not (args.prices / "SPY.csv").is_file():
         parser.error(f"no price files in {args.prices}: pass --prices DIR (../shared/prices)")
@@ -351,6 +365,11 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         os.chdir(work)
         run(args, sizes, work)
+
+
+def _remove_database(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
@@ -367,15 +386,22 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
     if not args.skip_stages:
         print(f"workers: {args.workers} (processes that parse and extract; 0: one per core)")
         batch = parts(work / "batch", BATCH)
+        _remove_database(work / "empty.db")  # a stopped run's, in a kept --workdir
+        shutil.rmtree(work / "r-empty", ignore_errors=True)
         empty = run_stages(work / "empty.db", batch, work / "r-empty", args.prices, args.workers)
         for n in sizes:
             db = work / f"n{n}.db"
-            runs = run_stages(db, parts(corpus, n), work / f"r-{n}", args.prices, args.workers)
+            sources = parts(corpus, n)
+            runs = run_stages(
+                db, sources, work / f"r-{n}", args.prices, args.workers, tuple(args.stages)
+            )
             print_stages(n, runs)
             copy = work / f"n{n}-batch.db"  # the next day: the same database and report
+            _remove_database(copy)
             for suffix in ("", "-wal", "-shm"):
                 if Path(f"{db}{suffix}").exists():
                     shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
+            shutil.rmtree(work / f"r-{n}-batch", ignore_errors=True)
             shutil.copytree(work / f"r-{n}", work / f"r-{n}-batch")
             on_n = run_stages(copy, batch, work / f"r-{n}-batch", args.prices, args.workers)
             print_batch(n, on_n, empty)
