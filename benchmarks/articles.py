@@ -313,8 +313,12 @@ def firms() -> list[str]:
 class ArticleWriter:
     """Writes article `i` of a seed; the same (seed, i) always gives the same text."""
 
-    def __init__(self, prices_dir: Path, seed: int = 1) -> None:
+    def __init__(
+        self, prices_dir: Path, seed: int = 1, days: tuple[date, date] = (FIRST, LAST)
+    ) -> None:
+        """`days`: the first and last day an article may be published (weekdays)."""
         self.prices = Prices(prices_dir)
+        self.days = days
         self.instruments = lexicon()
         self.priced = [i for i in self.instruments if i.symbol in self.prices.dates]
         self.others = [i for i in self.instruments if i.symbol not in self.prices.dates]
@@ -324,7 +328,8 @@ class ArticleWriter:
     def article(self, i: int, size: int) -> str:
         """Markdown with front matter, about `size` bytes long (never shorter)."""
         rng = random.Random(f"{self.seed}-{i}")
-        day = FIRST + timedelta(days=rng.randrange((LAST - FIRST).days))
+        first, last = self.days
+        day = first + timedelta(days=rng.randrange(max((last - first).days, 1)))
         while day.weekday() >= 5:
             day -= timedelta(days=1)
         author = _person(rng)

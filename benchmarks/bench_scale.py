@@ -8,8 +8,9 @@ from --prices into the cache first), report; parsing and extraction in --workers
 worker processes, which the child does not reap: compare wall times). Per stage it prints
 the CPU seconds spent in the stage (getrusage, imports excluded), articles/s, and the child's
 whole-process CPU and peak RSS (os.wait4). Then the daily-batch ratio: the same 100 new
-articles run through the four stages on a copy of the N-article database and its report
-folder (as the next day's run finds them), against the same batch on an empty database.
+articles (the next day's: published in the corpus' last week) run through the four stages
+on a copy of the N-article database and its report folder (as the next day's run finds
+them), against the same batch on an empty database.
 Last, extraction articles/s by article length (a sample of the corpus plus a few long
 articles of 20-90 KB), to show whether extraction is linear in length; with
 --baseline-rev REV the same measurement runs on that revision too (a temporary
@@ -35,10 +36,11 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from articles import ArticleWriter
+from articles import LAST, ArticleWriter
 from revisions import ROOT, checkout, describe, pythonpath
 
 SCRIPT = Path(__file__).resolve()
@@ -377,7 +379,9 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
     corpus = work / "corpus"
     start = time.perf_counter()
     paths = write_corpus(writer, corpus, 0, max(sizes))
-    write_corpus(ArticleWriter(args.prices, seed=2), work / "batch", 0, BATCH)
+    # the next day's articles: published in the last week the corpus covers
+    daily = ArticleWriter(args.prices, seed=2, days=(LAST - timedelta(days=7), LAST))
+    write_corpus(daily, work / "daily", 0, BATCH)
     kb = [p.stat().st_size / 1024 for p in paths]
     print(
         f"corpus: {len(paths):,} articles, {min(kb):.1f}-{max(kb):.1f} KB (mean {statistics.mean(kb):.1f}), "
@@ -385,7 +389,7 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
     )
     if not args.skip_stages:
         print(f"workers: {args.workers} (processes that parse and extract; 0: one per core)")
-        batch = parts(work / "batch", BATCH)
+        batch = parts(work / "daily", BATCH)
         _remove_database(work / "empty.db")  # a stopped run's, in a kept --workdir
         shutil.rmtree(work / "r-empty", ignore_errors=True)
         empty = run_stages(work / "empty.db", batch, work / "r-empty", args.prices, args.workers)

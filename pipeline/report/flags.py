@@ -9,7 +9,7 @@ a flag changes no verdict, it only says the verdict may rest on bad data.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -73,9 +73,15 @@ def _span(claim: Claim, outcome: Outcome | None) -> tuple[date, date] | None:
     return (min(known), max(known)) if known else None
 
 
-def flagged_symbols(flags: Flags, touched: Iterable[tuple[SeriesFlag, ...]]) -> list[FlaggedSymbol]:
-    """A line per flagged symbol: its flags counted by kind, and the claims they touch."""
-    claims = Counter(symbol for found in touched for symbol in {f.symbol for f in found})
+def flagged_symbols(
+    flags: Flags, touched: Iterable[tuple[SeriesFlag, ...]] | Mapping[str, int]
+) -> list[FlaggedSymbol]:
+    """A line per flagged symbol: its flags counted by kind, and the claims they touch
+    (`touched`: the flags of each claim, or the flagged claims counted by symbol)."""
+    if isinstance(touched, Mapping):
+        claims = Counter(touched)
+    else:
+        claims = Counter(symbol for found in touched for symbol in {f.symbol for f in found})
     return [
         FlaggedSymbol(symbol, _counted(found), claims[symbol]) for symbol, found in flags.items()
     ]

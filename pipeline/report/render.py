@@ -10,7 +10,6 @@ self-contained and opens offline; everything from an article is escaped by Jinja
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
@@ -18,9 +17,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -33,6 +33,19 @@ from pipeline.prices.quality import SeriesFlag
 from pipeline.provenance import code_digest, input_digest
 from pipeline.report.charts import ChartSpec, chart_digest, price_path_svg
 from pipeline.report.flags import Flags, claim_flags, flagged_symbols, flags_by_symbol
+from pipeline.report.incremental import MANIFEST as MANIFEST
+from pipeline.report.incremental import (
+    PAGE_FOLDERS,
+    PARTS,
+    BatchRecord,
+    Previous,
+    card_as_printed,
+    change_numbers,
+    claims_key,
+    manifest_text,
+    read_previous,
+    state_key,
+)
 from pipeline.report.scorecard import (
     MIN_RESOLVED,
     PRIOR_WEIGHT,
@@ -110,25 +123,32 @@ STALE_STAGE_SECONDS = 3600
 class Rendered:
     """The files a report wrote, the pages left as they were (their content had not
     changed), and the pages that could not be rendered (each one a Failure; its file holds
-    a short page that says so, so every link still resolves). `digests` are those of the
-    pages' inputs, by path relative to the report folder (MANIFEST)."""
+    a short page that says so, so every link still resolves). `digests` are the keys of
+    the pages' inputs, by path relative to the report folder (MANIFEST)."""
 
     written: list[Path] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     digests: dict[str, str] = field(default_factory=dict)
-    previous: dict[str, str] = field(default_factory=dict, repr=False)
+    previous: Previous = field(default_factory=Previous, repr=False)
+    batches: dict[int, BatchRecord] = field(default_factory=dict, repr=False)
+    parts: list[Path] = field(default_factory=list, repr=False)  # claims.md's, written
+    kept_parts: list[str] = field(default_factory=list, repr=False)  # and left as they were
     target: Path | None = field(default=None, repr=False)  # the report folder it goes to
     stage: Path = field(default=Path(), repr=False)  # where it is written first
 
+    def previous_file(self, rel: str) -> Path:
+        assert self.target is not None
+        return self.target / rel
 
-#: The digests of what each claim and forecaster page was drawn from, in the report folder:
-#: a page whose inputs have not changed since is not drawn again (a daily run redraws only
-#: the claims and forecasters that changed).
-MANIFEST = ".pages.json"
-#: The folders of claim, forecaster and listing pages; a page there the report no longer
-#: has is removed.
-PAGE_FOLDERS = ("claims", "forecasters", "listing")
+    def keep(self, rel: str) -> None:
+        """Leave the page at `rel` as the report in place has it."""
+        assert self.target is not None
+        self.unchanged.append(self.target / rel)
+        if rel in self.previous.pages:
+            self.digests[rel] = self.previous.pages[rel]
+
+
 #: The index lists this many of the most recently published claims; with more, every
 #: claim is listed on pages of LISTING_ROWS, oldest first (so a day's new claims change
 #: only the last pages), and the index stays small however many claims there are.
@@ -189,11 +209,14 @@ def render_report(
     except OSError as exc:
         raise OutputError.writing(out_dir, exc) from exc
     try:
-        done = Rendered(previous=_previous_digests(out_dir), target=out_dir, stage=stage)
+        done = Rendered(previous=read_previous(out_dir), target=out_dir, stage=stage)
         _render_into(data, stage, formats, done)
-        (stage / MANIFEST).write_text(json.dumps(done.digests, sort_keys=True), encoding="utf-8")
+        (stage / MANIFEST).write_text(manifest_text(done.digests, done.batches), encoding="utf-8")
         kept = [p.relative_to(out_dir) for p in done.unchanged]
-        written = _publish(stage, out_dir, done.written, kept)
+        parts = [Path(rel) for rel in done.kept_parts]
+        present = done.previous.present
+        written = _publish(stage, out_dir, done.written + done.parts, kept + parts, present)
+        written = written[: len(done.written)]  # the parts of claims.md are no pages
         unchanged = [out_dir / rel for rel in kept]
         return Rendered(written, done.failures, unchanged, done.digests)
     except OSError as exc:  # the disk filled up, the folder was taken away
@@ -202,16 +225,9 @@ def render_report(
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _previous_digests(out_dir: Path) -> dict[str, str]:
-    """The page digests of the report already in `out_dir` ({} if none, or unreadable)."""
-    try:
-        found = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
-
-
-def _publish(stage: Path, out_dir: Path, staged: list[Path], unchanged: list[Path]) -> list[Path]:
+def _publish(
+    stage: Path, out_dir: Path, staged: list[Path], unchanged: list[Path], present: set[str]
+) -> list[Path]:
     relative = [p.relative_to(stage) for p in staged]
     index = Path("index.html")
     # the pages first, then the manifest that describes them, the index last, so every
@@ -220,11 +236,10 @@ def _publish(stage: Path, out_dir: Path, staged: list[Path], unchanged: list[Pat
         if (stage / rel).exists():
             (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
             (stage / rel).replace(out_dir / rel)
-    kept = set(relative) | set(unchanged)
-    for folder in PAGE_FOLDERS:
-        for old in (out_dir / folder).glob("*.html"):
-            if old.relative_to(out_dir) not in kept:
-                old.unlink()  # a page of a claim or forecaster no longer in the report
+    kept = {p.as_posix() for p in (*relative, *unchanged)}
+    for gone in present - kept:  # a page of a claim or forecaster no longer in the report
+        if gone.split("/", 1)[0] in PAGE_FOLDERS:
+            (out_dir / gone).unlink(missing_ok=True)
     return [out_dir / rel for rel in relative]
 
 
@@ -239,28 +254,62 @@ def _render_into(
     cards = build_scorecards(summary)
     context = _overview(source, summary, cards)
     env = _environment()
-    ordered = _ordered_ids(summary)
+    state = state_key(_report_code(), source.as_of, source.sources, source.closes, flags)
+    seqs = change_numbers(summary)
+    order = _listing_order(summary)
+    ordered = [str(i) for i in summary["claim_id"].to_numpy()[order]]
+    forecasters = summary["forecaster"].astype(str).to_numpy()
+    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     pages = _listing_pages(len(ordered)) if len(ordered) > INDEX_ROWS else []
     html, markdown = "html" in formats, "md" in formats
-    (out_dir / "claims").mkdir(parents=True, exist_ok=True)
-    if pages:
-        (out_dir / "listing").mkdir(parents=True, exist_ok=True)
+    for folder in ("claims", PARTS, *(["listing"] if pages else [])):
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
     claims_md = _MarkdownClaims(env, out_dir / "claims.md", context) if markdown else None
-    touched: list[tuple[SeriesFlag, ...]] = []
+    records: list[BatchRecord] = []  # each batch's flagged claims, for the index
     for number, start in enumerate(range(0, len(ordered), LISTING_ROWS)):
-        rows = _rows(source, ordered[start : start + LISTING_ROWS], flags)
-        touched += [r.flags for r in rows if r.flags]
+        ids, at = ordered[start : start + LISTING_ROWS], order[start : start + LISTING_ROWS]
+        page = pages[number] if pages else None
+        links = [page_of(f) for f in forecasters[at]]
+        key = claims_key(state, seqs[at], page, ids, links)
+        part = f"{PARTS}/claims-{number + 1}.md"
+        rels = [f"claims/{i}.html" for i in ids] + ([f"listing/{page.name}"] if page else [])
+        before = done.previous.batches.get(number)
+        if (
+            key is not None
+            and before is not None
+            and before.key == key
+            and (
+                not html
+                or all(r in done.previous.pages and r in done.previous.present for r in rels)
+            )
+            and (not claims_md or part in done.previous.present)
+        ):  # nothing any page of the batch shows has changed: its claims are not read
+            for rel in rels if html else []:
+                done.keep(rel)
+            if claims_md:
+                claims_md.copy(done.previous_file(part))
+                done.kept_parts.append(part)
+            done.batches[number] = before
+            records.append(before)
+            continue
+        rows = _rows(source, ids, flags)
         if html:
-            if pages:
-                _listing_page(env, pages[number], rows, context, done)
+            if page:
+                _listing_page(env, page, rows, context, done)
             _claim_pages(env, source, rows, context, done)
         if claims_md:
-            claims_md.add(rows)
-    context["flagged"] = flagged_symbols(flags, touched)
-    context["flagged_claims"] = len(touched)
+            done.parts.append(claims_md.add(rows, out_dir / part))
+        records.append(BatchRecord.of(key or "", (r.flags for r in rows)))
+        if key is not None:
+            done.batches[number] = records[-1]
+    claims_by_symbol = Counter[str]()
+    for record in records:
+        claims_by_symbol.update(record.symbols)
+    context["flagged"] = flagged_symbols(flags, claims_by_symbol)
+    context["flagged_claims"] = sum(r.flagged for r in records)
     written = done.written
     if html:
-        _forecaster_pages(env, source, summary, cards, flags, context, done)
+        _forecaster_pages(env, source, summary, cards, flags, context, done, (state, seqs))
         recent_ids = ordered[::-1][:INDEX_ROWS] if pages else summary["claim_id"].tolist()
         index = {
             **context,
@@ -283,12 +332,12 @@ def _render_into(
         )
 
 
-def _ordered_ids(summary: pd.DataFrame) -> list[str]:
-    """Claim ids oldest first (undated first); on one day, in the source's order (the
-    store's: by article, in reading order). The listing's and claims.md's order."""
+def _listing_order(summary: pd.DataFrame) -> np.ndarray:
+    """The summary's row positions oldest first (undated first); on one day, in the
+    source's order (the store's: by article, in reading order). The listing's and
+    claims.md's order: a day's new claims come last, so they change the last pages only."""
     published = summary["published"].astype(object).fillna("")
-    order = published.sort_values(kind="stable").index
-    return [str(i) for i in summary["claim_id"].to_numpy()[order]]
+    return np.asarray(published.sort_values(kind="stable").index, dtype=np.intp)
 
 
 def _rows(source: ClaimSource, ids: Sequence[str], flags: Flags) -> list[ReportRow]:
@@ -304,8 +353,16 @@ class _MarkdownClaims:
         self.file = path.open("w", encoding="utf-8")
         self.file.write(env.get_template("claims.md.j2").render(**context) + "\n")
 
-    def add(self, rows: list[ReportRow]) -> None:
-        self.file.write(self.rows.render(rows=rows))
+    def add(self, rows: list[ReportRow], part: Path) -> Path:
+        """A batch's rows, kept in `part` too (the next run reuses it if they are the same)."""
+        text = self.rows.render(rows=rows)
+        self.file.write(text)
+        return _write(part, text)
+
+    def copy(self, part: Path) -> None:
+        """A batch's rows as an earlier run wrote them."""
+        with part.open(encoding="utf-8") as kept:
+            shutil.copyfileobj(kept, self.file)
 
     def close(self) -> Path:
         self.file.close()
@@ -477,29 +534,38 @@ def _forecaster_pages(
     flags: Flags,
     context: dict[str, object],
     done: Rendered,
+    changes: tuple[str, np.ndarray],
 ) -> None:
-    """Each forecaster's page, reading that forecaster's claims only."""
+    """Each forecaster's page, reading that forecaster's claims only, and only when the
+    page must be drawn: its key is the card as printed, its rank and its claims' ids and
+    change numbers (`changes`: the state key and the summary's change numbers). A source
+    without change numbers has each page's claims read to tell."""
     (done.stage / "forecasters").mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     ids = summary["claim_id"].astype(str).to_numpy()
     positions = summary.groupby(summary["forecaster"].astype(str), sort=False).indices
-    code = _report_code()
+    code, (state, seqs) = _report_code(), changes
+    none = np.array([], dtype=np.intp)
 
-    def page(rank: int, card: Scorecard, mine: list[ReportRow]) -> str:
-        return template.render(
-            {**context, "card": card, "rank": rank if card.ranked else None, "rows": mine}
-        )
+    def page(rank: int, card: Scorecard, mine: Callable[[], list[ReportRow]]) -> str:
+        shown = {"card": card, "rank": rank if card.ranked else None, "rows": mine()}
+        return template.render({**context, **shown})
 
-    def digest(rank: int, card: Scorecard, mine: list[ReportRow]) -> str:
-        shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine]
+    def digest(
+        rank: int, card: Scorecard, at: np.ndarray, mine: Callable[[], list[ReportRow]]
+    ) -> str:
+        mine_ids = ids[at].tolist()
+        if key := claims_key(state, seqs[at], rank, card_as_printed(card, env.filters), mine_ids):
+            return key
+        shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine()]
         return input_digest(code, repr((rank, card, context["as_of"], shown)))
 
     for rank, card in enumerate(cards, 1):
         rel = f"forecasters/{page_of(card.forecaster)}.html"
-        found = positions.get(card.forecaster)
-        mine = _rows(source, ids[found].tolist() if found is not None else [], flags)
-        draw, inputs = partial(page, rank, card, mine), partial(digest, rank, card, mine)
+        at = positions.get(card.forecaster, none)
+        mine = cache(partial(_rows, source, ids[at].tolist(), flags))
+        draw, inputs = partial(page, rank, card, mine), partial(digest, rank, card, at, mine)
         _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done)
 
 
@@ -518,7 +584,7 @@ def _write_page(
     try:
         digest = inputs()
         target = done.target / rel if done.target else None
-        if done.previous.get(rel) == digest and target is not None and target.is_file():
+        if target is not None and done.previous.has(rel, digest):
             done.unchanged.append(target)
             done.digests[rel] = digest
             return

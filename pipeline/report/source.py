@@ -31,7 +31,9 @@ CLAIM_COLUMNS = (
     "hedge",
 )
 OUTCOME_COLUMNS = ("status", "return_pct", "excess_return_pct")
-SUMMARY_COLUMNS = CLAIM_COLUMNS + OUTCOME_COLUMNS
+#: Last, the claim's change number (grows whenever anything shown of the claim changes;
+#: missing where the source keeps none, and then every page is checked claim by claim).
+SUMMARY_COLUMNS = CLAIM_COLUMNS + OUTCOME_COLUMNS + ("seq",)
 #: Rows read from SQLite at a time while the summary frame is built.
 SUMMARY_CHUNK = 50_000
 
@@ -80,10 +82,12 @@ class ReportInput:
                 (
                     *(getattr(c, name) for name in CLAIM_COLUMNS),
                     *(getattr(o, name) if o else None for name in OUTCOME_COLUMNS),
+                    None,
                 )
             )
         frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
         frame["published"] = [d.isoformat() if d else None for d in frame["published"]]
+        frame["seq"] = frame["seq"].astype("Int64")
         return frame
 
     def load(self, ids: Sequence[str]) -> list[tuple[Claim, Outcome | None]]:
@@ -115,6 +119,7 @@ class StoreSource:
             return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
         frame = pd.concat(parts, ignore_index=True)
         frame["horizon_assumed"] = frame["horizon_assumed"].astype(bool)
+        frame["seq"] = frame["seq"].astype("Int64")
         return frame
 
     def load(self, ids: Sequence[str]) -> list[tuple[Claim, Outcome | None]]:
@@ -129,6 +134,6 @@ class StoreSource:
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as Arrow strings (a few bytes a value, not a Python object each)."""
     for name in SUMMARY_COLUMNS:
-        if name not in ("horizon_assumed", "return_pct", "excess_return_pct"):
+        if name not in ("horizon_assumed", "return_pct", "excess_return_pct", "seq"):
             frame[name] = frame[name].astype("string[pyarrow]")
     return frame

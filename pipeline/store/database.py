@@ -274,10 +274,13 @@ class Store:
         self, claim_columns: Sequence[str], outcome_columns: Sequence[str]
     ) -> sqlite3.Cursor:
         """A cursor over the claims on the record, in `claims()` order: the given columns
-        of each claim, then of its outcome (NULL when it has none)."""
+        of each claim, then of its outcome (NULL when it has none), then the claim's
+        change number (`report_changes`, migration m011: it grows whenever anything a
+        report shows of the claim changes)."""
         names = [f"claims.{n}" for n in claim_columns] + [f"o.{n}" for n in outcome_columns]
         return self.db.execute(
-            f"select {', '.join(names)} from claims left join outcomes o using (claim_id)"
+            f"select {', '.join(names)}, r.seq from claims"
+            " left join outcomes o using (claim_id) left join report_changes r using (claim_id)"
             f" where {ON_RECORD} order by {CLAIM_ORDER}"
         )
 

@@ -389,3 +389,51 @@ def m010_meta(db: Database) -> None:
     """Facts about the database as a whole, by key: for one, the digest of the grading
     code that made the stored decisions (a new one has them all graded again once)."""
     _table(db, "meta").create({"key": str, "value": str}, pk="key")
+
+
+#: The next change number: one past the highest given so far.
+_NEXT_CHANGE = "(select coalesce(max(seq), 0) + 1 from report_changes)"
+#: Give the claims `{ids}` selects the next change number. An update, then an insert of
+#: those still without a row: written so that no statement can conflict, since a trigger's
+#: own conflict clause gives way to that of the statement that fired it.
+_BUMP = (
+    f"update report_changes set seq = {_NEXT_CHANGE} where claim_id in ({{ids}}); "
+    f"insert into report_changes (claim_id, seq) select claim_id, {_NEXT_CHANGE} "
+    "from ({ids}) where claim_id not in (select claim_id from report_changes);"
+)
+
+
+@migrations()
+def m011_report_changes(db: Database) -> None:
+    """A change number for every claim on the report (`report_changes`): triggers give
+    a claim the next number whenever its row or its outcome is written, or its article's
+    text or place on the record changes. A report remembers the highest number among a
+    page's claims when it drew the page; the same number next time means nothing the
+    page shows from the store has changed, and the page's claims are not read at all.
+    Claims stored before this migration start at number 1."""
+    report_changes = _table(db, "report_changes")
+    report_changes.create({"claim_id": str, "seq": int}, pk="claim_id", not_null={"seq"})
+    report_changes.create_index(["seq"])
+    db.execute("insert into report_changes (claim_id, seq) select claim_id, 1 from claims")
+    for table, event, row in (
+        ("claims", "insert", "new"),
+        ("claims", "update", "new"),
+        ("outcomes", "insert", "new"),
+        ("outcomes", "update", "new"),
+        ("outcomes", "delete", "old"),
+    ):
+        claim = f"select {row}.claim_id as claim_id"
+        db.execute(
+            f"create trigger {table}_{event}_report_change after {event} on {table} "
+            f"begin {_BUMP.format(ids=claim)} end"
+        )
+    db.execute(
+        "create trigger claims_delete_report_change after delete on claims "
+        "begin delete from report_changes where claim_id = old.claim_id; end"
+    )
+    claims = "select claim_id from claims where article_id = new.article_id"
+    db.execute(
+        "create trigger articles_update_report_change "
+        "after update of text, fingerprint, duplicate_of, revision_of on articles "
+        f"begin {_BUMP.format(ids=claims)} end"
+    )

@@ -24,18 +24,6 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def graded(tmp_path: Path, corpus_dir: Path, prices_dir: Path) -> tuple[Store, Settings]:
-    settings = Settings(db_path=tmp_path / "t.db", progress=False).with_overrides(
-        report={"out_dir": tmp_path / "reports"}, prices={"dir": prices_dir}, workers=1
-    )
-    store = Store(settings.db_path)
-    stages.ingest(store, [corpus_dir], settings)
-    stages.extract(store, settings)
-    stages.track(store, settings)
-    return store, settings
-
-
 def test_report_from_the_store_in_batches_is_the_report_from_memory(
     graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,3 +1,4 @@
+CREATE TRIGGER articles_update_report_change after update of text, fingerprint, duplicate_of, revision_of on articles begin update report_changes set seq = (select coalesce(max(seq), 0) + 1 from report_changes) where claim_id in (select claim_id from claims where article_id = new.article_id); insert into report_changes (claim_id, seq) select claim_id, (select coalesce(max(seq), 0) + 1 from report_changes) from (select claim_id from claims where article_id = new.article_id) where claim_id not in (select claim_id from report_changes); end;
 CREATE TABLE "articles" (
    "article_id" TEXT PRIMARY KEY,
    "location" TEXT,
@@ -17,6 +18,9 @@ CREATE INDEX "idx_articles_duplicate_of"
     ON "articles" ("duplicate_of");
 CREATE INDEX "idx_articles_revision_of"
     ON "articles" ("revision_of");
+CREATE TRIGGER claims_delete_report_change after delete on claims begin delete from report_changes where claim_id = old.claim_id; end;
+CREATE TRIGGER claims_insert_report_change after insert on claims begin update report_changes set seq = (select coalesce(max(seq), 0) + 1 from report_changes) where claim_id in (select new.claim_id as claim_id); insert into report_changes (claim_id, seq) select claim_id, (select coalesce(max(seq), 0) + 1 from report_changes) from (select new.claim_id as claim_id) where claim_id not in (select claim_id from report_changes); end;
+CREATE TRIGGER claims_update_report_change after update on claims begin update report_changes set seq = (select coalesce(max(seq), 0) + 1 from report_changes) where claim_id in (select new.claim_id as claim_id); insert into report_changes (claim_id, seq) select claim_id, (select coalesce(max(seq), 0) + 1 from report_changes) from (select new.claim_id as claim_id) where claim_id not in (select claim_id from report_changes); end;
 CREATE TABLE "claims" (
    "claim_id" TEXT PRIMARY KEY,
    "article_id" TEXT,
@@ -114,6 +118,9 @@ CREATE TABLE "outcome_history" (
    "regrade_reason" TEXT,
    "recorded_at" TEXT
 );
+CREATE TRIGGER outcomes_delete_report_change after delete on outcomes begin update report_changes set seq = (select coalesce(max(seq), 0) + 1 from report_changes) where claim_id in (select old.claim_id as claim_id); insert into report_changes (claim_id, seq) select claim_id, (select coalesce(max(seq), 0) + 1 from report_changes) from (select old.claim_id as claim_id) where claim_id not in (select claim_id from report_changes); end;
+CREATE TRIGGER outcomes_insert_report_change after insert on outcomes begin update report_changes set seq = (select coalesce(max(seq), 0) + 1 from report_changes) where claim_id in (select new.claim_id as claim_id); insert into report_changes (claim_id, seq) select claim_id, (select coalesce(max(seq), 0) + 1 from report_changes) from (select new.claim_id as claim_id) where claim_id not in (select claim_id from report_changes); end;
+CREATE TRIGGER outcomes_update_report_change after update on outcomes begin update report_changes set seq = (select coalesce(max(seq), 0) + 1 from report_changes) where claim_id in (select new.claim_id as claim_id); insert into report_changes (claim_id, seq) select claim_id, (select coalesce(max(seq), 0) + 1 from report_changes) from (select new.claim_id as claim_id) where claim_id not in (select claim_id from report_changes); end;
 CREATE TABLE "outcomes" (
    "claim_id" TEXT PRIMARY KEY,
    "status" TEXT,
@@ -162,6 +169,12 @@ CREATE TABLE "prices" (
    "provider" TEXT,
    PRIMARY KEY ("symbol", "date")
 );
+CREATE TABLE "report_changes" (
+   "claim_id" TEXT PRIMARY KEY,
+   "seq" INTEGER NOT NULL
+);
+CREATE INDEX "idx_report_changes_seq"
+    ON "report_changes" ("seq");
 CREATE TABLE "splits" (
    "symbol" TEXT,
    "date" TEXT,

@@ -1,0 +1,189 @@
+"""What the report already in a folder was drawn from, so that the next run draws only
+what changed, and reads from the store only the claims of the pages it draws.
+
+Input: the report folder (its manifest, MANIFEST, and the page files in it), the state
+every page depends on (report code, grading date, price series and their flags) and the
+claims' change numbers (`report_changes` in the store: a claim's number grows whenever
+anything a report shows of it changes). Output: keys. A key is a digest of everything a
+page or a batch of pages shows, computed without reading the claims themselves; a page
+whose key equals the one in the manifest is left as it is. Side effects: none here (the
+renderer writes the manifest).
+
+The manifest holds, by page path, the key each page was drawn from, and by listing batch
+(LISTING_ROWS claims in the listing's order: one listing page, its claims' pages and its
+part of claims.md) the batch's key and what the index needs from it (the flagged claims).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.prices.quality import SeriesFlag
+from pipeline.provenance import input_digest
+from pipeline.report.flags import Flags
+from pipeline.report.scorecard import Rate, Scorecard
+
+#: The keys of what each page and batch was drawn from, in the report folder.
+MANIFEST = ".pages.json"
+#: claims.md in parts, one per listing batch (reused when the batch has not changed).
+PARTS = ".parts"
+#: The folders of pages and parts; a file there the new report no longer has is removed.
+PAGE_FOLDERS = ("claims", "forecasters", "listing", PARTS)
+#: A change number a source does not keep (ReportInput): its pages are checked one by one.
+UNKNOWN = -1
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One listing batch as drawn: its key, and how many of its claims rest on flagged
+    price data, by symbol (the index counts them without reading the batch again)."""
+
+    key: str
+    flagged: int = 0
+    symbols: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, touched: Iterable[tuple[SeriesFlag, ...]]) -> BatchRecord:
+        found = [flags for flags in touched if flags]
+        symbols: dict[str, int] = {}
+        for flags in found:
+            for symbol in {f.symbol for f in flags}:
+                symbols[symbol] = symbols.get(symbol, 0) + 1
+        return cls(key, len(found), dict(sorted(symbols.items())))
+
+
+@dataclass
+class Previous:
+    """The report in the folder: page keys by path, batch records by batch number, and
+    the paths of the page files present (relative to the folder, with '/')."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    batches: dict[int, BatchRecord] = field(default_factory=dict)
+    present: set[str] = field(default_factory=set)
+
+    def has(self, rel: str, key: str | None) -> bool:
+        """Whether the page at `rel` is in the folder, drawn from `key`."""
+        return key is not None and self.pages.get(rel) == key and rel in self.present
+
+
+def read_previous(out_dir: Path) -> Previous:
+    """What the report in `out_dir` was drawn from (nothing, if there is none or its
+    manifest is unreadable: then every page is drawn)."""
+    try:
+        found = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = {}
+    if not isinstance(found, dict):
+        found = {}
+    pages = found.get("pages", found)  # a manifest before batches was the pages alone
+    batches: dict[int, BatchRecord] = {}
+    for number, record in dict(found.get("batches") or {}).items():
+        try:
+            batches[int(number)] = BatchRecord(
+                str(record["key"]),
+                int(record["flagged"]),
+                {str(k): int(v) for k, v in record["symbols"].items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a damaged record: that batch is drawn again
+    return Previous(
+        {str(k): str(v) for k, v in pages.items() if isinstance(v, str)},
+        batches,
+        _present(out_dir),
+    )
+
+
+def manifest_text(pages: Mapping[str, str], batches: Mapping[int, BatchRecord]) -> str:
+    records = {
+        str(n): {"key": b.key, "flagged": b.flagged, "symbols": b.symbols}
+        for n, b in sorted(batches.items())
+    }
+    return json.dumps({"pages": dict(pages), "batches": records}, sort_keys=True)
+
+
+def _present(out_dir: Path) -> set[str]:
+    """The page files in `out_dir`'s page folders (one directory listing each)."""
+    found: set[str] = set()
+    for folder in PAGE_FOLDERS:
+        try:
+            with os.scandir(out_dir / folder) as entries:
+                found.update(f"{folder}/{e.name}" for e in entries if e.is_file())
+        except OSError:
+            continue
+    return found
+
+
+def state_key(
+    code: str,
+    as_of: date | None,
+    sources: Mapping[str, str],
+    closes: Mapping[str, pd.Series],
+    flags: Flags,
+) -> str:
+    """The digest of what every page may show besides its claims: the drawing code, the
+    grading date, the price providers, every price series (a chart draws them) and their
+    flags."""
+    prices = hashlib.sha256()
+    for symbol in sorted(closes):
+        prices.update(symbol.encode() + b"\0")
+        prices.update(pd.util.hash_pandas_object(closes[symbol]).to_numpy().tobytes())
+    flagged = repr(sorted(flags.items()))
+    return input_digest(
+        code, repr(as_of), repr(sorted(sources.items())), prices.hexdigest(), flagged
+    )
+
+
+def claims_key(state: str, seqs: np.ndarray, *shown: object) -> str | None:
+    """The key of a page (or batch) of claims: the state, what it shows besides the
+    claims (`shown`: their ids, the links it draws...), and the highest change number of
+    its claims. None when a claim has no change number: then the page is checked by
+    reading its claims."""
+    if len(seqs) and (seqs == UNKNOWN).any():
+        return None
+    top = int(seqs.max()) if len(seqs) else 0
+    return input_digest(state, str(top), repr(shown))
+
+
+def change_numbers(summary: pd.DataFrame) -> np.ndarray:
+    """The summary's change numbers as int64 (UNKNOWN where the source keeps none)."""
+    seqs: np.ndarray = summary["seq"].astype("Int64").to_numpy(dtype="int64", na_value=UNKNOWN)
+    return seqs
+
+
+#: How the forecaster page prints each number of a Scorecard (the rest are shares).
+PRINTED_AS = {
+    "p_vs_half": "pval",
+    "p_vs_baseline": "pval",
+    "mean_return": "pct",
+    "mean_excess": "pct",
+}
+
+
+def card_as_printed(card: Scorecard, formats: Mapping[str, object]) -> str:
+    """A scorecard as its page prints it, each number in the page's format: a pooled
+    rate that moves in a decimal the page does not print redraws no page. `formats` are
+    the Jinja filters by name (share, pct, pval); keep PRINTED_AS in step with
+    forecaster.html.j2."""
+
+    def printed(value: object, how: str = "share") -> object:
+        if isinstance(value, float):
+            return formats[how](value)  # type: ignore[operator]
+        if isinstance(value, Rate):
+            low_high = value.interval or ()
+            return (value.hits, value.resolved, printed(value.rate), *map(printed, low_high))
+        if isinstance(value, dict):
+            return [(k, printed(v)) for k, v in value.items()]
+        return value
+
+    return repr(
+        [printed(getattr(card, f.name), PRINTED_AS.get(f.name, "share")) for f in fields(card)]
+    )

@@ -1,0 +1,178 @@
+"""A report drawn again from the store reads only the claims of the pages that changed
+(the claims' change numbers, `report_changes`; issue 13)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline import run as stages
+from pipeline.models import Claim, Outcome
+from pipeline.report import render as render_module
+from pipeline.report.incremental import MANIFEST, card_as_printed, read_previous
+from pipeline.report.render import render_report
+from pipeline.report.scorecard import Scorecard
+from pipeline.report.source import StoreSource
+from pipeline.settings import Settings
+from pipeline.store.database import Store
+
+from ..conftest import make_article, make_claim
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _seqs(store: Store) -> dict[str, int]:
+    return dict(store.db.execute("select claim_id, seq from report_changes").fetchall())
+
+
+def test_store_numbers_each_change_of_a_claim_its_outcome_or_its_article(tmp_path: Path) -> None:
+    store = Store(tmp_path / "t.db")
+    article = make_article("IWM could rally 10% in the coming month. MSFT may fall 5%.")
+    other = make_article("SPY may climb 4% by March.")
+    claims = [make_claim(article, claim_id="a1"), make_claim(article, claim_id="a2")]
+    store.save_articles([article, other])
+    store.save_extraction(
+        [(article.article_id, claims), (other.article_id, [make_claim(other, claim_id="o1")])], "v1"
+    )
+    first = _seqs(store)
+    assert set(first) == {"a1", "a2", "o1"} and len(set(first.values())) == 3
+
+    outcome = Outcome("a2", "pending", None, reason="not yet")
+    store.save_outcomes([outcome])
+    second = _seqs(store)
+    assert second["a2"] > max(first.values()) and second["a1"] == first["a1"]
+
+    store.save_outcomes([replace(outcome, status="hit")])  # graded again
+    third = _seqs(store)
+    assert third["a2"] > second["a2"] and third["o1"] == first["o1"]
+
+    with store.db.conn:  # the article leaves the record (a copy of another)
+        store.db.execute(
+            "update articles set duplicate_of = ? where article_id = ?",
+            [other.article_id, article.article_id],
+        )
+    fourth = _seqs(store)
+    assert fourth["a1"] > third["a2"] and fourth["a2"] > third["a2"] and fourth["o1"] == first["o1"]
+
+    store.save_extraction([(article.article_id, claims[:1])], "v2")  # a2 is no longer made
+    assert set(_seqs(store)) == {"a1", "o1"}
+    store.close()
+
+
+def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    loaded: list[list[str]] = []
+    load = StoreSource.load
+
+    def counting(self: StoreSource, ids: Sequence[str]) -> list[tuple[Claim, Outcome | None]]:
+        loaded.append(list(ids))
+        return load(self, ids)
+
+    monkeypatch.setattr(StoreSource, "load", counting)
+    return loaded
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 45 claims: an index of the 10 latest, listing pages of 7, so 7 batches
+    monkeypatch.setattr(render_module, "INDEX_ROWS", 10)
+    monkeypatch.setattr(render_module, "LISTING_ROWS", 7)
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_drawn_again_from_an_unchanged_store_reads_only_the_index_rows(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out)
+    before = _files(out)
+    loaded = _counting_loads(monkeypatch)
+    again = render_report(stages.report_input(store, settings), out)
+    assert [len(ids) for ids in loaded] == [10]  # the index's latest claims, nothing else
+    assert [p.name for p in again.written] == ["index.html", "claims.md", "summary.md"]
+    assert _files(out) == before  # claims.md too, put together from its kept parts
+    store.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_after_one_outcome_changed_reads_its_batch_and_equals_a_fresh_report(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out)
+    ids = store.claim_ids()
+    changed = next(o for o in store.outcomes(ids).values() if o.status in ("hit", "miss"))
+    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    drawn: list[list[str]] = []  # the listing batches drawn again
+    claim_pages = render_module._claim_pages
+
+    def counting(*args: Any) -> None:
+        drawn.append([row.claim.claim_id for row in args[2]])
+        claim_pages(*args)
+
+    monkeypatch.setattr(render_module, "_claim_pages", counting)
+    again = render_report(stages.report_input(store, settings), out)
+
+    assert len(drawn) == 1 and changed.claim_id in drawn[0]  # one batch of seven
+    redrawn = {p.name for p in again.written if p.parent.name == "claims"}
+    assert redrawn == {f"{changed.claim_id}.html"}
+    render_report(stages.report_input(store, settings), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()
+
+
+def test_report_reads_a_manifest_written_before_batches_as_its_pages(tmp_path: Path) -> None:
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / "a1.html").write_text("<p>a1</p>", encoding="utf-8")
+    (tmp_path / MANIFEST).write_text(json.dumps({"claims/a1.html": "k1"}), encoding="utf-8")
+    previous = read_previous(tmp_path)
+    assert previous.pages == {"claims/a1.html": "k1"} and previous.batches == {}
+    assert previous.has("claims/a1.html", "k1") and not previous.has("claims/a1.html", "k2")
+    assert not previous.has("claims/a2.html", None)
+
+
+def _card(**values: object) -> Scorecard:
+    base = Scorecard(
+        "Ann Lee",
+        None,
+        12,
+        10,
+        6,
+        2,
+        0,
+        0,
+        0.6,
+        0.31,
+        0.83,
+        0.75,
+        0.55,
+        0.9,
+        4.2,
+        1.1,
+        0.5512,
+        True,
+    )
+    return replace(base, **values)  # type: ignore[arg-type]
+
+
+def test_forecaster_page_key_moves_with_what_the_page_prints_only() -> None:
+    filters = render_module._environment().filters
+    printed = card_as_printed(_card(), filters)
+    assert card_as_printed(_card(shrunk_rate=0.5514), filters) == printed  # 55% either way
+    assert card_as_printed(_card(shrunk_rate=0.5612), filters) != printed  # 56%
+    assert card_as_printed(_card(mean_excess=1.14), filters) == printed  # +1.1%
+    assert card_as_printed(_card(mean_excess=1.16), filters) != printed  # +1.2%
+    assert card_as_printed(_card(p_vs_half=0.7504), filters) == printed  # 0.750
+    assert card_as_printed(_card(hits=7), filters) != printed
