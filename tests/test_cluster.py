@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dask
 import pytest
-from distributed import LocalCluster
+from distributed import Client, LocalCluster
 
 from pipeline import cluster as cluster_module
 from pipeline import run as stages
@@ -38,6 +38,13 @@ def scheduler() -> Iterator[str]:
         ) as cluster,
     ):
         yield cluster.scheduler_address
+
+
+def _both_workers_up(scheduler: str) -> None:
+    """Wait until the cluster has its two workers again (a test before may have lost one,
+    and its nanny takes a while to start another on a loaded machine)."""
+    with Client(scheduler, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
 
 
 def test_cluster_parsing_and_extraction_store_what_one_process_stores(
@@ -135,6 +142,7 @@ def test_cluster_an_unreachable_scheduler_is_an_error_naming_it(
 def test_cluster_workers_with_other_code_are_refused(
     scheduler: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _both_workers_up(scheduler)
     monkeypatch.setattr(cluster_module, "code_digest", lambda *packages: "a newer release")
     with pytest.raises(ThesisError, match=r"2 worker\(s\) run other parsing or extraction code"):
         list(map_items(abs, [-1, -2], Settings(scheduler=scheduler), abs))

@@ -122,24 +122,37 @@ def _present(out_dir: Path) -> set[str]:
     return found
 
 
-def state_key(
-    code: str,
-    as_of: date | None,
-    sources: Mapping[str, str],
-    closes: Mapping[str, pd.Series],
-    flags: Flags,
-) -> str:
-    """The digest of what every page may show besides its claims: the drawing code, the
-    grading date, the price providers, every price series (a chart draws them) and their
-    flags."""
-    prices = hashlib.sha256()
-    for symbol in sorted(closes):
-        prices.update(symbol.encode() + b"\0")
-        prices.update(pd.util.hash_pandas_object(closes[symbol]).to_numpy().tobytes())
-    flagged = repr(sorted(flags.items()))
-    return input_digest(
-        code, repr(as_of), repr(sorted(sources.items())), prices.hexdigest(), flagged
-    )
+class PriceKeys:
+    """The digest of what a page shows of each price series: its closes (a chart draws
+    them), its flags and its provider, computed once per symbol and run. A page's key
+    holds those of its claims' symbols only, so a series added for a new claim, or one
+    corrected, changes the keys of the pages that show it and no other."""
+
+    def __init__(
+        self, closes: Mapping[str, pd.Series], flags: Flags, sources: Mapping[str, str]
+    ) -> None:
+        self.closes, self.flags, self.sources = closes, flags, sources
+        self._digests: dict[str, str] = {}
+
+    def of(self, symbol: str) -> str:
+        if symbol not in self._digests:
+            digest = hashlib.sha256(symbol.encode() + b"\0")
+            if (series := self.closes.get(symbol)) is not None:
+                digest.update(pd.util.hash_pandas_object(series).to_numpy().tobytes())
+            digest.update(repr((self.flags.get(symbol), self.sources.get(symbol))).encode())
+            self._digests[symbol] = digest.hexdigest()
+        return self._digests[symbol]
+
+    def key(self, symbols: Iterable[object]) -> str:
+        """The digest of these symbols' series (missing values are skipped)."""
+        named = sorted({s for s in symbols if isinstance(s, str) and s})
+        return input_digest("prices", *(f"{s}={self.of(s)}" for s in named))
+
+
+def state_key(code: str, as_of: date | None) -> str:
+    """The digest of what every page shows besides its claims and their price series:
+    the drawing code and the grading date."""
+    return input_digest(code, repr(as_of))
 
 
 def claims_key(state: str, seqs: np.ndarray, *shown: object) -> str | None:

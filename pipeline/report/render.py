@@ -39,6 +39,7 @@ from pipeline.report.incremental import (
     PARTS,
     BatchRecord,
     Previous,
+    PriceKeys,
     card_as_printed,
     change_numbers,
     claims_key,
@@ -254,7 +255,9 @@ def _render_into(
     cards = build_scorecards(summary)
     context = _overview(source, summary, cards)
     env = _environment()
-    state = state_key(_report_code(), source.as_of, source.sources, source.closes, flags)
+    state = state_key(_report_code(), source.as_of)
+    prices = PriceKeys(source.closes, flags, source.sources)
+    symbols = _symbol_columns(summary)
     seqs = change_numbers(summary)
     order = _listing_order(summary)
     ordered = [str(i) for i in summary["claim_id"].to_numpy()[order]]
@@ -270,7 +273,7 @@ def _render_into(
         ids, at = ordered[start : start + LISTING_ROWS], order[start : start + LISTING_ROWS]
         page = pages[number] if pages else None
         links = [page_of(f) for f in forecasters[at]]
-        key = claims_key(state, seqs[at], page, ids, links)
+        key = claims_key(state, seqs[at], page, ids, links, prices.key(symbols[:, at].ravel()))
         part = f"{PARTS}/claims-{number + 1}.md"
         rels = [f"claims/{i}.html" for i in ids] + ([f"listing/{page.name}"] if page else [])
         before = done.previous.batches.get(number)
@@ -309,7 +312,8 @@ def _render_into(
     context["flagged_claims"] = sum(r.flagged for r in records)
     written = done.written
     if html:
-        _forecaster_pages(env, source, summary, cards, flags, context, done, (state, seqs))
+        changes = (state, seqs, prices, symbols)
+        _forecaster_pages(env, source, summary, cards, flags, context, done, changes)
         recent_ids = ordered[::-1][:INDEX_ROWS] if pages else summary["claim_id"].tolist()
         index = {
             **context,
@@ -330,6 +334,15 @@ def _render_into(
         written.append(
             _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
         )
+
+
+def _symbol_columns(summary: pd.DataFrame) -> np.ndarray:
+    """The price series each claim's pages may show (graded series, benchmark series, the
+    benchmark as written and its canonical symbol), one row per kind: `[:, positions]`."""
+    benchmark = summary["benchmark"].astype(object)
+    written = [canonical(b) if isinstance(b, str) and b else None for b in benchmark]
+    columns = [summary[n].astype(object) for n in ("series", "benchmark_series")]
+    return np.array([*(c.to_numpy() for c in columns), benchmark.to_numpy(), written], dtype=object)
 
 
 def _listing_order(summary: pd.DataFrame) -> np.ndarray:
@@ -534,7 +547,7 @@ def _forecaster_pages(
     flags: Flags,
     context: dict[str, object],
     done: Rendered,
-    changes: tuple[str, np.ndarray],
+    changes: tuple[str, np.ndarray, PriceKeys, np.ndarray],
 ) -> None:
     """Each forecaster's page, reading that forecaster's claims only, and only when the
     page must be drawn: its key is the card as printed, its rank and its claims' ids and
@@ -545,7 +558,7 @@ def _forecaster_pages(
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     ids = summary["claim_id"].astype(str).to_numpy()
     positions = summary.groupby(summary["forecaster"].astype(str), sort=False).indices
-    code, (state, seqs) = _report_code(), changes
+    code, (state, seqs, prices, symbols) = _report_code(), changes
     none = np.array([], dtype=np.intp)
 
     def page(rank: int, card: Scorecard, mine: Callable[[], list[ReportRow]]) -> str:
@@ -556,7 +569,8 @@ def _forecaster_pages(
         rank: int, card: Scorecard, at: np.ndarray, mine: Callable[[], list[ReportRow]]
     ) -> str:
         mine_ids = ids[at].tolist()
-        if key := claims_key(state, seqs[at], rank, card_as_printed(card, env.filters), mine_ids):
+        printed = (rank, card_as_printed(card, env.filters), prices.key(symbols[:, at].ravel()))
+        if key := claims_key(state, seqs[at], *printed, mine_ids):
             return key
         shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine()]
         return input_digest(code, repr((rank, card, context["as_of"], shown)))

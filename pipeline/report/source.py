@@ -29,8 +29,9 @@ CLAIM_COLUMNS = (
     "direction",
     "horizon_assumed",
     "hedge",
+    "benchmark",
 )
-OUTCOME_COLUMNS = ("status", "return_pct", "excess_return_pct")
+OUTCOME_COLUMNS = ("status", "return_pct", "excess_return_pct", "series", "benchmark_series")
 #: Last, the claim's change number (grows whenever anything shown of the claim changes;
 #: missing where the source keeps none, and then every page is checked claim by claim).
 SUMMARY_COLUMNS = CLAIM_COLUMNS + OUTCOME_COLUMNS + ("seq",)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from pipeline import run as stages
@@ -176,3 +177,31 @@ def test_forecaster_page_key_moves_with_what_the_page_prints_only() -> None:
     assert card_as_printed(_card(mean_excess=1.16), filters) != printed  # +1.2%
     assert card_as_printed(_card(p_vs_half=0.7504), filters) == printed  # 0.750
     assert card_as_printed(_card(hits=7), filters) != printed
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_keys_a_batch_on_the_price_series_its_claims_show_only(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    first = stages.report_input(store, settings)
+    assert isinstance(first, StoreSource)
+    render_report(first, out)
+    loaded = _counting_loads(monkeypatch)
+    # a series the next day's new claims need arrives: no page shows it yet
+    extra = pd.Series([10.0, 11.0], index=pd.bdate_range("2024-01-02", periods=2))
+    render_report(replace(first, closes={**first.closes, "ZZZZ": extra}), out)
+    assert [len(ids) for ids in loaded] == [10]  # the index's rows only
+    # one series corrected: the batches whose claims show it are read again, not the rest
+    symbol = next(s for s in first.closes if s != "SPY")
+    corrected = first.closes[symbol].copy()
+    corrected.iloc[len(corrected) // 2] *= 1.5
+    loaded.clear()
+    render_report(replace(first, closes={**first.closes, symbol: corrected}), out)
+    read = {i for ids in loaded for i in ids}
+    shown = {c.claim_id for c in store.claims() if symbol in (c.subject, c.benchmark)}
+    assert shown and shown <= read and len(read) < len(store.claim_ids())
+    render_report(replace(first, closes={**first.closes, symbol: corrected}), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()
