@@ -171,8 +171,13 @@ class ListingPage:
     pages: int
 
     @property
-    def label(self) -> str:
-        return f"page {self.number} of {self.pages}"
+    def label(self) -> str:  # without the count of pages, so a new page changes no other
+        return f"page {self.number}"
+
+    def key(self) -> tuple[int, int, int, bool]:
+        """What the page shows of itself: a new page changes only the one before it (its
+        link to the next)."""
+        return (self.number, self.first, self.last, self.next is not None)
 
     @property
     def name(self) -> str:
@@ -273,7 +278,8 @@ def _render_into(
         ids, at = ordered[start : start + LISTING_ROWS], order[start : start + LISTING_ROWS]
         page = pages[number] if pages else None
         links = [page_of(f) for f in forecasters[at]]
-        key = claims_key(state, seqs[at], page, ids, links, prices.key(symbols[:, at].ravel()))
+        shown = (page.key() if page else None, ids, links, prices.key(symbols[:, at].ravel()))
+        key = claims_key(state, seqs[at], *shown)
         part = f"{PARTS}/claims-{number + 1}.md"
         rels = [f"claims/{i}.html" for i in ids] + ([f"listing/{page.name}"] if page else [])
         before = done.previous.batches.get(number)
@@ -442,7 +448,7 @@ def _listing_page(
 
     def inputs() -> str:
         shown = [(r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in rows]
-        return input_digest(_report_code(), repr((page, shown)))
+        return input_digest(_report_code(), repr((page.key(), shown)))
 
     _write_page(env, f"listing/{page.name}", f"listing {page.label}", draw, inputs, done)
 

@@ -205,3 +205,32 @@ def test_report_keys_a_batch_on_the_price_series_its_claims_show_only(
     render_report(replace(first, closes={**first.closes, symbol: corrected}), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
     store.close()
+
+
+def test_report_losing_its_last_listing_page_redraws_the_page_before_only(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    monkeypatch.setattr(render_module, "INDEX_ROWS", 10)
+    monkeypatch.setattr(render_module, "LISTING_ROWS", 11)  # 45 claims: 4 pages and 1 claim
+    out = tmp_path / "report"
+    source = stages.report_input(store, settings)
+    render_report(source, out)
+    summary = source.summary()
+    last = str(summary["claim_id"].iloc[render_module._listing_order(summary)[-1]])
+    with store.db.conn:  # the latest claim leaves the record
+        store.db.execute("delete from claims where claim_id = ?", [last])
+    drawn: list[list[str]] = []
+    claim_pages = render_module._claim_pages
+
+    def counting(*args: Any) -> None:
+        drawn.append([row.claim.claim_id for row in args[2]])
+        claim_pages(*args)
+
+    monkeypatch.setattr(render_module, "_claim_pages", counting)
+    render_report(stages.report_input(store, settings), out)
+    assert [len(batch) for batch in drawn] == [11]  # page 4 loses its link to page 5
+    assert not (out / "listing" / "page-5.html").exists()
+    render_report(stages.report_input(store, settings), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()
