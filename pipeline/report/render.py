@@ -567,19 +567,32 @@ def _forecaster_pages(
     code, (state, seqs, prices, symbols) = _report_code(), changes
     none = np.array([], dtype=np.intp)
 
+    ranked = sum(card.ranked for card in cards)
+
+    def top(rank: int, card: Scorecard) -> int | None:
+        """The page's place on the leaderboard as a percentile (in the top N%): unlike the
+        rank, it stays as it is when a forecaster enters above, so the page is not drawn
+        again for it; the leaderboard gives the rank."""
+        return -(-100 * rank // ranked) if card.ranked else None
+
     def page(rank: int, card: Scorecard, mine: Callable[[], list[ReportRow]]) -> str:
-        shown = {"card": card, "rank": rank if card.ranked else None, "rows": mine()}
+        shown = {"card": card, "top": top(rank, card), "rows": mine()}
         return template.render({**context, **shown})
 
     def digest(
         rank: int, card: Scorecard, at: np.ndarray, mine: Callable[[], list[ReportRow]]
     ) -> str:
         mine_ids = ids[at].tolist()
-        printed = (rank, card_as_printed(card, env.filters), prices.key(symbols[:, at].ravel()))
+        percentile = top(rank, card)
+        printed = (
+            percentile,
+            card_as_printed(card, env.filters),
+            prices.key(symbols[:, at].ravel()),
+        )
         if key := claims_key(state, seqs[at], *printed, mine_ids):
             return key
         shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine()]
-        return input_digest(code, repr((rank, card, context["as_of"], shown)))
+        return input_digest(code, repr((percentile, card, context["as_of"], shown)))
 
     for rank, card in enumerate(cards, 1):
         rel = f"forecasters/{page_of(card.forecaster)}.html"

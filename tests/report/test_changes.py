@@ -16,7 +16,7 @@ from pipeline import run as stages
 from pipeline.models import Claim, Outcome
 from pipeline.report import render as render_module
 from pipeline.report.incremental import MANIFEST, card_as_printed, read_previous
-from pipeline.report.render import render_report
+from pipeline.report.render import ReportInput, render_report
 from pipeline.report.scorecard import Scorecard
 from pipeline.report.source import StoreSource
 from pipeline.settings import Settings
@@ -194,13 +194,15 @@ def test_report_keys_a_batch_on_the_price_series_its_claims_show_only(
     render_report(replace(first, closes={**first.closes, "ZZZZ": extra}), out)
     assert [len(ids) for ids in loaded] == [10]  # the index's rows only
     # one series corrected: the batches whose claims show it are read again, not the rest
-    symbol = next(s for s in first.closes if s != "SPY")
+    claims = store.claims()
+    uses = {s: sum(s in (c.subject, c.benchmark) for c in claims) for s in sorted(first.closes)}
+    symbol = min((n, s) for s, n in uses.items() if n)[1]  # the series fewest claims show
     corrected = first.closes[symbol].copy()
     corrected.iloc[len(corrected) // 2] *= 1.5
     loaded.clear()
     render_report(replace(first, closes={**first.closes, symbol: corrected}), out)
     read = {i for ids in loaded for i in ids}
-    shown = {c.claim_id for c in store.claims() if symbol in (c.subject, c.benchmark)}
+    shown = {c.claim_id for c in claims if symbol in (c.subject, c.benchmark)}
     assert shown and shown <= read and len(read) < len(store.claim_ids())
     render_report(replace(first, closes={**first.closes, symbol: corrected}), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
@@ -234,3 +236,23 @@ def test_report_losing_its_last_listing_page_redraws_the_page_before_only(
     render_report(stages.report_input(store, settings), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
     store.close()
+
+
+def test_forecaster_page_gives_its_place_as_a_percentile_of_the_ranked(
+    tmp_path: Path,
+) -> None:
+    article = make_article("IWM could rally 10% in the coming month.")
+    claims, outcomes = [], {}
+    for person, hits in (("Ann Lee", 6), ("Bo Park", 3), ("Cy Diaz", 1)):
+        for i in range(6):
+            claim = make_claim(article, claim_id=f"{person[:2]}{i}", forecaster=person)
+            claims.append(claim)
+            outcomes[claim.claim_id] = Outcome(
+                claim.claim_id, "hit" if i < hits else "miss", None, "graded"
+            )
+    render_report(ReportInput(claims, outcomes), tmp_path)
+    page = (tmp_path / "forecasters" / "cy-diaz.html").read_text(encoding="utf-8")
+    assert "In the top 100% of ranked forecasters" in page  # third of three
+    assert "In the top 34% of ranked forecasters" in (
+        tmp_path / "forecasters" / "ann-lee.html"
+    ).read_text(encoding="utf-8")
