@@ -249,68 +249,53 @@ def _publish(
     return [out_dir / rel for rel in relative]
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """What a page's key is made of (pipeline/report/incremental.py): the state every page
+    shares, the price series' digests, and per claim (the summary's positions) its
+    change number and the series its pages may show."""
+
+    state: str
+    prices: PriceKeys
+    seqs: np.ndarray
+    symbols: np.ndarray
+
+    def of(self, at: np.ndarray, *shown: object) -> str | None:
+        """The key of a page (or batch) of the claims at positions `at` that shows
+        `shown` besides them; None when a claim has no change number."""
+        series = self.prices.key(self.symbols[:, at].ravel())
+        return claims_key(self.state, self.seqs[at], *shown, series)
+
+
 def _render_into(
     source: ClaimSource, out_dir: Path, formats: Sequence[str], done: Rendered
 ) -> None:
     """Every page, reading the claims LISTING_ROWS at a time in the listing's order (a
     listing page and its claims' pages per batch); then the forecasters' pages, one
-    forecaster's claims at a time; the index and the summaries last."""
+    forecaster's claims at a time; the index and the summaries last. A batch or page
+    whose key is unchanged is kept without reading its claims."""
     summary = source.summary()
     flags = flags_by_symbol(source.closes)
     cards = build_scorecards(summary)
     context = _overview(source, summary, cards)
     env = _environment()
-    state = state_key(_report_code(), source.as_of)
-    prices = PriceKeys(source.closes, flags, source.sources)
-    symbols = _symbol_columns(summary)
-    seqs = change_numbers(summary)
+    keys = _Keys(
+        state_key(_report_code(), source.as_of),
+        PriceKeys(source.closes, flags, source.sources),
+        change_numbers(summary),
+        _symbol_columns(summary),
+    )
     order = _listing_order(summary)
     ordered = [str(i) for i in summary["claim_id"].to_numpy()[order]]
-    forecasters = summary["forecaster"].astype(str).to_numpy()
-    page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     pages = _listing_pages(len(ordered)) if len(ordered) > INDEX_ROWS else []
     html, markdown = "html" in formats, "md" in formats
     for folder in ("claims", PARTS, *(["listing"] if pages else [])):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
     claims_md = _MarkdownClaims(env, out_dir / "claims.md", context) if markdown else None
-    records: list[BatchRecord] = []  # each batch's flagged claims, for the index
-    for number, start in enumerate(range(0, len(ordered), LISTING_ROWS)):
-        ids, at = ordered[start : start + LISTING_ROWS], order[start : start + LISTING_ROWS]
-        page = pages[number] if pages else None
-        links = [page_of(f) for f in forecasters[at]]
-        shown = (page.key() if page else None, ids, links, prices.key(symbols[:, at].ravel()))
-        key = claims_key(state, seqs[at], *shown)
-        part = f"{PARTS}/claims-{number + 1}.md"
-        rels = [f"claims/{i}.html" for i in ids] + ([f"listing/{page.name}"] if page else [])
-        before = done.previous.batches.get(number)
-        if (
-            key is not None
-            and before is not None
-            and before.key == key
-            and (
-                not html
-                or all(r in done.previous.pages and r in done.previous.present for r in rels)
-            )
-            and (not claims_md or part in done.previous.present)
-        ):  # nothing any page of the batch shows has changed: its claims are not read
-            for rel in rels if html else []:
-                done.keep(rel)
-            if claims_md:
-                claims_md.copy(done.previous_file(part))
-                done.kept_parts.append(part)
-            done.batches[number] = before
-            records.append(before)
-            continue
-        rows = _rows(source, ids, flags)
-        if html:
-            if page:
-                _listing_page(env, page, rows, context, done)
-            _claim_pages(env, source, rows, context, done)
-        if claims_md:
-            done.parts.append(claims_md.add(rows, out_dir / part))
-        records.append(BatchRecord.of(key or "", (r.flags for r in rows)))
-        if key is not None:
-            done.batches[number] = records[-1]
+    listing = _Listing(env, source, summary, flags, context, keys, done, html, claims_md)
+    records = [
+        listing.batch(n, page, order) for n, page in enumerate(_batches(len(ordered), pages))
+    ]
     claims_by_symbol = Counter[str]()
     for record in records:
         claims_by_symbol.update(record.symbols)
@@ -318,8 +303,7 @@ def _render_into(
     context["flagged_claims"] = sum(r.flagged for r in records)
     written = done.written
     if html:
-        changes = (state, seqs, prices, symbols)
-        _forecaster_pages(env, source, summary, cards, flags, context, done, changes)
+        _forecaster_pages(env, source, summary, cards, flags, context, done, keys)
         recent_ids = ordered[::-1][:INDEX_ROWS] if pages else summary["claim_id"].tolist()
         index = {
             **context,
@@ -340,6 +324,72 @@ def _render_into(
         written.append(
             _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
         )
+
+
+def _batches(total: int, pages: list[ListingPage]) -> list[ListingPage | None]:
+    """One entry per batch of LISTING_ROWS claims: its listing page (None without pages)."""
+    count = -(-total // LISTING_ROWS)
+    return list(pages) if pages else [None] * count
+
+
+@dataclass
+class _Listing:
+    """The listing's batches: each one's listing page, claim pages and part of claims.md,
+    kept as they are when the batch's key is the one the report in place was drawn from."""
+
+    env: Environment
+    source: ClaimSource
+    summary: pd.DataFrame
+    flags: Flags
+    context: dict[str, object]
+    keys: _Keys
+    done: Rendered
+    html: bool
+    claims_md: _MarkdownClaims | None
+
+    def batch(self, number: int, page: ListingPage | None, order: np.ndarray) -> BatchRecord:
+        """Batch `number` (the claims at `order[number * LISTING_ROWS:]`), kept or drawn;
+        what the index needs of it."""
+        at = order[number * LISTING_ROWS : (number + 1) * LISTING_ROWS]
+        ids = [str(i) for i in self.summary["claim_id"].to_numpy()[at]]
+        page_of: Callable[[str], str] = self.context["slug"]  # type: ignore[assignment]
+        links = [page_of(str(f)) for f in self.summary["forecaster"].to_numpy()[at]]
+        key = self.keys.of(at, page.key() if page else None, ids, links)
+        part = f"{PARTS}/claims-{number + 1}.md"
+        rels = [f"claims/{i}.html" for i in ids] + ([f"listing/{page.name}"] if page else [])
+        if key is not None and (kept := self._kept(number, key, rels, part)):
+            return kept
+        rows = _rows(self.source, ids, self.flags)
+        if self.html:
+            if page:
+                _listing_page(self.env, page, rows, self.context, self.done)
+            _claim_pages(self.env, self.source, rows, self.context, self.done)
+        if self.claims_md:
+            self.done.parts.append(self.claims_md.add(rows, self.done.stage / part))
+        record = BatchRecord.of(key or "", (r.flags for r in rows))
+        if key is not None:
+            self.done.batches[number] = record
+        return record
+
+    def _kept(self, number: int, key: str, rels: list[str], part: str) -> BatchRecord | None:
+        """The batch as the report in place has it, if nothing any of its pages shows has
+        changed and they are all there; None otherwise."""
+        done, before = self.done, self.done.previous.batches.get(number)
+        if before is None or before.key != key:
+            return None
+        if self.html and not all(
+            r in done.previous.pages and r in done.previous.present for r in rels
+        ):
+            return None
+        if self.claims_md and part not in done.previous.present:
+            return None
+        for rel in rels if self.html else []:
+            done.keep(rel)
+        if self.claims_md:
+            self.claims_md.copy(done.previous_file(part))
+            done.kept_parts.append(part)
+        done.batches[number] = before
+        return before
 
 
 def _symbol_columns(summary: pd.DataFrame) -> np.ndarray:
@@ -553,18 +603,18 @@ def _forecaster_pages(
     flags: Flags,
     context: dict[str, object],
     done: Rendered,
-    changes: tuple[str, np.ndarray, PriceKeys, np.ndarray],
+    keys: _Keys,
 ) -> None:
     """Each forecaster's page, reading that forecaster's claims only, and only when the
-    page must be drawn: its key is the card as printed, its rank and its claims' ids and
-    change numbers (`changes`: the state key and the summary's change numbers). A source
-    without change numbers has each page's claims read to tell."""
+    page must be drawn: its key (`keys`) is the card as printed, its percentile, and its
+    claims' ids, change numbers and price series. A source without change numbers has
+    each page's claims read to tell."""
     (done.stage / "forecasters").mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     ids = summary["claim_id"].astype(str).to_numpy()
     positions = summary.groupby(summary["forecaster"].astype(str), sort=False).indices
-    code, (state, seqs, prices, symbols) = _report_code(), changes
+    code = _report_code()
     none = np.array([], dtype=np.intp)
 
     ranked = sum(card.ranked for card in cards)
@@ -584,12 +634,7 @@ def _forecaster_pages(
     ) -> str:
         mine_ids = ids[at].tolist()
         percentile = top(rank, card)
-        printed = (
-            percentile,
-            card_as_printed(card, env.filters),
-            prices.key(symbols[:, at].ravel()),
-        )
-        if key := claims_key(state, seqs[at], *printed, mine_ids):
+        if key := keys.of(at, percentile, card_as_printed(card, env.filters), mine_ids):
             return key
         shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine()]
         return input_digest(code, repr((percentile, card, context["as_of"], shown)))
