@@ -83,6 +83,19 @@ def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return loaded
 
 
+def _counting_batches(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The claim ids of each listing batch whose claim pages are drawn."""
+    drawn: list[list[str]] = []
+    claim_pages = render_module._claim_pages
+
+    def counting(*args: Any) -> None:
+        drawn.append([row.claim.claim_id for row in args[2]])
+        claim_pages(*args)
+
+    monkeypatch.setattr(render_module, "_claim_pages", counting)
+    return drawn
+
+
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     # 45 claims: an index of the 10 latest, listing pages of 7, so 7 batches
@@ -116,14 +129,7 @@ def test_report_after_one_outcome_changed_reads_its_batch_and_equals_a_fresh_rep
     ids = store.claim_ids()
     changed = next(o for o in store.outcomes(ids).values() if o.status in ("hit", "miss"))
     store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
-    drawn: list[list[str]] = []  # the listing batches drawn again
-    claim_pages = render_module._claim_pages
-
-    def counting(*args: Any) -> None:
-        drawn.append([row.claim.claim_id for row in args[2]])
-        claim_pages(*args)
-
-    monkeypatch.setattr(render_module, "_claim_pages", counting)
+    drawn = _counting_batches(monkeypatch)  # the listing batches drawn again
     again = render_report(stages.report_input(store, settings), out)
 
     assert len(drawn) == 1 and changed.claim_id in drawn[0]  # one batch of seven
@@ -222,14 +228,7 @@ def test_report_losing_its_last_listing_page_redraws_the_page_before_only(
     last = str(summary["claim_id"].iloc[render_module._listing_order(summary)[-1]])
     with store.db.conn:  # the latest claim leaves the record
         store.db.execute("delete from claims where claim_id = ?", [last])
-    drawn: list[list[str]] = []
-    claim_pages = render_module._claim_pages
-
-    def counting(*args: Any) -> None:
-        drawn.append([row.claim.claim_id for row in args[2]])
-        claim_pages(*args)
-
-    monkeypatch.setattr(render_module, "_claim_pages", counting)
+    drawn = _counting_batches(monkeypatch)
     render_report(stages.report_input(store, settings), out)
     assert [len(batch) for batch in drawn] == [11]  # page 4 loses its link to page 5
     assert not (out / "listing" / "page-5.html").exists()
