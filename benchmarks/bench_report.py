@@ -111,7 +111,7 @@ def main() -> None:
         join(claims, outcomes).to_html(Path(tmp) / "baseline.html")
         baseline = time.perf_counter() - start
         start = time.perf_counter()
-        written = render_report(data, Path(tmp) / "report").written
+        written = render_report(data, Path(tmp) / "report").drawn
         full = time.perf_counter() - start
         index_kb = (Path(tmp) / "report" / "index.html").stat().st_size / 1024
         # a daily run: the same report with 1% of the outcomes changed, drawn again in place
@@ -139,7 +139,7 @@ def main() -> None:
     print(f"claims: {len(claims)}, files written: {len(written)}, index.html {index_kb:,.0f} KB")
     print(
         f"drawn again with {len(claims[::100])} outcomes changed: {again:.2f} s "
-        f"({len(daily.written)} files drawn, {len(daily.unchanged)} left as they were; "
+        f"({len(daily.drawn)} files drawn, {daily.pages_unchanged} left as they were; "
         f"{full / again:.1f}x faster than drawing it all)"
     )
     print(

@@ -459,9 +459,9 @@ def report(
         else store.outcome_counts()[0]
     )
     summary = Summary(as_of=data.as_of, outcomes=counts, counts=False)
-    summary.written = [p for p in rendered.written if p.parent == settings.report.out_dir]
-    summary.pages = len(rendered.written)
-    summary.pages_unchanged = len(rendered.unchanged)
+    summary.written = [rendered.folder / rel for rel in rendered.drawn if "/" not in rel]
+    summary.pages = len(rendered.drawn)
+    summary.pages_unchanged = rendered.pages_unchanged
     store.save_failures(rendered.failures)
     summary.failures += rendered.failures
     return summary

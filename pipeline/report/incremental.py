@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -44,35 +43,80 @@ UNKNOWN = -1
 
 @dataclass(frozen=True)
 class BatchRecord:
-    """One listing batch as drawn: its key, and how many of its claims rest on flagged
-    price data, by symbol (the index counts them without reading the batch again)."""
+    """One listing batch as drawn: its key, how many pages its keys file lists, and how
+    many of its claims rest on flagged price data, by symbol (the index counts them
+    without reading the batch again)."""
 
     key: str
+    pages: int = 0
     flagged: int = 0
     symbols: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, key: str, touched: Iterable[tuple[SeriesFlag, ...]]) -> BatchRecord:
+    def of(cls, key: str, pages: int, touched: Iterable[tuple[SeriesFlag, ...]]) -> BatchRecord:
         found = [flags for flags in touched if flags]
         symbols: dict[str, int] = {}
         for flags in found:
             for symbol in {f.symbol for f in flags}:
                 symbols[symbol] = symbols.get(symbol, 0) + 1
-        return cls(key, len(found), dict(sorted(symbols.items())))
+        return cls(key, pages, len(found), dict(sorted(symbols.items())))
+
+
+def batch_keys(number: int) -> str:
+    """Where the keys of batch `number`'s pages are kept (beside its part of claims.md):
+    read only when the batch is drawn again, so a run holds the keys of the batches it
+    draws, not those of every page."""
+    return f"{PARTS}/claims-{number + 1}.keys.json"
+
+
+def batch_part(number: int) -> str:
+    """Batch `number`'s part of claims.md."""
+    return f"{PARTS}/claims-{number + 1}.md"
 
 
 @dataclass
 class Previous:
-    """The report in the folder: page keys by path, batch records by batch number, and
-    the paths of the page files present (relative to the folder, with '/')."""
+    """The report in the folder: the keys of the pages outside listing batches (the
+    forecasters' pages; from a manifest before batches, every page) and the batch records.
+    The keys of a batch's pages are read from its keys file when asked for (`batch_pages`);
+    at most the three batches around the one being drawn are held, as a claim that moves
+    between batches (an earlier claim came in) moves to the next or the one before."""
 
+    folder: Path | None = None
     pages: dict[str, str] = field(default_factory=dict)
     batches: dict[int, BatchRecord] = field(default_factory=dict)
-    present: set[str] = field(default_factory=set)
+    _held: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    def exists(self, rel: str) -> bool:
+        return self.folder is not None and (self.folder / rel).is_file()
 
     def has(self, rel: str, key: str | None) -> bool:
         """Whether the page at `rel` is in the folder, drawn from `key`."""
-        return key is not None and self.pages.get(rel) == key and rel in self.present
+        if key is None or self.folder is None:
+            return False
+        held = (keys.get(rel) for keys in self._held.values())
+        before = self.pages.get(rel) or next((k for k in held if k), None)
+        return before == key and self.exists(rel)
+
+    def batch_pages(self, number: int) -> dict[str, str]:
+        """The page keys batch `number` was drawn with ({} if it has none or they are
+        unreadable: then its pages are drawn)."""
+        if number in self._held:
+            return self._held[number]
+        if number not in self.batches or self.folder is None:
+            return {}
+        try:
+            found = json.loads((self.folder / batch_keys(number)).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
+
+    def hold_around(self, number: int) -> None:
+        """Hold the page keys of batches number-1..number+1, and no others."""
+        near = range(number - 1, number + 2)
+        self._held = {n: self._held.get(n) or self.batch_pages(n) for n in near}
 
 
 def read_previous(out_dir: Path) -> Previous:
@@ -90,36 +134,28 @@ def read_previous(out_dir: Path) -> Previous:
         try:
             batches[int(number)] = BatchRecord(
                 str(record["key"]),
+                int(record["pages"]),
                 int(record["flagged"]),
                 {str(k): int(v) for k, v in record["symbols"].items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             continue  # a damaged record: that batch is drawn again
     return Previous(
-        {str(k): str(v) for k, v in pages.items() if isinstance(v, str)},
-        batches,
-        _present(out_dir),
+        out_dir, {str(k): str(v) for k, v in pages.items() if isinstance(v, str)}, batches
     )
 
 
 def manifest_text(pages: Mapping[str, str], batches: Mapping[int, BatchRecord]) -> str:
     records = {
-        str(n): {"key": b.key, "flagged": b.flagged, "symbols": b.symbols}
+        str(n): {"key": b.key, "pages": b.pages, "flagged": b.flagged, "symbols": b.symbols}
         for n, b in sorted(batches.items())
     }
     return json.dumps({"pages": dict(pages), "batches": records}, sort_keys=True)
 
 
-def _present(out_dir: Path) -> set[str]:
-    """The page files in `out_dir`'s page folders (one directory listing each)."""
-    found: set[str] = set()
-    for folder in PAGE_FOLDERS:
-        try:
-            with os.scandir(out_dir / folder) as entries:
-                found.update(f"{folder}/{e.name}" for e in entries if e.is_file())
-        except OSError:
-            continue
-    return found
+def keys_text(pages: Mapping[str, str]) -> str:
+    """A batch's keys file."""
+    return json.dumps(dict(pages), sort_keys=True)
 
 
 class PriceKeys:

@@ -40,9 +40,12 @@ from pipeline.report.incremental import (
     BatchRecord,
     Previous,
     PriceKeys,
+    batch_keys,
+    batch_part,
     card_as_printed,
     change_numbers,
     claims_key,
+    keys_text,
     manifest_text,
     read_previous,
     state_key,
@@ -52,6 +55,7 @@ from pipeline.report.scorecard import (
     PRIOR_WEIGHT,
     Scorecard,
     build_scorecards,
+    shared_labels,
     unique_slugs,
 )
 from pipeline.report.source import ClaimSource
@@ -122,32 +126,47 @@ STALE_STAGE_SECONDS = 3600
 
 @dataclass
 class Rendered:
-    """The files a report wrote, the pages left as they were (their content had not
-    changed), and the pages that could not be rendered (each one a Failure; its file holds
-    a short page that says so, so every link still resolves). `digests` are the keys of
-    the pages' inputs, by path relative to the report folder (MANIFEST)."""
+    """What a report did, by path relative to the report folder: the files it wrote
+    (`drawn`), the pages it left as they were (their content had not changed: `kept` one
+    by one, and `kept_in_batches` pages of listing batches left whole), and the pages that
+    could not be rendered (each one a Failure; its file holds a short page that says so,
+    so every link still resolves). `digests` are the keys of the pages outside listing
+    batches (MANIFEST); a batch's page keys are in its keys file."""
 
-    written: list[Path] = field(default_factory=list)
+    folder: Path = Path()
+    drawn: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    kept_in_batches: int = 0
     digests: dict[str, str] = field(default_factory=dict)
     previous: Previous = field(default_factory=Previous, repr=False)
     batches: dict[int, BatchRecord] = field(default_factory=dict, repr=False)
-    parts: list[Path] = field(default_factory=list, repr=False)  # claims.md's, written
-    kept_parts: list[str] = field(default_factory=list, repr=False)  # and left as they were
-    target: Path | None = field(default=None, repr=False)  # the report folder it goes to
-    stage: Path = field(default=Path(), repr=False)  # where it is written first
+    kept_batches: set[int] = field(default_factory=set, repr=False)
+    staged: list[str] = field(default_factory=list, repr=False)  # claims.md parts, batch keys
+    stage: Path = field(default=Path(), repr=False)  # where files are written first
 
-    def previous_file(self, rel: str) -> Path:
-        assert self.target is not None
-        return self.target / rel
+    @property
+    def written(self) -> list[Path]:
+        return [self.folder / rel for rel in self.drawn]
 
-    def keep(self, rel: str) -> None:
-        """Leave the page at `rel` as the report in place has it."""
-        assert self.target is not None
-        self.unchanged.append(self.target / rel)
-        if rel in self.previous.pages:
-            self.digests[rel] = self.previous.pages[rel]
+    @property
+    def unchanged(self) -> list[Path]:
+        """The pages left as they were one by one (not those of batches kept whole)."""
+        return [self.folder / rel for rel in self.kept]
+
+    @property
+    def pages_unchanged(self) -> int:
+        return len(self.kept) + self.kept_in_batches
+
+    def write(self, rel: str, text: str) -> None:
+        """A file of the report, into the staging folder."""
+        _write(self.stage / rel, text)
+        self.drawn.append(rel)
+
+    def stage_file(self, rel: str, text: str) -> None:
+        """A file the next run reads (a part of claims.md, a batch's keys), staged."""
+        _write(self.stage / rel, text)
+        self.staged.append(rel)
 
 
 #: The index lists this many of the most recently published claims; with more, every
@@ -215,38 +234,52 @@ def render_report(
     except OSError as exc:
         raise OutputError.writing(out_dir, exc) from exc
     try:
-        done = Rendered(previous=read_previous(out_dir), target=out_dir, stage=stage)
+        done = Rendered(out_dir, previous=read_previous(out_dir), stage=stage)
         _render_into(data, stage, formats, done)
         (stage / MANIFEST).write_text(manifest_text(done.digests, done.batches), encoding="utf-8")
-        kept = [p.relative_to(out_dir) for p in done.unchanged]
-        parts = [Path(rel) for rel in done.kept_parts]
-        present = done.previous.present
-        written = _publish(stage, out_dir, done.written + done.parts, kept + parts, present)
-        written = written[: len(done.written)]  # the parts of claims.md are no pages
-        unchanged = [out_dir / rel for rel in kept]
-        return Rendered(written, done.failures, unchanged, done.digests)
+        _publish(stage, out_dir, [*done.drawn, *done.staged], _gone(done))
+        done.previous = Previous()
+        return done
     except OSError as exc:  # the disk filled up, the folder was taken away
         raise OutputError.writing(out_dir, exc) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _publish(
-    stage: Path, out_dir: Path, staged: list[Path], unchanged: list[Path], present: set[str]
-) -> list[Path]:
-    relative = [p.relative_to(stage) for p in staged]
-    index = Path("index.html")
+def _publish(stage: Path, out_dir: Path, staged: list[str], gone: list[str]) -> None:
+    index = "index.html"
+    made: set[Path] = set()
     # the pages first, then the manifest that describes them, the index last, so every
     # page it links to is in place before it
-    for rel in [*(r for r in relative if r != index), Path(MANIFEST), index]:
-        if (stage / rel).exists():
-            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            (stage / rel).replace(out_dir / rel)
-    kept = {p.as_posix() for p in (*relative, *unchanged)}
-    for gone in present - kept:  # a page of a claim or forecaster no longer in the report
-        if gone.split("/", 1)[0] in PAGE_FOLDERS:
-            (out_dir / gone).unlink(missing_ok=True)
-    return [out_dir / rel for rel in relative]
+    for rel in [*(r for r in staged if r != index), MANIFEST, index]:
+        source, target = stage / rel, out_dir / rel
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            source.replace(target)
+        except FileNotFoundError:
+            if source.parent.is_dir():  # an index of an "md" report
+                continue
+            raise
+    for rel in gone:  # a page of a claim or forecaster no longer in the report
+        (out_dir / rel).unlink(missing_ok=True)
+
+
+def _gone(done: Rendered) -> list[str]:
+    """The files of the report in place that the new one no longer has: pages outside
+    batches it did not draw or keep, and the pages, part and keys of each batch it drew
+    again that are not among the pages it drew (a claim may have moved to another batch)."""
+    previous = done.previous
+    old = set(previous.pages)
+    for number in previous.batches:
+        if number not in done.kept_batches:
+            old.update(previous.batch_pages(number))
+            old.update((batch_part(number), batch_keys(number)))
+    if not old:
+        return []
+    old.difference_update(done.drawn, done.kept, done.staged)
+    return sorted(rel for rel in old if rel.split("/", 1)[0] in PAGE_FOLDERS)
 
 
 @dataclass(frozen=True)
@@ -286,25 +319,21 @@ def _render_into(
         _symbol_columns(summary),
     )
     order = _listing_order(summary)
-    ordered = [str(i) for i in summary["claim_id"].to_numpy()[order]]
-    pages = _listing_pages(len(ordered)) if len(ordered) > INDEX_ROWS else []
+    pages = _listing_pages(len(order)) if len(order) > INDEX_ROWS else []
     html, markdown = "html" in formats, "md" in formats
     for folder in ("claims", PARTS, *(["listing"] if pages else [])):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
     claims_md = _MarkdownClaims(env, out_dir / "claims.md", context) if markdown else None
     listing = _Listing(env, source, summary, flags, context, keys, done, html, claims_md)
-    records = [
-        listing.batch(n, page, order) for n, page in enumerate(_batches(len(ordered), pages))
-    ]
+    records = [listing.batch(n, page, order) for n, page in enumerate(_batches(len(order), pages))]
     claims_by_symbol = Counter[str]()
     for record in records:
         claims_by_symbol.update(record.symbols)
     context["flagged"] = flagged_symbols(flags, claims_by_symbol)
     context["flagged_claims"] = sum(r.flagged for r in records)
-    written = done.written
     if html:
         _forecaster_pages(env, source, summary, cards, flags, context, done, keys)
-        recent_ids = ordered[::-1][:INDEX_ROWS] if pages else summary["claim_id"].tolist()
+        recent_ids = _texts(summary, "claim_id", order[::-1][:INDEX_ROWS] if pages else order)
         index = {
             **context,
             "rows": _rows(source, recent_ids, flags),
@@ -314,16 +343,14 @@ def _render_into(
             "top_forecasters": TOP_FORECASTERS,
         }
         if len(cards) > INDEX_FORECASTERS:
-            board = env.get_template("leaderboard.html.j2").render(**context)
-            written.append(_write(out_dir / "leaderboard.html", board))
-        written.append(
-            _write(out_dir / "index.html", env.get_template("report.html.j2").render(**index))
-        )
+            done.write(
+                "leaderboard.html", env.get_template("leaderboard.html.j2").render(**context)
+            )
+        done.write("index.html", env.get_template("report.html.j2").render(**index))
     if claims_md:
-        written.append(claims_md.close())
-        written.append(
-            _write(out_dir / "summary.md", env.get_template("summary.md.j2").render(**context))
-        )
+        claims_md.close()
+        done.drawn.append("claims.md")
+        done.write("summary.md", env.get_template("summary.md.j2").render(**context))
 
 
 def _batches(total: int, pages: list[ListingPage]) -> list[ListingPage | None]:
@@ -351,54 +378,66 @@ class _Listing:
         """Batch `number` (the claims at `order[number * LISTING_ROWS:]`), kept or drawn;
         what the index needs of it."""
         at = order[number * LISTING_ROWS : (number + 1) * LISTING_ROWS]
-        ids = [str(i) for i in self.summary["claim_id"].to_numpy()[at]]
+        ids = _texts(self.summary, "claim_id", at)
         page_of: Callable[[str], str] = self.context["slug"]  # type: ignore[assignment]
-        links = [page_of(str(f)) for f in self.summary["forecaster"].to_numpy()[at]]
+        links = [page_of(f) for f in _texts(self.summary, "forecaster", at)]
         key = self.keys.of(at, page.key() if page else None, ids, links)
-        part = f"{PARTS}/claims-{number + 1}.md"
-        rels = [f"claims/{i}.html" for i in ids] + ([f"listing/{page.name}"] if page else [])
-        if key is not None and (kept := self._kept(number, key, rels, part)):
+        count = len(ids) + (1 if page else 0) if self.html else 0
+        if key is not None and (kept := self._kept(number, key, page, count)):
             return kept
+        done = self.done
+        done.previous.hold_around(number)
         rows = _rows(self.source, ids, self.flags)
+        keys: dict[str, str] = {}
         if self.html:
             if page:
-                _listing_page(self.env, page, rows, self.context, self.done)
-            _claim_pages(self.env, self.source, rows, self.context, self.done)
+                _listing_page(self.env, page, rows, self.context, done, keys)
+            _claim_pages(self.env, self.source, rows, self.context, done, keys)
         if self.claims_md:
-            self.done.parts.append(self.claims_md.add(rows, self.done.stage / part))
-        record = BatchRecord.of(key or "", (r.flags for r in rows))
-        if key is not None:
-            self.done.batches[number] = record
+            done.stage_file(batch_part(number), self.claims_md.add(rows))
+        done.stage_file(batch_keys(number), keys_text(keys))
+        done.batches[number] = record = BatchRecord.of(
+            key or "", len(keys), (r.flags for r in rows)
+        )
         return record
 
-    def _kept(self, number: int, key: str, rels: list[str], part: str) -> BatchRecord | None:
+    def _kept(
+        self, number: int, key: str, page: ListingPage | None, count: int
+    ) -> BatchRecord | None:
         """The batch as the report in place has it, if nothing any of its pages shows has
-        changed and they are all there; None otherwise."""
+        changed and its listing page, part and keys are there; None otherwise. (Its claim
+        pages are not looked for one by one: a page deleted by hand comes back when its
+        batch changes, or with every page when the manifest is deleted.)"""
         done, before = self.done, self.done.previous.batches.get(number)
-        if before is None or before.key != key:
+        if before is None or before.key != key or before.pages != count:
             return None
-        if self.html and not all(
-            r in done.previous.pages and r in done.previous.present for r in rels
-        ):
+        needed = [batch_keys(number)]
+        needed += [f"listing/{page.name}"] if self.html and page else []
+        needed += [batch_part(number)] if self.claims_md else []
+        if not all(done.previous.exists(rel) for rel in needed):
             return None
-        if self.claims_md and part not in done.previous.present:
-            return None
-        for rel in rels if self.html else []:
-            done.keep(rel)
         if self.claims_md:
-            self.claims_md.copy(done.previous_file(part))
-            done.kept_parts.append(part)
+            self.claims_md.copy(done.folder / batch_part(number))
+        done.kept_in_batches += count
+        done.kept_batches.add(number)
         done.batches[number] = before
         return before
+
+
+def _texts(summary: pd.DataFrame, name: str, at: np.ndarray) -> list[str]:
+    """The text in column `name` of the summary's rows at positions `at` (converting only
+    those: a whole column of a million claims is a million objects)."""
+    return [str(v) for v in summary[name].array.take(at).tolist()]
 
 
 def _symbol_columns(summary: pd.DataFrame) -> np.ndarray:
     """The price series each claim's pages may show (graded series, benchmark series, the
     benchmark as written and its canonical symbol), one row per kind: `[:, positions]`."""
-    benchmark = summary["benchmark"].astype(object)
-    written = [canonical(b) if isinstance(b, str) and b else None for b in benchmark]
-    columns = [summary[n].astype(object) for n in ("series", "benchmark_series")]
-    return np.array([*(c.to_numpy() for c in columns), benchmark.to_numpy(), written], dtype=object)
+    benchmark = shared_labels(summary["benchmark"])
+    symbols = {b: canonical(b) for b in set(benchmark.tolist()) if b}
+    written = [symbols.get(b) if b else None for b in benchmark.tolist()]
+    series = [shared_labels(summary[n]) for n in ("series", "benchmark_series")]
+    return np.array([*series, benchmark, written], dtype=object)
 
 
 def _listing_order(summary: pd.DataFrame) -> np.ndarray:
@@ -422,20 +461,20 @@ class _MarkdownClaims:
         self.file = path.open("w", encoding="utf-8")
         self.file.write(env.get_template("claims.md.j2").render(**context) + "\n")
 
-    def add(self, rows: list[ReportRow], part: Path) -> Path:
-        """A batch's rows, kept in `part` too (the next run reuses it if they are the same)."""
+    def add(self, rows: list[ReportRow]) -> str:
+        """A batch's rows; returned, to be kept as its part (the next run reuses it if
+        they are the same)."""
         text = self.rows.render(rows=rows)
         self.file.write(text)
-        return _write(part, text)
+        return text
 
     def copy(self, part: Path) -> None:
         """A batch's rows as an earlier run wrote them."""
         with part.open(encoding="utf-8") as kept:
             shutil.copyfileobj(kept, self.file)
 
-    def close(self) -> Path:
+    def close(self) -> None:
         self.file.close()
-        return self.path
 
 
 def _row(claim: Claim, outcome: Outcome | None, flags: Flags) -> ReportRow:
@@ -488,8 +527,10 @@ def _listing_page(
     rows: list[ReportRow],
     context: dict[str, object],
     done: Rendered,
+    keys: dict[str, str],
 ) -> None:
-    """One page of the list of every claim, oldest first, drawn only if its rows changed."""
+    """One page of the list of every claim, oldest first, drawn only if its rows changed;
+    its key goes into `keys`."""
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
 
     def draw() -> str:
@@ -500,7 +541,7 @@ def _listing_page(
         shown = [(r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in rows]
         return input_digest(_report_code(), repr((page.key(), shown)))
 
-    _write_page(env, f"listing/{page.name}", f"listing {page.label}", draw, inputs, done)
+    _write_page(env, f"listing/{page.name}", f"listing {page.label}", draw, inputs, done, keys)
 
 
 def _environment() -> Environment:
@@ -526,8 +567,10 @@ def _claim_pages(
     rows: list[ReportRow],
     context: dict[str, object],
     done: Rendered,
+    keys: dict[str, str],
 ) -> None:
-    """The page of each claim in `rows` (a batch), drawn only if its inputs changed."""
+    """The page of each claim in `rows` (a batch), drawn only if its inputs changed; their
+    keys go into `keys`."""
     template = env.get_template("claim.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     texts = source.texts_of({r.claim.article_id for r in rows})
@@ -558,7 +601,7 @@ def _claim_pages(
     for row in rows:
         rel = f"claims/{row.claim.claim_id}.html"
         draw, inputs = partial(page, row), partial(digest, row)
-        _write_page(env, rel, f"claim {row.claim.claim_id}", draw, inputs, done)
+        _write_page(env, rel, f"claim {row.claim.claim_id}", draw, inputs, done, keys)
 
 
 def mentions_in(text: str) -> list[tuple[str, str]]:
@@ -612,7 +655,6 @@ def _forecaster_pages(
     (done.stage / "forecasters").mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
-    ids = summary["claim_id"].astype(str).to_numpy()
     positions = summary.groupby(summary["forecaster"].astype(str), sort=False).indices
     code = _report_code()
     none = np.array([], dtype=np.intp)
@@ -632,7 +674,7 @@ def _forecaster_pages(
     def digest(
         rank: int, card: Scorecard, at: np.ndarray, mine: Callable[[], list[ReportRow]]
     ) -> str:
-        mine_ids = ids[at].tolist()
+        mine_ids = _texts(summary, "claim_id", at)
         percentile = top(rank, card)
         if key := keys.of(at, percentile, card_as_printed(card, env.filters), mine_ids):
             return key
@@ -642,9 +684,9 @@ def _forecaster_pages(
     for rank, card in enumerate(cards, 1):
         rel = f"forecasters/{page_of(card.forecaster)}.html"
         at = positions.get(card.forecaster, none)
-        mine = cache(partial(_rows, source, ids[at].tolist(), flags))
+        mine = cache(partial(_rows, source, _texts(summary, "claim_id", at), flags))
         draw, inputs = partial(page, rank, card, mine), partial(digest, rank, card, at, mine)
-        _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done)
+        _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done, done.digests)
 
 
 def _write_page(
@@ -654,25 +696,25 @@ def _write_page(
     render: Callable[[], str],
     inputs: Callable[[], str],
     done: Rendered,
+    keys: dict[str, str],
 ) -> None:
     """One page, isolated: if rendering it fails, the file says so in a short page (the
     index links to it) and the error is one Failure; the other pages are not affected.
     A page whose inputs have the digest they had when the report in place was drawn is
-    left as it is."""
+    left as it is. The page's key goes into `keys`."""
     try:
         digest = inputs()
-        target = done.target / rel if done.target else None
-        if target is not None and done.previous.has(rel, digest):
-            done.unchanged.append(target)
-            done.digests[rel] = digest
+        if done.previous.has(rel, digest):
+            done.kept.append(rel)
+            keys[rel] = digest
             return
         html = render()
-        done.digests[rel] = digest
+        keys[rel] = digest
     except Exception as exc:
         failure = Failure.unexpected(item, "report", exc)
         done.failures.append(failure)
         html = env.get_template("failed.html.j2").render(item=item, reason=failure.reason)
-    done.written.append(_write(done.stage / rel, html))
+    done.write(rel, html)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -145,22 +145,28 @@ class _Columns:
             values: np.ndarray = pd.to_numeric(joined[name]).to_numpy(dtype=float, na_value=np.nan)
             return values
 
-        def labels(column: pd.Series) -> np.ndarray:
-            return np.array([None if pd.isna(v) else str(v) for v in column], dtype=object)
-
         return cls(
-            status=labels(joined["status"].fillna("untracked")),
+            status=shared_labels(joined["status"].fillna("untracked")),
             return_pct=numbers("return_pct"),
             excess_pct=numbers("excess_return_pct"),
             sign=np.where(joined["direction"].astype(str) == "down", -1.0, 1.0),
-            org=labels(joined["forecaster_org"]),
-            kind=labels(joined["kind"]),
+            org=shared_labels(joined["forecaster_org"]),
+            kind=shared_labels(joined["kind"]),
             assumed=joined["horizon_assumed"].astype(bool).to_numpy(),
-            hedge=labels(joined["hedge"].fillna("unstated")),
+            hedge=shared_labels(joined["hedge"].fillna("unstated")),
         )
 
     def take(self, rows: np.ndarray) -> _Columns:
         return _Columns(**{name: getattr(self, name)[rows] for name in self.__dataclass_fields__})
+
+
+def shared_labels(column: pd.Series) -> np.ndarray:
+    """A text column as an object array in which each distinct value is one str, shared by
+    its rows (None where missing): 8 bytes a row, not a new str object each."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    names = np.array([*(str(v) for v in distinct), None], dtype=object)
+    shared: np.ndarray = names[codes]  # a missing value's code, -1, picks the None
+    return shared
 
 
 def _scorecard(name: str, rows: _Columns, pooled: float) -> Scorecard:
