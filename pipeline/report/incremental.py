@@ -9,9 +9,12 @@ page or a batch of pages shows, computed without reading the claims themselves; 
 whose key equals the one in the manifest is left as it is. Side effects: none here (the
 renderer writes the manifest).
 
-The manifest holds, by page path, the key each page was drawn from, and by listing batch
-(LISTING_ROWS claims in the listing's order: one listing page, its claims' pages and its
-part of claims.md) the batch's key and what the index needs from it (the flagged claims).
+The manifest holds the keys of the pages outside listing batches (the forecasters'), and
+by listing batch (LISTING_ROWS claims in the listing's order: one listing page, its
+claims' pages and its part of claims.md) the batch's key, its number of pages and what
+the index needs from it (the flagged claims). The keys of a batch's pages are in a file
+beside its part, read only when the batch is drawn again: a run holds the keys of what it
+draws, and neither reads nor lists the folders of a million pages.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,60 @@ def test_forecaster_page_gives_its_place_as_a_percentile_of_the_ranked(
     assert "In the top 34% of ranked forecasters" in (
         tmp_path / "forecasters" / "ann-lee.html"
     ).read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_keeps_each_batch_s_page_keys_beside_it_and_not_in_the_manifest(
+    graded: tuple[Store, Settings], tmp_path: Path
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert {rel.split("/")[0] for rel in manifest["pages"]} == {"forecasters"}
+    listed: dict[str, str] = {}
+    for number, record in manifest["batches"].items():
+        keys = json.loads((out / ".parts" / f"claims-{int(number) + 1}.keys.json").read_text())
+        assert record["pages"] == len(keys)
+        listed |= keys
+    assert len(manifest["batches"]) == 7 and len(listed) == 45 + 7  # and a listing page each
+    assert sorted(rel for rel in listed if rel.startswith("claims/")) == sorted(
+        f"claims/{p.name}" for p in (out / "claims").iterdir()
+    )
+    store.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_after_an_earlier_claim_came_in_draws_only_its_page_though_every_batch_moved(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out)
+    early = date(2001, 1, 2)
+    article = make_article("SPY may climb 4% by March.", published=early)
+    store.save_articles([article])
+    claim = make_claim(article, claim_id="early", subject="SPY", published=early)
+    store.save_extraction([(article.article_id, [claim])], "v1")
+    drawn = _counting_batches(monkeypatch)
+    again = render_report(stages.report_input(store, settings), out)
+    assert [len(batch) for batch in drawn] == [7] * 6 + [4]  # each claim a place on
+    # a claim pushed into the next batch finds its page's key there: no page but the new
+    # claim's is drawn again
+    assert {p.name for p in again.written if p.parent.name == "claims"} == {"early.html"}
+    render_report(stages.report_input(store, settings), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_in_html_after_a_markdown_only_one_draws_every_claim_page(
+    graded: tuple[Store, Settings], tmp_path: Path
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out, formats=("md",))
+    assert not (out / "claims").exists() or not any((out / "claims").iterdir())
+    again = render_report(stages.report_input(store, settings), out)
+    assert len([p for p in again.written if p.parent.name == "claims"]) == 45
+    store.close()
