@@ -19,7 +19,6 @@ draws, and neither reads nor lists the folders of a million pages.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -162,30 +161,46 @@ def keys_text(pages: Mapping[str, str]) -> str:
 
 
 class PriceKeys:
-    """The digest of what a page shows of each price series: its closes (a chart draws
-    them), its flags and its provider, computed once per symbol and run. A page's key
-    holds those of its claims' symbols only, so a series added for a new claim, or one
-    corrected, changes the keys of the pages that show it and no other."""
+    """The digest of what a page shows of each price series: the closes up to the end of
+    its claims' charts, the series' flags and its provider. A page's key holds those of
+    its claims' symbols only, so a series added for a new claim, or one corrected, changes
+    the keys of the pages that show it and no other; and the next day's close changes
+    only the pages whose charts reach it (pending claims), not every page of a symbol."""
 
     def __init__(
         self, closes: Mapping[str, pd.Series], flags: Flags, sources: Mapping[str, str]
     ) -> None:
         self.closes, self.flags, self.sources = closes, flags, sources
-        self._digests: dict[str, str] = {}
+        self._series: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
 
-    def of(self, symbol: str) -> str:
-        if symbol not in self._digests:
-            digest = hashlib.sha256(symbol.encode() + b"\0")
-            if (series := self.closes.get(symbol)) is not None:
-                digest.update(pd.util.hash_pandas_object(series).to_numpy().tobytes())
-            digest.update(repr((self.flags.get(symbol), self.sources.get(symbol))).encode())
-            self._digests[symbol] = digest.hexdigest()
-        return self._digests[symbol]
+    def _prefixes(self, symbol: str) -> tuple[str, np.ndarray, np.ndarray]:
+        """The symbol's flags and provider as a digest, its days (ns), and the running
+        sum of its rows' hashes (day and close): a prefix's digest in one lookup."""
+        if symbol not in self._series:
+            named = repr((symbol, self.flags.get(symbol), self.sources.get(symbol)))
+            days = sums = np.array([], dtype=np.int64)
+            if (series := self.closes.get(symbol)) is not None and len(series):
+                days = pd.DatetimeIndex(series.index).as_unit("ns").asi8
+                rows = pd.util.hash_pandas_object(series, index=True).to_numpy()
+                sums = np.cumsum(rows, dtype=np.uint64)  # wraps around: a hash, not a count
+            self._series[symbol] = (input_digest(named), days, sums)
+        return self._series[symbol]
 
-    def key(self, symbols: Iterable[object]) -> str:
-        """The digest of these symbols' series (missing values are skipped)."""
-        named = sorted({s for s in symbols if isinstance(s, str) and s})
-        return input_digest("prices", *(f"{s}={self.of(s)}" for s in named))
+    def of(self, symbol: str, end: int) -> str:
+        """The digest of the symbol's series up to `end` (ns; closes after it ignored)."""
+        named, days, sums = self._prefixes(symbol)
+        cut = int(np.searchsorted(days, end, side="right"))
+        return f"{named}:{cut}:{int(sums[cut - 1]) if cut else 0}"
+
+    def key(self, symbols: np.ndarray, ends: np.ndarray) -> str:
+        """The digest of the series `symbols` names (rows of symbols, one column per claim;
+        missing values skipped), each up to the latest end of the claims that show it."""
+        latest: dict[str, int] = {}
+        for row in symbols:
+            for symbol, end in zip(row.tolist(), ends.tolist(), strict=True):
+                if isinstance(symbol, str) and symbol and end > latest.get(symbol, end - 1):
+                    latest[symbol] = end
+        return input_digest("prices", *(f"{s}={self.of(s, latest[s])}" for s in sorted(latest)))
 
 
 def state_key(code: str, as_of: date | None) -> str:

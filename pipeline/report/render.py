@@ -286,17 +286,18 @@ def _gone(done: Rendered) -> list[str]:
 class _Keys:
     """What a page's key is made of (pipeline/report/incremental.py): the state every page
     shares, the price series' digests, and per claim (the summary's positions) its
-    change number and the series its pages may show."""
+    change number, the series its pages may show and the last day its chart shows."""
 
     state: str
     prices: PriceKeys
     seqs: np.ndarray
     symbols: np.ndarray
+    ends: np.ndarray
 
     def of(self, at: np.ndarray, *shown: object) -> str | None:
         """The key of a page (or batch) of the claims at positions `at` that shows
         `shown` besides them; None when a claim has no change number."""
-        series = self.prices.key(self.symbols[:, at].ravel())
+        series = self.prices.key(self.symbols[:, at], self.ends[at])
         return claims_key(self.state, self.seqs[at], *shown, series)
 
 
@@ -317,6 +318,7 @@ def _render_into(
         PriceKeys(source.closes, flags, source.sources),
         change_numbers(summary),
         _symbol_columns(summary),
+        _chart_ends(summary),
     )
     order = _listing_order(summary)
     pages = _listing_pages(len(order)) if len(order) > INDEX_ROWS else []
@@ -438,6 +440,17 @@ def _symbol_columns(summary: pd.DataFrame) -> np.ndarray:
     written = [symbols.get(b) if b else None for b in benchmark.tolist()]
     series = [shared_labels(summary[n]) for n in ("series", "benchmark_series")]
     return np.array([*series, benchmark, written], dtype=object)
+
+
+def _chart_ends(summary: pd.DataFrame) -> np.ndarray:
+    """The last day each claim's chart shows (`_chart_spec`: the horizon's end, else the
+    outcome's end, else its start), in ns; the earliest time for a claim without one."""
+    ends = [pd.to_datetime(summary[n], errors="coerce") for n in ("end_date", "start_date")]
+    end = pd.to_datetime(summary["horizon_end"], errors="coerce")
+    for fallback in ends:
+        end = end.fillna(fallback)
+    days: np.ndarray = end.to_numpy(dtype="datetime64[ns]").astype(np.int64)  # NaT: the least
+    return days
 
 
 def _listing_order(summary: pd.DataFrame) -> np.ndarray:

@@ -30,8 +30,17 @@ CLAIM_COLUMNS = (
     "horizon_assumed",
     "hedge",
     "benchmark",
+    "horizon_end",
 )
-OUTCOME_COLUMNS = ("status", "return_pct", "excess_return_pct", "series", "benchmark_series")
+OUTCOME_COLUMNS = (
+    "status",
+    "return_pct",
+    "excess_return_pct",
+    "series",
+    "benchmark_series",
+    "start_date",
+    "end_date",
+)
 #: Last, the claim's change number (grows whenever anything shown of the claim changes;
 #: missing where the source keeps none, and then every page is checked claim by claim).
 SUMMARY_COLUMNS = CLAIM_COLUMNS + OUTCOME_COLUMNS + ("seq",)

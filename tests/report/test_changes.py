@@ -313,3 +313,34 @@ def test_report_in_html_after_a_markdown_only_one_draws_every_claim_page(
     again = render_report(stages.report_input(store, settings), out)
     assert len([p for p in again.written if p.parent.name == "claims"]) == 45
     store.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_after_the_next_day_s_closes_draws_only_the_batches_whose_charts_reach_them(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    first = stages.report_input(store, settings)
+    render_report(first, out)
+    following = {}
+    for symbol, series in first.closes.items():
+        day = series.index[-1] + pd.offsets.BDay(1)
+        following[symbol] = pd.concat([series, pd.Series([series.iloc[-1] * 1.01], index=[day])])
+    summary = first.summary()
+    order = render_module._listing_order(summary)
+    ends, symbols = render_module._chart_ends(summary), render_module._symbol_columns(summary)
+    reaching = {
+        place // 7
+        for place, at in enumerate(order)
+        for symbol in symbols[:, at]
+        if symbol in following and ends[at] >= following[symbol].index[-1].value
+    }
+    assert 0 < len(reaching) < 7  # the pending claims' batches, not the rest
+    drawn = _counting_batches(monkeypatch)
+    render_report(replace(first, closes=following), out)
+    ids = [str(i) for i in summary["claim_id"].to_numpy()[order]]
+    assert drawn == [ids[n * 7 : n * 7 + 7] for n in sorted(reaching)]
+    render_report(replace(first, closes=following), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()
