@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -49,17 +50,15 @@ def chart_digest(spec: ChartSpec) -> str:
 
 def price_path_svg(spec: ChartSpec) -> str:
     """An SVG line chart of the window; the benchmark is rebased to the entry price."""
-    inside = spec.closes[
-        (spec.closes.index >= pd.Timestamp(spec.start))
-        & (spec.closes.index <= pd.Timestamp(spec.end))
-    ]
-    if inside.empty:
+    end = pd.Timestamp(spec.end).value
+    inside = _window(spec.closes, pd.Timestamp(spec.start).value, end)
+    if not len(inside.days):
         return ""
     series = _thin(inside)
     bench = _rebased(spec.benchmark, inside) if spec.benchmark is not None else None
-    values = [series.to_numpy()]
+    values = [series.values]
     if bench is not None:
-        values.append(bench.to_numpy())
+        values.append(bench.values)
     levels = [v for v in (spec.target_low, spec.target_high, spec.entry_price) if v is not None]
     low = (
         float(min(min(v.min() for v in values), *levels))
@@ -73,7 +72,7 @@ def price_path_svg(spec: ChartSpec) -> str:
     )
     if high == low:
         high, low = high * 1.01, low * 0.99
-    t0, t1 = inside.index[0].value, max(inside.index[-1].value, pd.Timestamp(spec.end).value)
+    t0, t1 = int(inside.days[0]), max(int(inside.days[-1]), end)
     x = _scaler(t0, t1, PAD_LEFT, WIDTH - PAD_RIGHT)
     y = _scaler(low, high, HEIGHT - PAD_BOTTOM, PAD_TOP)
     parts = [
@@ -87,26 +86,70 @@ def price_path_svg(spec: ChartSpec) -> str:
         parts.append(_polyline(bench, x, y, "#8a94a6", dashed=True))
     parts.append(_polyline(series, x, y, "#1f5fbf"))
     if spec.entry_price is not None:
-        parts.append(_marker(x(inside.index[0].value), y(spec.entry_price), "#1d2330", "entry"))
-    if spec.hit_date is not None and pd.Timestamp(spec.hit_date) in inside.index:
-        hit = pd.Timestamp(spec.hit_date)
-        parts.append(_marker(x(hit.value), y(float(inside[hit])), "#1a7f37", "hit"))
+        parts.append(_marker(x(t0), y(spec.entry_price), "#1d2330", "entry"))
+    hit = _on(inside, spec.hit_date) if spec.hit_date is not None else None
+    if hit is not None:
+        parts.append(_marker(x(inside.days[hit]), y(inside.values[hit]), "#1a7f37", "hit"))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _thin(series: pd.Series) -> pd.Series:
-    if len(series) <= MAX_POINTS:
-        return series
-    keep = np.unique(np.linspace(0, len(series) - 1, MAX_POINTS).astype(int))
-    return series.iloc[keep]
+@dataclass(frozen=True)
+class _Path:
+    """Daily closes as arrays: the days (int64 nanoseconds, ascending) and the prices."""
+
+    days: np.ndarray
+    values: np.ndarray
 
 
-def _rebased(bench: pd.Series, inside: pd.Series) -> pd.Series | None:
-    window = bench[(bench.index >= inside.index[0]) & (bench.index <= inside.index[-1])]
-    if window.empty:
+_NANOS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}  # per step of an index
+
+
+def _window(series: pd.Series, start: int, end: int) -> _Path:
+    """The closes of `series` from `start` to `end` (nanoseconds, both days included).
+
+    The index is sorted, so the window is one slice, found in the index's own unit.
+    """
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex):
+        index = pd.DatetimeIndex(index)
+    step, ticks = _NANOS[index.unit], index.asi8
+    first = np.searchsorted(ticks, -(-start // step))  # the first tick at or after `start`
+    inside = slice(first, np.searchsorted(ticks, end // step, "right"))
+    return _Path(ticks[inside] * step, series.to_numpy(dtype=float)[inside])
+
+
+def _thin(path: _Path) -> _Path:
+    """At most MAX_POINTS of the path, evenly spread, the first and last kept."""
+    if len(path.days) <= MAX_POINTS:
+        return path
+    keep = _kept(len(path.days))
+    return _Path(path.days[keep], path.values[keep])
+
+
+@lru_cache(maxsize=4096)
+def _kept(n: int) -> np.ndarray:
+    """The positions `_thin` keeps of n points (windows of a report share a few lengths)."""
+    keep = np.unique(np.linspace(0, n - 1, MAX_POINTS).astype(int))
+    keep.flags.writeable = False
+    return keep
+
+
+def _rebased(bench: pd.Series, inside: _Path) -> _Path | None:
+    """The benchmark over the days of `inside`, scaled to start at its first close."""
+    window = _window(bench, int(inside.days[0]), int(inside.days[-1]))
+    if not len(window.days):
         return None
-    return _thin(window / float(window.iloc[0]) * float(inside.iloc[0]))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a first close of 0: as pandas
+        rebased = window.values / float(window.values[0]) * float(inside.values[0])
+    return _thin(_Path(window.days, rebased))
+
+
+def _on(path: _Path, day: date) -> int | None:
+    """The position of `day` in the path, or None when it is not one of its days."""
+    at = pd.Timestamp(day).value
+    i = int(np.searchsorted(path.days, at))
+    return i if i < len(path.days) and path.days[i] == at else None
 
 
 @dataclass(frozen=True)
@@ -121,20 +164,43 @@ class _Scale:
     def __call__(self, v: float) -> float:
         return round(self.lo + (float(v) - self.a) / self.span * (self.hi - self.lo), 1)
 
-    def many(self, values: np.ndarray) -> list[float]:
-        """The same map over an array at once (a chart has hundreds of points)."""
-        scaled = self.lo + (values.astype(float) - self.a) / self.span * (self.hi - self.lo)
-        return [round(v, 1) for v in scaled.tolist()]
+    def many(self, values: np.ndarray) -> np.ndarray:
+        """The same map over an array at once, before the rounding (`_tenths` does it)."""
+        return self.lo + (values.astype(float) - self.a) / self.span * (self.hi - self.lo)
+
+
+# The text of every tenth from 0 to WIDTH, as `round` and an f-string write it: every x
+# and y a chart draws is one of them.
+_TENTHS = np.array([f"{k / 10}" for k in range(10 * WIDTH + 1)], dtype=object)
+
+
+def _tenths(values: np.ndarray) -> list[str]:
+    """`f"{round(v, 1)}"` for each value, looked up in `_TENTHS` where it can be.
+
+    The tenth is rint(10 v), unless 10 v, itself rounded, lies within a few ulps of a half
+    (the exact 10 v may be on the other side; np.round is wrong there): then Python's
+    `round` decides, as it does outside the table (nan, inf, below 0 or -0.0, above WIDTH).
+    """
+    with np.errstate(invalid="ignore", over="ignore"):  # inf and nan go to `round`
+        tens = values * 10
+        k = np.rint(tens)
+        doubt = 0.5 - np.abs(tens - k) <= np.abs(tens) * 1e-15  # 1e-15 |tens|: over 4 ulps
+    table = ~np.signbit(k) & (k < len(_TENTHS)) & ~doubt  # not nan, below 0 or -0.0
+    out = _TENTHS[np.where(table, k, 0).astype(np.intp)]
+    for i in np.flatnonzero(~table).tolist():
+        out[i] = f"{round(float(values[i]), 1)}"
+    text: list[str] = out.tolist()
+    return text
 
 
 def _scaler(a: float, b: float, lo: float, hi: float) -> _Scale:
     return _Scale(float(a), float((b - a) or 1.0), lo, hi)  # the span exact for int times
 
 
-def _polyline(series: pd.Series, x: _Scale, y: _Scale, colour: str, dashed: bool = False) -> str:
-    xs = x.many(pd.DatetimeIndex(series.index).as_unit("ns").asi8)
-    ys = y.many(series.to_numpy(dtype=float))
-    points = " ".join(f"{a},{b}" for a, b in zip(xs, ys, strict=True))
+def _polyline(path: _Path, x: _Scale, y: _Scale, colour: str, dashed: bool = False) -> str:
+    n = len(path.days)
+    text = _tenths(np.concatenate([x.many(path.days), y.many(path.values)]))  # x, then y
+    points = " ".join(map(",".join, zip(text[:n], text[n:], strict=True)))
     dash = ' stroke-dasharray="4 3"' if dashed else ""
     return f'<polyline fill="none" stroke="{colour}" stroke-width="1.6"{dash} points="{points}"/>'
 
@@ -149,7 +215,7 @@ def _band(spec: ChartSpec, x0: float, x1: float, y: _Scale) -> list[str]:
     ]
 
 
-def _axes(low: float, high: float, inside: pd.Series, y: _Scale) -> list[str]:
+def _axes(low: float, high: float, inside: _Path, y: _Scale) -> list[str]:
     out = [
         f'<line x1="{PAD_LEFT}" y1="{PAD_TOP}" x2="{PAD_LEFT}" y2="{HEIGHT - PAD_BOTTOM}" stroke="#c9ced8"/>'
     ]
@@ -157,7 +223,7 @@ def _axes(low: float, high: float, inside: pd.Series, y: _Scale) -> list[str]:
         out.append(
             f'<text x="{PAD_LEFT - 6}" y="{y(value) + 4}" font-size="10" text-anchor="end" fill="#5b6477">{value:,.0f}</text>'
         )
-    first, last = inside.index[0].date().isoformat(), inside.index[-1].date().isoformat()
+    first, last = (pd.Timestamp(int(t)).date().isoformat() for t in inside.days[[0, -1]])
     out.append(
         f'<text x="{PAD_LEFT}" y="{HEIGHT - 8}" font-size="10" fill="#5b6477">{first}</text>'
     )
