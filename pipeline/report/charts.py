@@ -40,11 +40,10 @@ def chart_digest(spec: ChartSpec) -> str:
     )  # fmt: skip
     start, end = pd.Timestamp(spec.start).value, pd.Timestamp(spec.end).value
     for series in (spec.closes, spec.benchmark):
-        if series is not None:
-            days = series.index.asi8  # nanoseconds, sorted: the window is one slice
-            inside = slice(np.searchsorted(days, start), np.searchsorted(days, end, "right"))
-            digest.update(days[inside].tobytes())
-            digest.update(series.to_numpy(dtype=float)[inside].tobytes())
+        if series is not None:  # the window in the index's own unit (pandas may use us)
+            path = _window(series, start, end)
+            digest.update(path.days.tobytes())
+            digest.update(path.values.tobytes())
     return digest.hexdigest()[:16]
 
 
