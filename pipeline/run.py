@@ -348,15 +348,37 @@ SERIES_DIGEST = "series:"
 
 
 def _series_digests(book: PriceBook) -> dict[str, str]:
-    """A digest of each series the book holds, closes and splits: a decision made on a
-    series whose digest has changed since (a corrected cache, however it happened) is
-    graded again, and a verdict that differs is recorded in the outcome history."""
+    """A digest of each series the book holds, closes and splits, with its last day
+    ("digest@2024-06-28"): a decision made on a series whose digest has changed since (a
+    corrected cache, however it happened) is graded again, and a verdict that differs is
+    recorded in the outcome history."""
     out = {}
     for symbol, closes in book.closes.items():
-        digest = hashlib.sha256(pd.util.hash_pandas_object(closes, index=True).to_numpy().tobytes())
-        digest.update(repr(book.splits.get(symbol, [])).encode())
-        out[symbol] = digest.hexdigest()[:16]
+        last = closes.index.max().date().isoformat() if len(closes) else ""
+        out[symbol] = f"{_series_digest(closes, book.splits.get(symbol, []))}@{last}"
     return out
+
+
+def _series_digest(closes: pd.Series, splits: object) -> str:
+    digest = hashlib.sha256(pd.util.hash_pandas_object(closes, index=True).to_numpy().tobytes())
+    digest.update(repr(splits).encode())
+    return digest.hexdigest()[:16]
+
+
+def _digest_of(stored: str) -> str:
+    return stored.partition("@")[0]
+
+
+def _only_grown(before: str, book: PriceBook, symbol: str) -> bool:
+    """Whether the series is the one digested as `before` with later closes added and
+    nothing else changed (the next day's prices): no decision can rest on a close after
+    the last day it was graded on, so decided claims are not graded again for it."""
+    digest, _, last = before.partition("@")
+    closes = book.closes.get(symbol)
+    if not last or closes is None:
+        return False
+    kept = closes[closes.index <= pd.Timestamp(last)]
+    return len(kept) < len(closes) and _series_digest(kept, book.splits.get(symbol, [])) == digest
 
 
 #: Claims graded and stored at a time: a stage holds one batch of claims, never them all.
@@ -394,12 +416,15 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     everything = settings.grading.regrade or store.meta(GRADING_CODE) != code
     digests = _series_digests(book)
     seen = store.meta_like(SERIES_DIGEST)
-    changed = {s for s, d in digests.items() if seen.get(SERIES_DIGEST + s, d) != d}
-    same_book = not changed and seen.keys() == {SERIES_DIGEST + s for s in digests}
+    moved = {  # (a digest stored before the last day was kept with it compares alike)
+        s for s, d in digests.items() if _digest_of(seen.get(SERIES_DIGEST + s, d)) != _digest_of(d)
+    }
+    changed = {s for s in moved if not _only_grown(seen[SERIES_DIGEST + s], book, s)}
+    same_book = not moved and seen.keys() == {SERIES_DIGEST + s for s in digests}
     ids = store.claim_ids()
-    if not everything:  # a stored decision stands unless its prices changed
-        moved, states = book.repaired | changed, store.outcome_states()
-        ids = [i for i in ids if _may_change(states.get(i), moved, as_of, same_book)]
+    if not everything:  # a stored decision stands unless the prices it rests on changed
+        corrected, states = book.repaired | changed, store.outcome_states()
+        ids = [i for i in ids if _may_change(states.get(i), corrected, as_of, same_book)]
         del states
     summary.graded = len(ids)
     failed: list[Failure] = []

@@ -142,3 +142,26 @@ def test_a_claim_without_prices_is_graded_again_when_a_series_arrives(
     good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
     assert _run(tmp_path, store, good).graded == 1
     assert [o.status for o in store.outcomes().values()] != ["no_data"]
+
+
+def test_the_next_day_s_closes_grade_no_decided_claim_again(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    _extracted(store, settings, tmp_path / "in")
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    frames = {f: pd.read_csv(f) for f in sorted(good.glob("*.csv"))}
+    for path, frame in frames.items():  # the prices as they were on the last day of 2024
+        frame[frame["date"] <= "2024-12-31"].to_csv(path, index=False)
+    assert _run(tmp_path, store, good).graded == 1
+    (decided,) = store.outcomes().values()
+    assert decided.status in ("hit", "miss")  # its window ended in June
+    for path, frame in frames.items():  # and the next day's close arrives
+        frame[frame["date"] <= "2025-01-02"].to_csv(path, index=False)
+    grown = _run(tmp_path, store, good)
+    assert grown.graded == 0 and grown.repaired == []  # added, not corrected
+    # a close corrected inside the window is no next day's close: decided again
+    frame = pd.read_csv(good / "IWM.csv")
+    frame.loc[frame["date"].str.startswith("2024-05"), "close"] *= 1.02
+    frame.to_csv(good / "IWM.csv", index=False)
+    assert _run(tmp_path, store, good).graded == 1
+    assert _run(tmp_path, store, good).graded == 0

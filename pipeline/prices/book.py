@@ -308,12 +308,16 @@ def _refresh(
             raise PriceDataError(f"no usable prices for {symbol}", symbol)
         store.replace_prices(symbol, fresh, provider.name)
     elif not provider.remote:
-        # A local file is cheap to read whole: any row that changed (a corrected close, a
-        # row added or removed) replaces the cached history, and the symbol is repaired.
+        # A local file is cheap to read whole: rows after the cached ones (the next day's)
+        # are added; any other change (a corrected close, a row added among them or
+        # removed) replaces the cached history, and the symbol is repaired.
         whole = fetch()
         if whole.empty:
             raise PriceDataError(f"no usable prices for {symbol}", symbol)
-        if _differs(cached["close"], whole["close"]):
+        later = whole.index > last
+        if not _differs(cached["close"], whole["close"][~later]):
+            store.save_prices(symbol, whole[later], provider.name)
+        else:
             store.replace_prices(symbol, whole, provider.name)
             repaired.add(symbol)
     else:
