@@ -386,15 +386,21 @@ TRACK_BATCH = 20_000
 
 
 def _may_change(
-    stored: OutcomeState | None, repaired: AbstractSet[str], as_of: date, same_book: bool
+    stored: OutcomeState | None,
+    repaired: AbstractSet[str],
+    as_of: date,
+    same_book: bool,
+    added: bool,
 ) -> bool:
     """Whether grading a claim again can give anything new: it was never graded; it is
-    undecided (pending, no data) and either the grading date or the price book moved
-    since (a series added, dropped or changed); or its decision rests on prices
-    corrected since."""
+    undecided and either the grading date or the price book moved since (a series added,
+    dropped or changed), or, undecided for want of any series, a series was added; or
+    its decision rests on prices corrected since."""
     if stored is None:
         return True
     if stored.status not in FINAL_STATUSES:
+        if stored.series is None:  # no series for it: another day of others' closes is moot
+            return added
         return not same_book or stored.as_of != as_of
     return stored.series in repaired or stored.benchmark_series in repaired
 
@@ -424,7 +430,8 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     ids = store.claim_ids()
     if not everything:  # a stored decision stands unless the prices it rests on changed
         corrected, states = book.repaired | changed, store.outcome_states()
-        ids = [i for i in ids if _may_change(states.get(i), corrected, as_of, same_book)]
+        added = bool({SERIES_DIGEST + s for s in digests} - seen.keys())
+        ids = [i for i in ids if _may_change(states.get(i), corrected, as_of, same_book, added)]
         del states
     summary.graded = len(ids)
     failed: list[Failure] = []

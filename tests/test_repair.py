@@ -165,3 +165,25 @@ def test_the_next_day_s_closes_grade_no_decided_claim_again(
     frame.to_csv(good / "IWM.csv", index=False)
     assert _run(tmp_path, store, good).graded == 1
     assert _run(tmp_path, store, good).graded == 0
+
+
+def test_a_claim_without_any_series_waits_for_one_not_for_other_closes(
+    tmp_path: Path, store: Store, settings: Settings, prices_dir: Path
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "msft.md").write_text(NOTE.replace("IWM", "Microsoft (MSFT)"), encoding="utf-8")
+    stages.ingest(store, [folder], settings)
+    stages.extract(store, settings)
+    good = _prices(tmp_path / "prices", prices_dir, scale_window=False)
+    frames = {f: pd.read_csv(f) for f in sorted(good.glob("*.csv"))}
+    for path, frame in frames.items():
+        frame[frame["date"] <= "2024-12-31"].to_csv(path, index=False)
+    assert _run(tmp_path, store, good).graded == 1
+    assert [o.status for o in store.outcomes().values()] == ["no_data"]
+    for path, frame in frames.items():  # the next day's closes, none of them Microsoft's
+        frame[frame["date"] <= "2025-01-02"].to_csv(path, index=False)
+    assert _run(tmp_path, store, good).graded == 0
+    shutil.copy(prices_dir / "MSFT.csv", good / "MSFT.csv")  # its series arrives
+    assert _run(tmp_path, store, good).graded == 1
+    assert [o.status for o in store.outcomes().values()] != ["no_data"]
