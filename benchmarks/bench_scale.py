@@ -10,7 +10,8 @@ the CPU seconds spent in the stage (getrusage, imports excluded), articles/s, an
 whole-process CPU and peak RSS (os.wait4). Then the daily-batch ratio: the same 100 new
 articles (the next day's: published in the corpus' last week) run through the four stages
 on a copy of the N-article database and its report folder (as the next day's run finds
-them), against the same batch on an empty database.
+them), against the same batch on an empty database; both with the next day's prices (each
+series one business day longer, in a copy of --prices; --same-prices for none).
 Last, extraction articles/s by article length (a sample of the corpus plus a few long
 articles of 20-90 KB), to show whether extraction is linear in length; with
 --baseline-rev REV the same measurement runs on that revision too (a temporary
@@ -36,7 +37,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,30 @@ def write_corpus(writer: ArticleWriter, folder: Path, first: int, count: int) ->
             path.write_text(writer.article(i, size), encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def next_day_prices(prices: Path, folder: Path) -> Path:
+    """A copy of the price folder with one more business day in every series (the last
+    close moved by 0.1%): what the next day's run finds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in prices.iterdir():
+        if source.suffix != ".csv" or source.name == "splits.csv":
+            if source.is_file():
+                shutil.copy(source, folder / source.name)
+            continue
+        lines = source.read_text(encoding="utf-8").splitlines()
+        header, last = lines[0].split(","), lines[-1].split(",")
+        row = dict(zip(header, last, strict=True))
+        day = date.fromisoformat(row["date"]) + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        row["date"] = day.isoformat()
+        for name in ("open", "high", "low", "close", "adj_close"):
+            if row.get(name):
+                row[name] = f"{float(row[name]) * 1.001:.4f}"
+        lines.append(",".join(row[name] for name in header))
+        (folder / source.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
 
 
 def parts(folder: Path, count: int) -> list[Path]:
@@ -350,6 +375,11 @@ def main() -> None:
         help="processes that parse and extract (0: one per core); CPU columns need 1",
     )
     parser.add_argument(
+        "--same-prices",
+        action="store_true",
+        help="run the daily batch on the same prices (default: one more day of closes)",
+    )
+    parser.add_argument(
         "--stages",
         nargs="+",
         choices=STAGES,
@@ -390,9 +420,12 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
     if not args.skip_stages:
         print(f"workers: {args.workers} (processes that parse and extract; 0: one per core)")
         batch = parts(work / "daily", BATCH)
+        daily_prices = args.prices
+        if not args.same_prices:
+            daily_prices = next_day_prices(args.prices, work / "prices-next-day")
         _remove_database(work / "empty.db")  # a stopped run's, in a kept --workdir
         shutil.rmtree(work / "r-empty", ignore_errors=True)
-        empty = run_stages(work / "empty.db", batch, work / "r-empty", args.prices, args.workers)
+        empty = run_stages(work / "empty.db", batch, work / "r-empty", daily_prices, args.workers)
         for n in sizes:
             db = work / f"n{n}.db"
             sources = parts(corpus, n)
@@ -407,7 +440,7 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
                     shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
             shutil.rmtree(work / f"r-{n}-batch", ignore_errors=True)
             shutil.copytree(work / f"r-{n}", work / f"r-{n}-batch")
-            on_n = run_stages(copy, batch, work / f"r-{n}-batch", args.prices, args.workers)
+            on_n = run_stages(copy, batch, work / f"r-{n}-batch", daily_prices, args.workers)
             print_batch(n, on_n, empty)
             sys.stdout.flush()
     sample = bucket_sample(paths[:PART], writer, work / "long", args.per_bucket)
