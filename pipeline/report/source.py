@@ -8,13 +8,17 @@ by id. The report reads the summary once and then loads LISTING_ROWS claims at a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+import pyarrow as pa
+from pyarrow import feather
 
 from pipeline.models import Claim, Outcome
 from pipeline.store.database import Store
@@ -46,6 +50,14 @@ OUTCOME_COLUMNS = (
 SUMMARY_COLUMNS = CLAIM_COLUMNS + OUTCOME_COLUMNS + ("seq",)
 #: Rows read from SQLite at a time while the summary frame is built.
 SUMMARY_CHUNK = 50_000
+#: The order of the summary's rows (the store's `CLAIM_ORDER`): the columns the store's
+#: summary keeps besides SUMMARY_COLUMNS, with whether the claim is on the record.
+ORDER_COLUMNS = ("published", "article_id", "evidence_start", "claim_id")
+KEPT_COLUMNS = (*SUMMARY_COLUMNS, "article_id", "evidence_start", "on_record")
+#: The store's summary as the last report read it, beside the database: the next report
+#: reads only the claims whose change number is above the highest it holds. A cache:
+#: deleting it costs one full read.
+SUMMARY_CACHE = "-report-summary.arrow"
 
 
 class ClaimSource(Protocol):
@@ -121,16 +133,34 @@ class StoreSource:
     sources: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
-        cursor = self.store.claim_summaries(CLAIM_COLUMNS, OUTCOME_COLUMNS)
-        parts = []
-        while chunk := cursor.fetchmany(SUMMARY_CHUNK):
-            parts.append(_compact(pd.DataFrame(chunk, columns=list(SUMMARY_COLUMNS))))
-        if not parts:
-            return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
-        frame = pd.concat(parts, ignore_index=True)
-        frame["horizon_assumed"] = frame["horizon_assumed"].astype(bool)
-        frame["seq"] = frame["seq"].astype("Int64")
-        return frame
+        """The claims on the record (see ClaimSource), from the summary the last report
+        kept (SUMMARY_CACHE) and the claims changed since; read whole when there is none,
+        or when claims were deleted since (their numbers are gone with them)."""
+        top, count = self.store.report_change_state()
+        cache, identity = Path(f"{self.store.path}{SUMMARY_CACHE}"), self.store.identity()
+        kept = _read_cache(cache, identity, count)
+        if kept is None:
+            every = self._rows(since=0)
+        else:
+            frame, since = kept
+            changed = self._rows(since=since)
+            every = pd.concat([frame[~frame["claim_id"].isin(changed["claim_id"])], changed])
+            if len(every) != count:  # a claim was deleted: read them all
+                every = self._rows(since=0)
+        every = every.sort_values(list(ORDER_COLUMNS), na_position="first", kind="stable")
+        every = every.reset_index(drop=True)
+        _write_cache(cache, every, identity, top)
+        on_record = every[every["on_record"]].reset_index(drop=True)
+        return on_record[list(SUMMARY_COLUMNS)]
+
+    def _rows(self, since: int) -> pd.DataFrame:
+        """Every stored claim whose change number is above `since`, KEPT_COLUMNS."""
+        claim_columns = (*CLAIM_COLUMNS, "article_id", "evidence_start")
+        cursor = self.store.claim_summaries(claim_columns, OUTCOME_COLUMNS, since=since)
+        columns = [*claim_columns, *OUTCOME_COLUMNS, "seq", "on_record"]
+        parts = [pd.DataFrame(chunk, columns=columns) for chunk in _chunks(cursor)]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        return _typed(frame[list(KEPT_COLUMNS)])
 
     def load(self, ids: Sequence[str]) -> list[tuple[Claim, Outcome | None]]:
         by_id = {c.claim_id: c for c in self.store.claims(ids)}
@@ -141,9 +171,58 @@ class StoreSource:
         return self.store.article_texts(sorted(article_ids))
 
 
-def _compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as Arrow strings (a few bytes a value, not a Python object each)."""
-    for name in SUMMARY_COLUMNS:
-        if name not in ("horizon_assumed", "return_pct", "excess_return_pct", "seq"):
+def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[tuple[object, ...]]]:
+    while chunk := cursor.fetchmany(SUMMARY_CHUNK):
+        yield chunk
+
+
+#: The store's summary columns that are not text.
+NOT_TEXT = ("horizon_assumed", "return_pct", "excess_return_pct", "seq", "evidence_start")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The store's summary columns in one set of types, however read: text as Arrow
+    strings (a few bytes a value, not a Python object each), flags as bools, the change
+    number as Int64, numbers as floats."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if name in ("horizon_assumed", "on_record"):
+            frame[name] = frame[name].fillna(False).astype(bool)
+        elif name == "seq":
+            frame[name] = frame[name].astype("Int64")
+        elif name in NOT_TEXT:
+            frame[name] = pd.to_numeric(frame[name]).astype(float)
+        else:
             frame[name] = frame[name].astype("string[pyarrow]")
     return frame
+
+
+def _read_cache(path: Path, identity: str, count: int) -> tuple[pd.DataFrame, int] | None:
+    """The kept summary and the highest change number it holds; None when there is none,
+    it is unreadable, another store's, of other columns, or holds more claims than the
+    store has."""
+    try:
+        table = feather.read_table(path)
+        facts = table.schema.metadata or {}
+        if facts.get(b"store") != identity.encode():
+            return None
+        since = int(facts[b"top"])
+        frame = _typed(table.to_pandas())
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+    if list(frame.columns) != list(KEPT_COLUMNS) or len(frame) > count:
+        return None
+    return frame, since
+
+
+def _write_cache(path: Path, frame: pd.DataFrame, identity: str, top: int) -> None:
+    """Keep the summary for the next report (written whole, then moved into place); a
+    cache that cannot be written is skipped: the next report reads the store again."""
+    partial = path.with_name(f"{path.name}.partial")
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({"store": identity, "top": str(top)})
+        feather.write_feather(table, partial)
+        partial.replace(path)
+    except (OSError, pa.ArrowException):
+        partial.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -69,7 +70,7 @@ ON_RECORD = (
 )  # correlated on the primary key: `article_id in (select ... duplicate_of is not null)`
 # made SQLite scan every article (texts included) once per query
 #: The order of the claims on the record: by date, then by article, in reading order.
-CLAIM_ORDER = "published, article_id, evidence_start"
+CLAIM_ORDER = "published, article_id, evidence_start, claims.claim_id"  # a total order
 #: Ids per `in (...)` query, under SQLite's limit on bound parameters.
 CHUNK = 500
 
@@ -271,18 +272,27 @@ class Store:
         return [record_from_row(Claim, row) for row in self._dicts_in(sql, ids)]
 
     def claim_summaries(
-        self, claim_columns: Sequence[str], outcome_columns: Sequence[str]
+        self, claim_columns: Sequence[str], outcome_columns: Sequence[str], since: int = 0
     ) -> sqlite3.Cursor:
-        """A cursor over the claims on the record, in `claims()` order: the given columns
-        of each claim, then of its outcome (NULL when it has none), then the claim's
-        change number (`report_changes`, migration m011: it grows whenever anything a
-        report shows of the claim changes)."""
+        """A cursor over the stored claims whose change number (`report_changes`,
+        migration m011: it grows whenever anything a report shows of the claim changes)
+        is above `since` (every claim: 0), in no order: the given columns of each claim,
+        then of its outcome (NULL when it has none), then the change number, then 1 when
+        the claim is on the record (`claims()`), else 0."""
         names = [f"claims.{n}" for n in claim_columns] + [f"o.{n}" for n in outcome_columns]
         return self.db.execute(
-            f"select {', '.join(names)}, r.seq from claims"
-            " left join outcomes o using (claim_id) left join report_changes r using (claim_id)"
-            f" where {ON_RECORD} order by {CLAIM_ORDER}"
+            f"select {', '.join(names)}, r.seq, ({ON_RECORD}) from report_changes r"
+            " join claims on claims.claim_id = r.claim_id"
+            " left join outcomes o on o.claim_id = r.claim_id where r.seq > ?",
+            [since],
         )
+
+    def report_change_state(self) -> tuple[int, int]:
+        """The highest change number, and how many claims have one (every stored claim)."""
+        top, count = self.db.execute(
+            "select coalesce(max(seq), 0), count(*) from report_changes"
+        ).fetchone()
+        return int(top), int(count)
 
     def claim_ids(self) -> list[str]:
         """The ids of the claims on the record (as `claims()` chooses them), in its order."""
@@ -385,6 +395,14 @@ class Store:
     def meta(self, key: str) -> str | None:
         rows = list(self._table("meta").rows_where("key = ?", [key]))
         return str(rows[0]["value"]) if rows else None
+
+    def identity(self) -> str:
+        """A random id this database keeps for good (made on first asking): what was
+        derived from one store is not taken for another's at the same path."""
+        if (found := self.meta("store_id")) is None:
+            found = uuid.uuid4().hex
+            self.set_meta({"store_id": found})
+        return found
 
     def meta_like(self, prefix: str) -> dict[str, str]:
         """Every fact whose key starts with `prefix`, by key."""

@@ -437,3 +437,21 @@ def m011_report_changes(db: Database) -> None:
         "after update of text, fingerprint, duplicate_of, revision_of on articles "
         f"begin {_BUMP.format(ids=claims)} end"
     )
+
+
+@migrations()
+def m012_revised_articles_report_change(db: Database) -> None:
+    """A new version of an article takes the old version's claims off the record: they get
+    the next change number too (m011 numbered the new version's claims only), so a report
+    that keeps the summary of the claims it drew from sees them go."""
+    replaced = "select claim_id from claims where article_id = {version}.revision_of"
+    db.execute(
+        "create trigger articles_insert_report_change after insert on articles "
+        "when new.revision_of is not null "
+        f"begin {_BUMP.format(ids=replaced.format(version='new'))} end"
+    )
+    db.execute(
+        "create trigger articles_revision_report_change after update of revision_of on articles "
+        f"begin {_BUMP.format(ids=replaced.format(version='old'))} "
+        f"{_BUMP.format(ids=replaced.format(version='new'))} end"
+    )

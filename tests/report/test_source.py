@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline import run as stages
 from pipeline.models import Claim, Outcome
 from pipeline.report import render as render_module
 from pipeline.report.render import ReportInput, render_report
-from pipeline.report.source import StoreSource
+from pipeline.report.source import SUMMARY_CACHE, StoreSource
 from pipeline.settings import Settings
 from pipeline.store.database import Store
 
@@ -75,3 +77,86 @@ def test_claims_markdown_lists_every_claim_once_in_reading_order(
     evidence = [c.evidence.split()[0] for c in claims]
     assert [r.split(" | ")[-1].split()[0] for r in rows] == evidence
     store.close()
+
+
+def _summary_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The `since` of each read of the store's summary rows."""
+    reads: list[int] = []
+    summaries = Store.claim_summaries
+
+    def counting(self: Store, *columns: Sequence[str], since: int = 0) -> object:
+        reads.append(since)
+        return summaries(self, *columns, since=since)
+
+    monkeypatch.setattr(Store, "claim_summaries", counting)
+    return reads
+
+
+def _fresh_summary(store: Store) -> pd.DataFrame:
+    Path(f"{store.path}{SUMMARY_CACHE}").unlink(missing_ok=True)
+    return StoreSource(store).summary()
+
+
+def test_summary_reads_the_claims_changed_since_the_kept_one_and_equals_a_full_read(
+    graded: tuple[Store, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = graded
+    first = StoreSource(store).summary()
+    assert Path(f"{store.path}{SUMMARY_CACHE}").is_file()
+    top, _ = store.report_change_state()
+    reads = _summary_reads(monkeypatch)
+    pd.testing.assert_frame_equal(StoreSource(store).summary(), first)
+    outcome = next(o for o in store.outcomes().values() if o.status == "hit")
+    store.save_outcomes([replace(outcome, status="miss")])
+    changed = StoreSource(store).summary()
+    assert reads == [top, top]  # each time only what changed since the kept summary
+    row = changed[changed["claim_id"] == outcome.claim_id]
+    assert row["status"].tolist() == ["miss"] and len(changed) == len(first)
+    pd.testing.assert_frame_equal(changed, _fresh_summary(store))
+    store.close()
+
+
+def test_summary_after_a_claim_was_deleted_or_an_article_replaced_is_read_whole(
+    graded: tuple[Store, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = graded
+    first = StoreSource(store).summary()
+    gone = str(first["claim_id"].iloc[3])
+    with store.db.conn:
+        store.db.execute("delete from claims where claim_id = ?", [gone])
+    reads = _summary_reads(monkeypatch)
+    fewer = StoreSource(store).summary()
+    assert reads[-1] == 0 and gone not in set(fewer["claim_id"])
+    # a new version of an article takes the old version's claims off the record
+    old = store.db.execute("select article_id from claims limit 1").fetchone()[0]
+    cursor = store.db.execute("select * from articles where article_id = ?", [old])
+    version = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
+    version.update(article_id=f"{old}-v2", revision_of=old, fingerprint=f"{old}-v2")
+    store.db["articles"].insert(version)
+    replaced = StoreSource(store).summary()
+    dropped = set(fewer["claim_id"]) - set(replaced["claim_id"])
+    made = store.db.execute("select claim_id from claims where article_id = ?", [old])
+    assert dropped == {r[0] for r in made} and dropped
+    pd.testing.assert_frame_equal(replaced, _fresh_summary(store))
+    store.close()
+
+
+def test_summary_kept_unreadable_is_read_whole(graded: tuple[Store, Settings]) -> None:
+    store, _ = graded
+    first = StoreSource(store).summary()
+    Path(f"{store.path}{SUMMARY_CACHE}").write_bytes(b"not arrow")
+    pd.testing.assert_frame_equal(StoreSource(store).summary(), first)
+    store.close()
+
+
+def test_summary_kept_for_another_store_at_the_same_path_is_not_used(
+    graded: tuple[Store, Settings], tmp_path: Path
+) -> None:
+    store, _ = graded
+    StoreSource(store).summary()
+    kept = Path(f"{store.path}{SUMMARY_CACHE}").read_bytes()
+    store.close()
+    other = Store(tmp_path / "other.db")  # an empty store, given the first one's summary
+    Path(f"{other.path}{SUMMARY_CACHE}").write_bytes(kept)
+    assert other.report_change_state() == (0, 0) and StoreSource(other).summary().empty
+    other.close()
