@@ -20,7 +20,7 @@ draws, and neither reads nor lists the folders of a million pages.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -192,15 +192,20 @@ class PriceKeys:
         cut = int(np.searchsorted(days, end, side="right"))
         return f"{named}:{cut}:{int(sums[cut - 1]) if cut else 0}"
 
-    def key(self, symbols: np.ndarray, ends: np.ndarray) -> str:
-        """The digest of the series `symbols` names (rows of symbols, one column per claim;
-        missing values skipped), each up to the latest end of the claims that show it."""
-        latest: dict[str, int] = {}
-        for row in symbols:
-            for symbol, end in zip(row.tolist(), ends.tolist(), strict=True):
-                if isinstance(symbol, str) and symbol and end > latest.get(symbol, end - 1):
-                    latest[symbol] = end
-        return input_digest("prices", *(f"{s}={self.of(s, latest[s])}" for s in sorted(latest)))
+    def key(self, codes: np.ndarray, names: Sequence[str], ends: np.ndarray) -> str:
+        """The digest of the series the claims show: `codes` has a row per way a claim
+        shows a series and a column per claim (an index into `names`; -1 for none), and
+        each series counts up to the latest end (`ends`, ns) of the claims that show it."""
+        flat = codes.ravel()
+        shown = flat >= 0
+        series = flat[shown]
+        last = np.broadcast_to(ends, codes.shape).ravel()[shown]
+        order = np.lexsort((last, series))  # by series, then end: each series' latest last
+        series, last = series[order], last[order]
+        latest = np.r_[series[1:] != series[:-1], True] if len(series) else shown[:0]
+        ends_of = zip(series[latest].tolist(), last[latest].tolist(), strict=True)
+        pairs = sorted((names[code], end) for code, end in ends_of)
+        return input_digest("prices", *(f"{s}={self.of(s, end)}" for s, end in pairs))
 
 
 def state_key(code: str, as_of: date | None) -> str:

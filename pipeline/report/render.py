@@ -291,13 +291,14 @@ class _Keys:
     state: str
     prices: PriceKeys
     seqs: np.ndarray
-    symbols: np.ndarray
+    symbols: tuple[np.ndarray, list[str]]  # codes by way and claim, and their symbols
     ends: np.ndarray
 
     def of(self, at: np.ndarray, *shown: object) -> str | None:
         """The key of a page (or batch) of the claims at positions `at` that shows
         `shown` besides them; None when a claim has no change number."""
-        series = self.prices.key(self.symbols[:, at], self.ends[at])
+        codes, names = self.symbols
+        series = self.prices.key(codes[:, at], names, self.ends[at])
         return claims_key(self.state, self.seqs[at], *shown, series)
 
 
@@ -432,14 +433,18 @@ def _texts(summary: pd.DataFrame, name: str, at: np.ndarray) -> list[str]:
     return [str(v) for v in summary[name].array.take(at).tolist()]
 
 
-def _symbol_columns(summary: pd.DataFrame) -> np.ndarray:
+def _symbol_columns(summary: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """The price series each claim's pages may show (graded series, benchmark series, the
-    benchmark as written and its canonical symbol), one row per kind: `[:, positions]`."""
+    benchmark as written and its canonical symbol): a row of codes per way, a column per
+    claim (`[:, positions]`), -1 where there is none; and the symbols the codes stand for."""
     benchmark = shared_labels(summary["benchmark"])
     symbols = {b: canonical(b) for b in set(benchmark.tolist()) if b}
-    written = [symbols.get(b) if b else None for b in benchmark.tolist()]
+    written = np.array([symbols.get(b) if b else None for b in benchmark.tolist()], dtype=object)
     series = [shared_labels(summary[n]) for n in ("series", "benchmark_series")]
-    return np.array([*series, benchmark, written], dtype=object)
+    ways = np.concatenate([*series, benchmark, written])
+    ways[ways == ""] = None
+    codes, names = pd.factorize(ways, use_na_sentinel=True)
+    return codes.astype(np.int32).reshape(4, len(summary)), [str(n) for n in names]
 
 
 def _chart_ends(summary: pd.DataFrame) -> np.ndarray:

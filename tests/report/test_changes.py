@@ -329,12 +329,17 @@ def test_report_after_the_next_day_s_closes_draws_only_the_batches_whose_charts_
         following[symbol] = pd.concat([series, pd.Series([series.iloc[-1] * 1.01], index=[day])])
     summary = first.summary()
     order = render_module._listing_order(summary)
-    ends, symbols = render_module._chart_ends(summary), render_module._symbol_columns(summary)
+    ends, (codes, names) = (
+        render_module._chart_ends(summary),
+        render_module._symbol_columns(summary),
+    )
     reaching = {
         place // 7
         for place, at in enumerate(order)
-        for symbol in symbols[:, at]
-        if symbol in following and ends[at] >= following[symbol].index[-1].value
+        for code in codes[:, at]
+        if code >= 0
+        and names[code] in following
+        and ends[at] >= following[names[code]].index[-1].value
     }
     assert 0 < len(reaching) < 7  # the pending claims' batches, not the rest
     drawn = _counting_batches(monkeypatch)
