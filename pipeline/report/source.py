@@ -151,7 +151,7 @@ class StoreSource:
         every = every.reset_index(drop=True)
         _write_cache(cache, every, identity, top)
         on_record = every[every["on_record"]].reset_index(drop=True)
-        return on_record[list(SUMMARY_COLUMNS)]
+        return _one_chunk(on_record[list(SUMMARY_COLUMNS)])
 
     def _rows(self, since: int) -> pd.DataFrame:
         """Every stored claim whose change number is above `since`, KEPT_COLUMNS."""
@@ -194,6 +194,18 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             frame[name] = pd.to_numeric(frame[name]).astype(float)
         else:
             frame[name] = frame[name].astype("string[pyarrow]")
+    return frame
+
+
+def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each Arrow text column in one piece: Arrow's `take` on a column in
+    several pieces joins them first, every time (the report takes rows per page)."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if isinstance(frame[name].array, pd.arrays.ArrowStringArray):
+            data = pa.array(frame[name].array)
+            if isinstance(data, pa.ChunkedArray):
+                frame[name] = pd.arrays.ArrowStringArray(data.combine_chunks())
     return frame
 
 
