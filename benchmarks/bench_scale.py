@@ -399,6 +399,13 @@ def main() -> None:
         run(args, sizes, work)
 
 
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
 def _remove_database(db: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -439,7 +446,9 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
                 if Path(f"{db}{suffix}").exists():
                     shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
             shutil.rmtree(work / f"r-{n}-batch", ignore_errors=True)
-            shutil.copytree(work / f"r-{n}", work / f"r-{n}-batch")
+            # the report replaces its files (a new file moved over the old), never writes
+            # into one, so a copy of hard links is the folder as the next day finds it
+            shutil.copytree(work / f"r-{n}", work / f"r-{n}-batch", copy_function=_link)
             on_n = run_stages(copy, batch, work / f"r-{n}-batch", daily_prices, args.workers)
             print_batch(n, on_n, empty)
             sys.stdout.flush()
