@@ -251,17 +251,13 @@ def _publish(stage: Path, out_dir: Path, staged: list[str], gone: list[str]) -> 
     made: set[Path] = set()
     # the pages first, then the manifest that describes them, the index last, so every
     # page it links to is in place before it
-    for rel in [*(r for r in staged if r != index), MANIFEST, index]:
-        source, target = stage / rel, out_dir / rel
+    last = [MANIFEST, *([index] if (stage / index).exists() else [])]  # none in "md" only
+    for rel in [*(r for r in staged if r != index), *last]:
+        target = out_dir / rel
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        try:
-            source.replace(target)
-        except FileNotFoundError:
-            if source.parent.is_dir():  # an index of an "md" report
-                continue
-            raise
+        (stage / rel).replace(target)
     for rel in gone:  # a page of a claim or forecaster no longer in the report
         (out_dir / rel).unlink(missing_ok=True)
 
