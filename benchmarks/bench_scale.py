@@ -47,6 +47,9 @@ from revisions import ROOT, checkout, describe, pythonpath
 SCRIPT = Path(__file__).resolve()
 PRICES = ROOT.parent / "shared" / "prices"  # beside the main checkout: ../shared/prices
 STAGES = ("ingest", "extract", "track", "report")
+#: What the report keeps beside the database (pipeline/report/source.py, SUMMARY_CACHE):
+#: the next day's run finds it there.
+KEPT_SUMMARY = "-report-summary.arrow"
 BATCH = 100
 PART = 1000  # articles per folder
 #: Length buckets for extraction, upper bounds in KB.
@@ -407,7 +410,7 @@ def _link(source: str, target: str) -> None:
 
 
 def _remove_database(db: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", KEPT_SUMMARY):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
@@ -442,7 +445,7 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> None:
             print_stages(n, runs)
             copy = work / f"n{n}-batch.db"  # the next day: the same database and report
             _remove_database(copy)
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", KEPT_SUMMARY):
                 if Path(f"{db}{suffix}").exists():
                     shutil.copy(f"{db}{suffix}", f"{copy}{suffix}")
             shutil.rmtree(work / f"r-{n}-batch", ignore_errors=True)
