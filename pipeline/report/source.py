@@ -184,7 +184,6 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """The store's summary columns in one set of types, however read: text as Arrow
     strings (a few bytes a value, not a Python object each), flags as bools, the change
     number as Int64, numbers as floats."""
-    frame = frame.copy()
     for name in frame.columns:
         if name in ("horizon_assumed", "on_record"):
             frame[name] = frame[name].fillna(False).astype(bool)
@@ -200,7 +199,6 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with each Arrow text column in one piece: Arrow's `take` on a column in
     several pieces joins them first, every time (the report takes rows per page)."""
-    frame = frame.copy()
     for name in frame.columns:
         if isinstance(frame[name].array, pd.arrays.ArrowStringArray):
             data = pa.array(frame[name].array)
