@@ -9,9 +9,13 @@ N-times store from one that was ingested, extracted and tracked for real:
     python benchmarks/bench_scale.py --sizes 100000 --workdir W --stages report
 
 Copy k of every article, claim and outcome has `-k` appended to its ids (and to the
-article's location and fingerprint); dates, forecasters, symbols and texts are the
-original's, so each forecaster has N times the calls. The copies' change numbers come
-from the store's own triggers. The near-duplicate index keeps the originals only.
+article's location); dates, forecasters, symbols and texts are the original's, so each
+forecaster has N times the calls. The copies' change numbers come from the store's own
+triggers. Each copy's MinHash fingerprint is the original's with every value xor-ed by a
+mask of its own, so copies are as far apart as distinct articles are (the same text
+would make every copy a candidate of every other), and every article joins the store's
+near-copy index as ingest would have put it there: a new article then meets an index
+of N originals, as on a store that was ingested for real.
 """
 
 from __future__ import annotations
@@ -19,11 +23,20 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
+import sys
+from hashlib import blake2b
 from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout's pipeline
+
+from pipeline.ingest.dedupe import article_keys
+from pipeline.store import Store
 
 #: Per table, the columns whose values are made distinct per copy.
 DISTINCT = {
-    "articles": ("article_id", "location", "fingerprint"),
+    "articles": ("article_id", "location"),
     "claims": ("claim_id", "article_id"),
     "outcomes": ("claim_id",),
 }
@@ -51,9 +64,46 @@ def replicate(source: Path, target: Path, copies: int) -> dict[str, int]:
                     f"select {chosen} from {table}, k",
                     [copies - 1],
                 )
-        return {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in DISTINCT}
+            _distinct_fingerprints(db)
+        counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in DISTINCT}
     finally:
         db.close()
+    counts["dedupe_keys"] = index_originals(target)
+    return counts
+
+
+def _distinct_fingerprints(db: sqlite3.Connection) -> None:
+    """Xor each copy's fingerprint values with a mask drawn from the copy's number (the
+    suffix its article id got)."""
+    rows = db.execute(
+        "select article_id, fingerprint from articles where fingerprint is not null "
+        "and article_id like '%-%'"
+    ).fetchall()
+    masks: dict[str, np.ndarray] = {}
+    updates = []
+    for article_id, print_ in rows:
+        copy = article_id.rsplit("-", 1)[1]
+        values = np.frombuffer(bytes.fromhex(print_), dtype="<u4")
+        if copy not in masks:
+            seed = int.from_bytes(blake2b(copy.encode(), digest_size=8).digest())
+            masks[copy] = np.random.default_rng(seed).integers(
+                0, 2**32, len(values), dtype=np.uint32
+            )
+        updates.append(((values ^ masks[copy]).astype("<u4").tobytes().hex(), article_id))
+    db.executemany("update articles set fingerprint = ? where article_id = ?", updates)
+
+
+def index_originals(target: Path) -> int:
+    """Put every original article not yet in the near-copy index there, as ingest does for
+    articles stored before the index existed; returns the index's size."""
+    store = Store(target)
+    try:
+        for stored in store.originals_without_keys():
+            store.save_article_keys([article_keys(*row) for row in stored])
+        (size,) = store.db.execute("select count(*) from dedupe_keys").fetchone()
+        return int(size)
+    finally:
+        store.close()
 
 
 def main() -> None:
