@@ -218,7 +218,7 @@ def test_cli_end_to_end_on_sample_corpus_with_real_prices(
     for record in records:
         assert record["evidence"].split()[0] in markdown
     assert "<script src" not in html and "http://" not in html.split("<body>")[0]
-    assert html.count('<tr data-status="') == counts["claims"]
+    assert html.count('<tr data-claim="') == counts["claims"]
 
 
 def test_cli_run_with_two_workers_prints_and_stores_what_one_does(

@@ -2,7 +2,7 @@
 what changed, and reads from the store only the claims of the pages it draws.
 
 Input: the report folder (its manifest, MANIFEST, and the page files in it), the state
-every page depends on (report code, grading date, price series and their flags) and the
+every page depends on (report code, price series and their flags) and the
 claims' change numbers (`report_changes` in the store: a claim's number grows whenever
 anything a report shows of it changes). Output: keys. A key is a digest of everything a
 page or a batch of pages shows, computed without reading the claims themselves; a page
@@ -12,17 +12,22 @@ renderer writes the manifest).
 The manifest holds the keys of the pages outside listing batches (the forecasters'), and
 by listing batch (LISTING_ROWS claims in the listing's order: one listing page, its
 claims' pages and its part of claims.md) the batch's key, its number of pages and what
-the index needs from it (the flagged claims). The keys of a batch's pages are in a file
-beside its part, read only when the batch is drawn again: a run holds the keys of what it
-draws, and neither reads nor lists the folders of a million pages.
+the index needs from it (the flagged claims). The keys of a batch's pages, and each of
+its claims' own key (what its page, its listing row and its line of claims.md show), are
+in a file beside its part, read only when the batch is drawn again: a run holds the keys
+of what it draws, and neither reads nor lists the folders of a million pages. When a
+batch's key moved (one pending claim was graded on a new close), only the claims whose
+own key moved are read and drawn; the others' pages stay, and their rows are taken from
+the listing page and the part in place.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import date
+from contextlib import suppress
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,13 +60,58 @@ class BatchRecord:
     symbols: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, key: str, pages: int, touched: Iterable[tuple[SeriesFlag, ...]]) -> BatchRecord:
-        found = [flags for flags in touched if flags]
-        symbols: dict[str, int] = {}
-        for flags in found:
-            for symbol in {f.symbol for f in flags}:
-                symbols[symbol] = symbols.get(symbol, 0) + 1
-        return cls(key, pages, len(found), dict(sorted(symbols.items())))
+    def of(cls, key: str, pages: int, flagged: Iterable[Sequence[str]]) -> BatchRecord:
+        """From the flagged symbols of each of the batch's claims (`flagged_of`)."""
+        found = [symbols for symbols in flagged if symbols]
+        counts: dict[str, int] = {}
+        for symbols in found:
+            for symbol in symbols:
+                counts[symbol] = counts.get(symbol, 0) + 1
+        return cls(key, pages, len(found), dict(sorted(counts.items())))
+
+
+def flagged_of(flags: Iterable[SeriesFlag]) -> tuple[str, ...]:
+    """The symbols whose flagged stretches a claim's verdict rests on, each once."""
+    return tuple(sorted({f.symbol for f in flags}))
+
+
+@dataclass(frozen=True)
+class KeptClaim:
+    """A claim of a batch as drawn: its own key (None: it has none, see `claims_key`)
+    and the symbols whose flags it shows."""
+
+    claim_id: str
+    key: str | None
+    flagged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchKeys:
+    """A batch's keys file: the keys of its pages, and its claims in the listing's order."""
+
+    pages: dict[str, str] = field(default_factory=dict)
+    claims: tuple[KeptClaim, ...] = ()
+
+    def text(self) -> str:
+        claims = [[c.claim_id, c.key, list(c.flagged)] for c in self.claims]
+        return json.dumps({"pages": dict(sorted(self.pages.items())), "claims": claims})
+
+    @classmethod
+    def parse(cls, text: str) -> BatchKeys:
+        """The keys file's content; a file from before claims were kept is its pages alone
+        (then no claim is known, and the batch's claims are all read again). Raises
+        ValueError on a damaged file."""
+        found = json.loads(text)
+        if not isinstance(found, dict):
+            raise ValueError("not a keys file")
+        if set(found) != {"pages", "claims"}:  # the pages alone
+            return cls({str(k): str(v) for k, v in found.items() if isinstance(v, str)})
+        pages = {str(k): str(v) for k, v in dict(found["pages"]).items() if isinstance(v, str)}
+        claims = []
+        for claim_id, key, flagged in found["claims"]:
+            kept = KeptClaim(str(claim_id), None if key is None else str(key))
+            claims.append(replace(kept, flagged=tuple(str(s) for s in flagged)))
+        return cls(pages, tuple(claims))
 
 
 def batch_keys(number: int) -> str:
@@ -87,7 +137,7 @@ class Previous:
     folder: Path | None = None
     pages: dict[str, str] = field(default_factory=dict)
     batches: dict[int, BatchRecord] = field(default_factory=dict)
-    _held: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+    _held: dict[int, BatchKeys] = field(default_factory=dict, repr=False)
 
     def exists(self, rel: str) -> bool:
         return self.folder is not None and (self.folder / rel).is_file()
@@ -96,29 +146,68 @@ class Previous:
         """Whether the page at `rel` is in the folder, drawn from `key`."""
         if key is None or self.folder is None:
             return False
-        held = (keys.get(rel) for keys in self._held.values())
-        before = self.pages.get(rel) or next((k for k in held if k), None)
-        return before == key and self.exists(rel)
+        return self.key_of(rel) == key and self.exists(rel)
+
+    def key_of(self, rel: str) -> str | None:
+        """The key the page at `rel` was drawn from (outside batches, or in a held one)."""
+        held = (keys.pages.get(rel) for keys in self._held.values())
+        return self.pages.get(rel) or next((k for k in held if k), None)
 
     def batch_pages(self, number: int) -> dict[str, str]:
         """The page keys batch `number` was drawn with ({} if it has none or they are
         unreadable: then its pages are drawn)."""
+        return self.batch_keys_of(number).pages
+
+    def batch_keys_of(self, number: int) -> BatchKeys:
+        """Batch `number`'s keys file (empty if there is none or it is unreadable: then
+        its pages are drawn)."""
         if number in self._held:
             return self._held[number]
         if number not in self.batches or self.folder is None:
-            return {}
+            return BatchKeys()
         try:
-            found = json.loads((self.folder / batch_keys(number)).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(found, dict):
-            return {}
-        return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
+            return BatchKeys.parse((self.folder / batch_keys(number)).read_text("utf-8"))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return BatchKeys()
 
     def hold_around(self, number: int) -> None:
-        """Hold the page keys of batches number-1..number+1, and no others."""
+        """Hold the keys of batches number-1..number+1, and no others."""
         near = range(number - 1, number + 2)
-        self._held = {n: self._held.get(n) or self.batch_pages(n) for n in near}
+        self._held = {n: self._held.get(n) or self.batch_keys_of(n) for n in near}
+
+    def claims_near(self) -> dict[str, tuple[int, KeptClaim]]:
+        """The claims of the held batches, by id, with the batch each was in."""
+        return {c.claim_id: (n, c) for n, keys in self._held.items() for c in keys.claims}
+
+    def rows_of(self, number: int, page: str | None, md_part: bool) -> BatchRows:
+        """What batch `number` drew of each claim: its listing row (from the listing page
+        `page`, when there is one) and its line of claims.md (when `md_part`); a claim
+        whose row or line cannot be told is missing from them (then it is drawn again)."""
+        rows: dict[str, str] = {}
+        lines: dict[str, str] = {}
+        if self.folder is None:
+            return BatchRows(rows, lines)
+        if page is not None:
+            with suppress(OSError):  # none: every row is drawn
+                rows = listing_rows((self.folder / page).read_text("utf-8"))
+        if md_part:
+            order = [c.claim_id for c in self.batch_keys_of(number).claims]
+            try:
+                text = (self.folder / batch_part(number)).read_text("utf-8")
+            except OSError:
+                text = ""
+            found = text.splitlines(keepends=True)
+            if len(found) == len(order):  # one line a claim, as `_claim_row.md.j2` draws it
+                lines = dict(zip(order, found, strict=True))
+        return BatchRows(rows, lines)
+
+
+@dataclass(frozen=True)
+class BatchRows:
+    """What a batch in place drew of each claim, by id (`Previous.rows_of`)."""
+
+    html: dict[str, str]
+    md: dict[str, str]
 
 
 def read_previous(out_dir: Path) -> Previous:
@@ -155,9 +244,17 @@ def manifest_text(pages: Mapping[str, str], batches: Mapping[int, BatchRecord]) 
     return json.dumps({"pages": dict(pages), "batches": records}, sort_keys=True)
 
 
-def keys_text(pages: Mapping[str, str]) -> str:
-    """A batch's keys file."""
-    return json.dumps(dict(pages), sort_keys=True)
+#: How each claim's row starts in a listing page (`_claim_row.html.j2`): the rows of the
+#: claims that did not change are taken from the page in place.
+ROW_START = '<tr data-claim="'
+ROW_END = "</tr>"
+_ROW = re.compile(re.escape(ROW_START) + r'([^"]*)".*?' + re.escape(ROW_END), re.DOTALL)
+
+
+def listing_rows(html: str) -> dict[str, str]:
+    """The claim rows of a listing page by claim id, each as drawn (everything from an
+    article in it is escaped, so no row holds a ROW_END of its own)."""
+    return {m.group(1): m.group(0) for m in _ROW.finditer(html)}
 
 
 class PriceKeys:
@@ -192,10 +289,17 @@ class PriceKeys:
         cut = int(np.searchsorted(days, end, side="right"))
         return f"{named}:{cut}:{int(sums[cut - 1]) if cut else 0}"
 
-    def key(self, codes: np.ndarray, names: Sequence[str], ends: np.ndarray) -> str:
+    def key(
+        self, codes: np.ndarray, names: Sequence[str], ends: np.ndarray, charts: bool = True
+    ) -> str:
         """The digest of the series the claims show: `codes` has a row per way a claim
         shows a series and a column per claim (an index into `names`; -1 for none), and
-        each series counts up to the latest end (`ends`, ns) of the claims that show it."""
+        each series counts up to the latest end (`ends`, ns) of the claims that show it.
+        Without `charts` (a page that draws no chart) only the series' flags and provider
+        count, not its closes."""
+        if not charts:
+            drawn = sorted({names[code] for code in np.unique(codes) if code >= 0})
+            return input_digest("flags", *(self._prefixes(s)[0] for s in drawn))
         flat = codes.ravel()
         shown = flat >= 0
         series = flat[shown]
@@ -208,10 +312,12 @@ class PriceKeys:
         return input_digest("prices", *(f"{s}={self.of(s, end)}" for s, end in pairs))
 
 
-def state_key(code: str, as_of: date | None) -> str:
-    """The digest of what every page shows besides its claims and their price series:
-    the drawing code and the grading date."""
-    return input_digest(code, repr(as_of))
+def state_key(code: str) -> str:
+    """The digest of what every page of claims shows besides its claims and their price
+    series: the drawing code. Not the grading date: a page shows the dates its claims'
+    outcomes were graded on, which their change numbers cover, so a new grading date
+    redraws only the pages of the claims graded again."""
+    return input_digest(code)
 
 
 def claims_key(state: str, seqs: np.ndarray, *shown: object) -> str | None:

@@ -37,7 +37,10 @@ from pipeline.report.incremental import MANIFEST as MANIFEST
 from pipeline.report.incremental import (
     PAGE_FOLDERS,
     PARTS,
+    BatchKeys,
     BatchRecord,
+    BatchRows,
+    KeptClaim,
     Previous,
     PriceKeys,
     batch_keys,
@@ -45,7 +48,7 @@ from pipeline.report.incremental import (
     card_as_printed,
     change_numbers,
     claims_key,
-    keys_text,
+    flagged_of,
     manifest_text,
     read_previous,
     state_key,
@@ -290,12 +293,18 @@ class _Keys:
     symbols: tuple[np.ndarray, list[str]]  # codes by way and claim, and their symbols
     ends: np.ndarray
 
-    def of(self, at: np.ndarray, *shown: object) -> str | None:
+    def of(self, at: np.ndarray, *shown: object, charts: bool = True) -> str | None:
         """The key of a page (or batch) of the claims at positions `at` that shows
-        `shown` besides them; None when a claim has no change number."""
+        `shown` besides them; None when a claim has no change number. Without `charts`
+        (a page that draws none), a series counts by its flags and provider only."""
         codes, names = self.symbols
-        series = self.prices.key(codes[:, at], names, self.ends[at])
+        series = self.prices.key(codes[:, at], names, self.ends[at], charts)
         return claims_key(self.state, self.seqs[at], *shown, series)
+
+    def each(self, at: np.ndarray, *shown: Sequence[object]) -> list[str | None]:
+        """The key of each claim at positions `at` on its own: what its page, its listing
+        row and its line of claims.md show; `shown` holds a value per claim."""
+        return [self.of(at[i : i + 1], *(s[i] for s in shown)) for i in range(len(at))]
 
 
 def _render_into(
@@ -311,7 +320,7 @@ def _render_into(
     context = _overview(source, summary, cards)
     env = _environment()
     keys = _Keys(
-        state_key(_report_code(), source.as_of),
+        state_key(_report_code()),
         PriceKeys(source.closes, flags, source.sources),
         change_numbers(summary),
         _symbol_columns(summary),
@@ -333,9 +342,11 @@ def _render_into(
     if html:
         _forecaster_pages(env, source, summary, cards, flags, context, done, keys)
         recent_ids = _texts(summary, "claim_id", order[::-1][:INDEX_ROWS] if pages else order)
+        recent = _rows(source, recent_ids, flags)
         index = {
             **context,
-            "rows": _rows(source, recent_ids, flags),
+            "rows": recent,
+            "row_html": _row_html(env, recent, context, ""),
             "listing_pages": pages,
             "per_page": LISTING_ROWS,
             "shown_cards": cards[:INDEX_FORECASTERS],
@@ -386,19 +397,75 @@ class _Listing:
             return kept
         done = self.done
         done.previous.hold_around(number)
-        rows = _rows(self.source, ids, self.flags)
+        own = self.keys.each(at, ids, links)
+        reused = self._reusable(ids, own, page)
+        drawn = {
+            r.claim.claim_id: r
+            for r in _rows(self.source, [i for i in ids if i not in reused], self.flags)
+        }
         keys: dict[str, str] = {}
         if self.html:
-            if page:
-                _listing_page(self.env, page, rows, self.context, done, keys)
-            _claim_pages(self.env, self.source, rows, self.context, done, keys)
+            _claim_pages(self.env, self.source, list(drawn.values()), self.context, done, keys)
+        new_html = _row_html(self.env, list(drawn.values()), self.context, "../") if page else []
+        html_of = dict(zip(drawn, new_html, strict=False))
+        claims, row_html, lines = [], [], []
+        for claim_id, claim_key in zip(ids, own, strict=True):
+            if (old := reused.get(claim_id)) is not None:
+                if self.html:
+                    rel = f"claims/{claim_id}.html"
+                    keys[rel] = old.page_key
+                    done.kept.append(rel)
+                row_html.append(Markup(old.html))
+                lines.append(old.md)
+                claims.append(KeptClaim(claim_id, claim_key, old.flagged))
+            elif (row := drawn.get(claim_id)) is not None:
+                row_html.append(html_of.get(claim_id, Markup("")))
+                lines.append(self.claims_md.line(row) if self.claims_md else "")
+                claims.append(KeptClaim(claim_id, claim_key, flagged_of(row.flags)))
+        if self.html and page:
+            listing_key = None
+            if all(k is not None for k in own):
+                listing_key = input_digest(_report_code(), repr((page.key(), own)))
+            rows = list(drawn.values())
+            _listing_page(self.env, page, row_html, rows, listing_key, self.context, done, keys)
         if self.claims_md:
-            done.stage_file(batch_part(number), self.claims_md.add(rows))
-        done.stage_file(batch_keys(number), keys_text(keys))
+            done.stage_file(batch_part(number), self.claims_md.add("".join(lines)))
+        done.stage_file(batch_keys(number), BatchKeys(keys, tuple(claims)).text())
         done.batches[number] = record = BatchRecord.of(
-            key or "", len(keys), (r.flags for r in rows)
+            key or "", len(keys), (c.flagged for c in claims)
         )
         return record
+
+    def _reusable(
+        self, ids: list[str], own: list[str | None], page: ListingPage | None
+    ) -> dict[str, _Reused]:
+        """The claims of the batch whose own key is the one the report in place drew them
+        with (in this batch or one beside it: a claim moves when an earlier one comes in),
+        with what was drawn of them: their page stays, their row and line are reused. A
+        claim without a key, or whose page, row or line cannot be found, is drawn."""
+        previous = self.done.previous
+        near = previous.claims_near()
+        found: dict[int, BatchRows] = {}
+        reused: dict[str, _Reused] = {}
+        for claim_id, key in zip(ids, own, strict=True):
+            if key is None or (at := near.get(claim_id)) is None or at[1].key != key:
+                continue
+            number, kept = at
+            pages = previous.batch_keys_of(number).pages
+            listing = f"listing/page-{number + 1}.html"
+            if number not in found:
+                shown = listing if page and listing in pages else None
+                found[number] = previous.rows_of(number, shown, self.claims_md is not None)
+            rows, rel = found[number], f"claims/{claim_id}.html"
+            html = rows.html.get(claim_id, "") if page else ""
+            md = rows.md.get(claim_id, "") if self.claims_md else ""
+            page_key = pages.get(rel, "") if self.html else ""
+            if (page and not html) or (self.claims_md and not md):
+                continue
+            if self.html and not (page_key and previous.exists(rel)):
+                continue
+            reused[claim_id] = _Reused(html, md, page_key, kept.flagged)
+        return reused
 
     def _kept(
         self, number: int, key: str, page: ListingPage | None, count: int
@@ -421,6 +488,27 @@ class _Listing:
         done.kept_batches.add(number)
         done.batches[number] = before
         return before
+
+
+@dataclass(frozen=True)
+class _Reused:
+    """What the report in place drew of an unchanged claim: its listing row, its line of
+    claims.md, its page's key and the symbols whose flags it shows."""
+
+    html: str
+    md: str
+    page_key: str
+    flagged: tuple[str, ...]
+
+
+def _row_html(
+    env: Environment, rows: list[ReportRow], context: dict[str, object], base: str
+) -> list[Markup]:
+    """Each row's line of a claims table (`base`: the way from the page to the report's
+    root)."""
+    template = env.get_template("_claim_row.html.j2")
+    slug = context["slug"]
+    return [Markup(template.render(r=row, base=base, slug=slug)) for row in rows]
 
 
 def _texts(summary: pd.DataFrame, name: str, at: np.ndarray) -> list[str]:
@@ -471,14 +559,17 @@ class _MarkdownClaims:
     template's last newline is dropped by Jinja, so the header's is written here)."""
 
     def __init__(self, env: Environment, path: Path, context: dict[str, object]) -> None:
-        self.path, self.rows = path, env.get_template("_claim_rows.md.j2")
+        self.path, self.row = path, env.get_template("_claim_row.md.j2")
         self.file = path.open("w", encoding="utf-8")
         self.file.write(env.get_template("claims.md.j2").render(**context) + "\n")
 
-    def add(self, rows: list[ReportRow]) -> str:
-        """A batch's rows; returned, to be kept as its part (the next run reuses it if
-        they are the same)."""
-        text = self.rows.render(rows=rows)
+    def line(self, row: ReportRow) -> str:
+        """A claim's line (one line, ending in a newline)."""
+        return self.row.render(r=row) + "\n"
+
+    def add(self, text: str) -> str:
+        """A batch's lines; returned, to be kept as its part (the next run reuses it, or
+        the lines of its unchanged claims)."""
         self.file.write(text)
         return text
 
@@ -538,20 +629,26 @@ def _listing_pages(total: int) -> list[ListingPage]:
 def _listing_page(
     env: Environment,
     page: ListingPage,
+    row_html: list[Markup],
     rows: list[ReportRow],
+    key: str | None,
     context: dict[str, object],
     done: Rendered,
     keys: dict[str, str],
 ) -> None:
-    """One page of the list of every claim, oldest first, drawn only if its rows changed;
-    its key goes into `keys`."""
+    """One page of the list of every claim, oldest first (`row_html`, each row drawn),
+    drawn only if its rows changed: its key is `key` (from its claims' own keys), or
+    without one the digest of `rows` (then every row of the page is in them); the key
+    goes into `keys`."""
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
 
     def draw() -> str:
         template = env.get_template("listing.html.j2")
-        return template.render({**context, "rows": rows, "page": page})
+        return template.render({**context, "row_html": row_html, "page": page})
 
     def inputs() -> str:
+        if key is not None:
+            return key
         shown = [(r.claim, r.outcome, r.flags, page_of(r.claim.forecaster)) for r in rows]
         return input_digest(_report_code(), repr((page.key(), shown)))
 
@@ -681,8 +778,16 @@ def _forecaster_pages(
         again for it; the leaderboard gives the rank."""
         return -(-100 * rank // ranked) if card.ranked else None
 
-    def page(rank: int, card: Scorecard, mine: Callable[[], list[ReportRow]]) -> str:
-        shown = {"card": card, "top": top(rank, card), "rows": mine()}
+    def graded(at: np.ndarray) -> str | None:
+        """The latest day the forecaster's claims were graded on (the page says so: not
+        the run's grading date, which would redraw every page each day)."""
+        days = summary["as_of"].array.take(at).dropna()
+        return str(days.max()) if len(days) else None
+
+    def page(
+        rank: int, card: Scorecard, at: np.ndarray, mine: Callable[[], list[ReportRow]]
+    ) -> str:
+        shown = {"card": card, "top": top(rank, card), "rows": mine(), "graded": graded(at)}
         return template.render({**context, **shown})
 
     def digest(
@@ -690,16 +795,18 @@ def _forecaster_pages(
     ) -> str:
         mine_ids = _texts(summary, "claim_id", at)
         percentile = top(rank, card)
-        if key := keys.of(at, percentile, card_as_printed(card, env.filters), mine_ids):
-            return key
+        printed = card_as_printed(card, env.filters)
+        if key := keys.of(at, percentile, printed, mine_ids, charts=False):
+            return key  # the page draws no chart: its claims' closes do not count
         shown = [(r.claim.claim_id, r.outcome, r.flags) for r in mine()]
-        return input_digest(code, repr((percentile, card, context["as_of"], shown)))
+        return input_digest(code, repr((percentile, card, graded(at), shown)))
 
     for rank, card in enumerate(cards, 1):
         rel = f"forecasters/{page_of(card.forecaster)}.html"
         at = positions.get(card.forecaster, none)
         mine = cache(partial(_rows, source, _texts(summary, "claim_id", at), flags))
-        draw, inputs = partial(page, rank, card, mine), partial(digest, rank, card, at, mine)
+        draw = partial(page, rank, card, at, mine)
+        inputs = partial(digest, rank, card, at, mine)
         _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done, done.digests)
 
 

@@ -44,6 +44,7 @@ OUTCOME_COLUMNS = (
     "benchmark_series",
     "start_date",
     "end_date",
+    "as_of",
 )
 #: Last, the claim's change number (grows whenever anything shown of the claim changes;
 #: missing where the source keeps none, and then every page is checked claim by claim).
@@ -108,7 +109,8 @@ class ReportInput:
                 )
             )
         frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-        frame["published"] = [d.isoformat() if d else None for d in frame["published"]]
+        for name in ("published", "as_of"):  # ISO days, as the store keeps them
+            frame[name] = [d.isoformat() if d else None for d in frame[name]]
         frame["seq"] = frame["seq"].astype("Int64")
         return frame
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import pytest
 from pipeline import run as stages
 from pipeline.models import Claim, Outcome
 from pipeline.report import render as render_module
-from pipeline.report.incremental import MANIFEST, card_as_printed, read_previous
+from pipeline.report.incremental import MANIFEST, card_as_printed, listing_rows, read_previous
 from pipeline.report.render import ReportInput, render_report
 from pipeline.report.scorecard import Scorecard
 from pipeline.report.source import StoreSource
@@ -133,7 +133,7 @@ def test_report_after_one_outcome_changed_reads_its_batch_and_equals_a_fresh_rep
     drawn = _counting_batches(monkeypatch)  # the listing batches drawn again
     again = render_report(stages.report_input(store, settings), out)
 
-    assert len(drawn) == 1 and changed.claim_id in drawn[0]  # one batch of seven
+    assert drawn == [[changed.claim_id]]  # in one batch of seven, the one claim read
     redrawn = {p.name for p in again.written if p.parent.name == "claims"}
     assert redrawn == {f"{changed.claim_id}.html"}
     render_report(stages.report_input(store, settings), tmp_path / "fresh")
@@ -230,8 +230,9 @@ def test_report_losing_its_last_listing_page_redraws_the_page_before_only(
     with store.db.conn:  # the latest claim leaves the record
         store.db.execute("delete from claims where claim_id = ?", [last])
     drawn = _counting_batches(monkeypatch)
-    render_report(stages.report_input(store, settings), out)
-    assert [len(batch) for batch in drawn] == [11]  # page 4 loses its link to page 5
+    again = render_report(stages.report_input(store, settings), out)
+    # page 4 loses its link to page 5: it is drawn again, of the rows in place
+    assert drawn == [[]] and "listing/page-4.html" in again.drawn
     assert not (out / "listing" / "page-5.html").exists()
     render_report(stages.report_input(store, settings), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
@@ -268,10 +269,13 @@ def test_report_keeps_each_batch_s_page_keys_beside_it_and_not_in_the_manifest(
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert {rel.split("/")[0] for rel in manifest["pages"]} == {"forecasters"}
     listed: dict[str, str] = {}
+    claims: list[str] = []
     for number, record in manifest["batches"].items():
         keys = json.loads((out / ".parts" / f"claims-{int(number) + 1}.keys.json").read_text())
-        assert record["pages"] == len(keys)
-        listed |= keys
+        assert record["pages"] == len(keys["pages"])
+        listed |= keys["pages"]
+        claims += [claim_id for claim_id, key, _ in keys["claims"] if key]
+    assert sorted(claims) == sorted(store.claim_ids())  # each claim's own key
     assert len(manifest["batches"]) == 7 and len(listed) == 45 + 7  # and a listing page each
     assert sorted(rel for rel in listed if rel.startswith("claims/")) == sorted(
         f"claims/{p.name}" for p in (out / "claims").iterdir()
@@ -293,9 +297,10 @@ def test_report_after_an_earlier_claim_came_in_draws_only_its_page_though_every_
     store.save_extraction([(article.article_id, [claim])], "v1")
     drawn = _counting_batches(monkeypatch)
     again = render_report(stages.report_input(store, settings), out)
-    assert [len(batch) for batch in drawn] == [7] * 6 + [4]  # each claim a place on
-    # a claim pushed into the next batch finds its page's key there: no page but the new
-    # claim's is drawn again
+    # every batch moved (each claim a place on), and each claim pushed into the next
+    # batch finds its own key there: only the new claim is read, and no page but its own
+    # and the listing pages is drawn again
+    assert drawn == [["early"]] + [[]] * 6
     assert {p.name for p in again.written if p.parent.name == "claims"} == {"early.html"}
     render_report(stages.report_input(store, settings), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
@@ -333,19 +338,92 @@ def test_report_after_the_next_day_s_closes_draws_only_the_batches_whose_charts_
         render_module._chart_ends(summary),
         render_module._symbol_columns(summary),
     )
-    reaching = {
-        place // 7
+    reaching = {  # the places in the listing of the claims whose charts reach the new day
+        place
         for place, at in enumerate(order)
         for code in codes[:, at]
         if code >= 0
         and names[code] in following
         and ends[at] >= following[names[code]].index[-1].value
     }
-    assert 0 < len(reaching) < 7  # the pending claims' batches, not the rest
+    assert 0 < len(reaching) < 45  # the pending claims, not the rest
     drawn = _counting_batches(monkeypatch)
     render_report(replace(first, closes=following), out)
     ids = [str(i) for i in summary["claim_id"].to_numpy()[order]]
-    assert drawn == [ids[n * 7 : n * 7 + 7] for n in sorted(reaching)]
+    batches = sorted({place // 7 for place in reaching})
+    assert drawn == [[ids[p] for p in sorted(reaching) if p // 7 == n] for n in batches]
     render_report(replace(first, closes=following), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
     store.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_report_on_the_next_grading_date_draws_only_what_was_graded_again(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    first = stages.report_input(store, settings)
+    render_report(first, out)
+    outcomes = store.outcomes(store.claim_ids())
+    pending = next(o for o in outcomes.values() if o.status == "pending")
+    later = max(o.as_of for o in outcomes.values()) + timedelta(days=1)
+    store.save_outcomes([replace(pending, as_of=later)])  # graded again, still pending
+    drawn = _counting_batches(monkeypatch)
+    again = render_report(replace(stages.report_input(store, settings), as_of=later), out)
+    assert drawn == [[pending.claim_id]]  # not every page: the run's date is on the index
+    forecaster = next(c.forecaster for c in store.claims([pending.claim_id]))
+    pages = [p for p in again.written if p.parent.name == "forecasters"]
+    assert len(pages) == 1 and f"graded as of {later}" in pages[0].read_text(encoding="utf-8")
+    assert f"As of {later}" in (out / "index.html").read_text(encoding="utf-8")
+    others = {c.forecaster for c in store.claims()} - {forecaster}
+    assert others and all(
+        f"graded as of {later}" not in p.read_text(encoding="utf-8")
+        for p in (out / "forecasters").iterdir()
+        if p != pages[0]
+    )
+    store.close()
+
+
+@pytest.mark.usefixtures("small_pages")
+@pytest.mark.parametrize("damage", ["rows", "keys"])
+def test_report_draws_every_claim_of_a_batch_whose_rows_in_place_cannot_be_read(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out)
+    ids = store.claim_ids()
+    changed = next(o for o in store.outcomes(ids).values() if o.status in ("hit", "miss"))
+    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    number = next(
+        int(n)
+        for n in manifest["batches"]
+        if f"claims/{changed.claim_id}.html"
+        in json.loads((out / ".parts" / f"claims-{int(n) + 1}.keys.json").read_text())["pages"]
+    )
+    if damage == "rows":  # a listing page whose rows cannot be told apart
+        page = out / "listing" / f"page-{number + 1}.html"
+        page.write_text(page.read_text(encoding="utf-8").replace('<tr data-claim="', "<tr "))
+    else:  # a keys file as written before each claim's key was kept: its pages alone
+        keys = out / ".parts" / f"claims-{number + 1}.keys.json"
+        keys.write_text(json.dumps(json.loads(keys.read_text())["pages"]), encoding="utf-8")
+    drawn = _counting_batches(monkeypatch)
+    render_report(stages.report_input(store, settings), out)
+    assert [len(batch) for batch in drawn] == [7] and changed.claim_id in drawn[0]
+    render_report(stages.report_input(store, settings), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()
+
+
+def test_listing_rows_are_found_by_claim_with_what_each_row_holds() -> None:
+    html = (
+        '<table><tbody>\n<tr data-claim="a1" data-status="hit">\n<td>x &lt;/tr&gt;</td>\n</tr>\n'
+        '<tr data-claim="b2" data-status="pending"><td>y</td></tr>\n</tbody></table>'
+    )
+    rows = listing_rows(html)
+    assert list(rows) == ["a1", "b2"]
+    assert rows["a1"].endswith("x &lt;/tr&gt;</td>\n</tr>") and rows["a1"].startswith("<tr ")
+    assert rows["b2"] == '<tr data-claim="b2" data-status="pending"><td>y</td></tr>'
+    assert listing_rows("<p>no table</p>") == {}

@@ -93,7 +93,7 @@ def test_flags_report_warns_on_the_claim_page_and_the_index(tmp_path: Path, stor
     assert "1 price series has suspect stretches" in index and "1 claim touches them" in index
     assert "<strong>ACME</strong>: 1 likely unadjusted split (1 claim)" in index
     assert "<strong>IWM</strong>" not in index
-    rows = index.split('<tr data-status="')
+    rows = index.split('<tr data-claim="')
     flagged = [r for r in rows if "price data flagged: likely unadjusted split" in r]
     assert len(flagged) == 1 and 'href="claims/split.html"' in flagged[0]
     summary = (out / "summary.md").read_text(encoding="utf-8")

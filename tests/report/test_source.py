@@ -22,7 +22,8 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != ".pages.json"
+        # what the next run reads besides the pages: the keys (a store's, or none)
+        if p.is_file() and p.name != ".pages.json" and not p.name.endswith(".keys.json")
     }
 
 
