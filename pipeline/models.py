@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 ClaimKind = Literal["target", "move", "relative", "direction"]
 Direction = Literal["up", "down"]
@@ -258,15 +258,6 @@ class Outcome:
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict in the export contract (dates as ISO strings)."""
         return _record(self)
-
-
-class OutcomeState(NamedTuple):
-    """The part of a stored outcome that says whether its claim needs grading again."""
-
-    status: str
-    as_of: date
-    series: str | None
-    benchmark_series: str | None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
@@ -26,13 +25,11 @@ from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import language_name
 from pipeline.iterate import T, batches
 from pipeline.models import (
-    FINAL_STATUSES,
     Article,
     Claim,
     Disagreement,
     Failure,
     Outcome,
-    OutcomeState,
 )
 from pipeline.prices.book import PriceBook, symbols_needed, update_prices
 from pipeline.prices.providers import make_provider
@@ -385,26 +382,6 @@ def _only_grown(before: str, book: PriceBook, symbol: str) -> bool:
 TRACK_BATCH = 20_000
 
 
-def _may_change(
-    stored: OutcomeState | None,
-    repaired: AbstractSet[str],
-    as_of: date,
-    same_book: bool,
-    added: bool,
-) -> bool:
-    """Whether grading a claim again can give anything new: it was never graded; it is
-    undecided and either the grading date or the price book moved since (a series added,
-    dropped or changed), or, undecided for want of any series, a series was added; or
-    its decision rests on prices corrected since."""
-    if stored is None:
-        return True
-    if stored.status not in FINAL_STATUSES:
-        if stored.series is None:  # no series for it: another day of others' closes is moot
-            return added
-        return not same_book or stored.as_of != as_of
-    return stored.series in repaired or stored.benchmark_series in repaired
-
-
 def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Summary:
     """Grade the claims whose outcome can change: those not yet decided, and decisions made
     on prices corrected since. Decided outcomes are never rewritten, except on corrected
@@ -427,12 +404,11 @@ def track(store: Store, settings: Settings, book: PriceBook | None = None) -> Su
     }
     changed = {s for s in moved if not _only_grown(seen[SERIES_DIGEST + s], book, s)}
     same_book = not moved and seen.keys() == {SERIES_DIGEST + s for s in digests}
-    ids = store.claim_ids()
-    if not everything:  # a stored decision stands unless the prices it rests on changed
-        corrected, states = book.repaired | changed, store.outcome_states()
+    if everything:
+        ids = store.claim_ids()
+    else:  # a stored decision stands unless the prices it rests on changed
         added = bool({SERIES_DIGEST + s for s in digests} - seen.keys())
-        ids = [i for i in ids if _may_change(states.get(i), corrected, as_of, same_book, added)]
-        del states
+        ids = store.claims_to_grade(as_of, book.repaired | changed, same_book, added)
     summary.graded = len(ids)
     failed: list[Failure] = []
     for start in range(0, len(ids), TRACK_BATCH):

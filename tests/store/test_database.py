@@ -262,3 +262,39 @@ def test_store_originals_without_keys_come_in_batches_in_ingest_order(store: Sto
     assert batches == [[articles[i].article_id for i in ids] for ids in ([0, 2], [3, 4])]
     assert rows[-1] == (articles[4].article_id, "a.txt", "https://example.com/4", None)
     assert list(store.originals_without_keys()) == []
+
+
+def test_store_picks_the_claims_whose_grading_can_change_and_no_others(store: Store) -> None:
+    article = make_article(published=date(2024, 1, 2))
+    copy = make_article("IWM could rally 10% in the coming month!")
+    store.save_articles([article, copy])
+    day, next_day = date(2024, 3, 1), date(2024, 3, 4)
+    claims = {
+        name: make_claim(article, claim_id=name, evidence_start=n)
+        for n, name in enumerate(["new", "pending", "unpriced", "hit", "bench", "other"])
+    }
+    store.save_extraction([(article.article_id, list(claims.values()))], "v1")
+    store.save_extraction([(copy.article_id, [make_claim(copy, claim_id="dup")])], "v1")
+    store.db.execute(  # the copy's claim is off the record
+        "update articles set duplicate_of = ? where article_id = ?",
+        [article.article_id, copy.article_id],
+    )
+    store.save_outcomes(
+        [
+            Outcome("pending", "pending", day, "open", series="IWM"),
+            Outcome("unpriced", "no_data", day, "no prices"),
+            Outcome("hit", "hit", day, "reached", series="IWM"),
+            Outcome("bench", "miss", day, "lagged", series="IWM", benchmark_series="^GSPC"),
+            Outcome("other", "miss", day, "fell", series="QQQ"),
+        ]
+    )
+
+    def pick(as_of: date, corrected: set[str], same_book: bool, added: bool) -> list[str]:
+        return store.claims_to_grade(as_of, corrected, same_book, added)
+
+    assert pick(day, set(), True, False) == ["new"]  # graded once: nothing can change
+    assert pick(next_day, set(), True, False) == ["new", "pending"]  # a new grading date
+    assert pick(day, set(), False, False) == ["new", "pending"]  # the book moved
+    assert pick(day, set(), False, True) == ["new", "pending", "unpriced"]  # a series came
+    assert pick(day, {"^GSPC"}, True, False) == ["new", "bench"]  # decisions on it
+    assert pick(day, {"IWM"}, True, False) == ["new", "hit", "bench"]
