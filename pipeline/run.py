@@ -494,7 +494,7 @@ def report_input(
     if as_of is None:
         return StoreSource(
             store,
-            closes(store.graded_symbols()),
+            closes,
             as_of=settings.grading.as_of or store.latest_grading_date(),
             sources=sources,
         )

@@ -593,16 +593,16 @@ def _overview(
     source: ClaimSource, summary: pd.DataFrame, cards: list[Scorecard]
 ) -> dict[str, object]:
     published = summary["published"].dropna()
-    forecasters = summary["forecaster"].astype(str).tolist()
+    by_forecaster = _most_common(summary["forecaster"].astype(str))
     return {
         "total": len(summary),
         "cards": cards,
-        "slug": unique_slugs(forecasters).__getitem__,
+        "slug": unique_slugs([name for name, _ in by_forecaster]).__getitem__,
         "as_of": source.as_of,
         "sources": sorted(source.sources.items()),
-        "by_status": Counter(summary["status"].astype(object).fillna("untracked")).most_common(),
-        "by_forecaster": Counter(forecasters).most_common(),
-        "by_kind": Counter(summary["kind"].astype(str)).most_common(),
+        "by_status": _most_common(summary["status"].fillna("untracked")),
+        "by_forecaster": by_forecaster,
+        "by_kind": _most_common(summary["kind"].astype(str)),
         "period": (
             (date.fromisoformat(published.min()), date.fromisoformat(published.max()))
             if len(published)
@@ -611,6 +611,15 @@ def _overview(
         "min_resolved": MIN_RESOLVED,
         "prior_weight": PRIOR_WEIGHT,
     }
+
+
+def _most_common(column: pd.Series) -> list[tuple[str, int]]:
+    """Each value with its count, most common first, ties in the order values first
+    appear (as `Counter.most_common`), counted without a Python object per row."""
+    codes, values = pd.factorize(column, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(values))
+    order = np.argsort(-counts, kind="stable")
+    return [(str(values[i]), int(counts[i])) for i in order]
 
 
 def _report_code() -> str:

@@ -9,7 +9,7 @@ by id. The report reads the summary once and then loads LISTING_ROWS claims at a
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -18,6 +18,7 @@ from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyarrow import feather
 
 from pipeline.models import Claim, Outcome
@@ -127,17 +128,35 @@ class ReportInput:
 
 @dataclass(frozen=True)
 class StoreSource:
-    """The claims on the store's record and their stored outcomes, read in batches."""
+    """The claims on the store's record and their stored outcomes, read in batches.
+    `prices` reads the closes of the series named (the store's price cache); the source
+    asks it for those its claims show (graded series, benchmark series, benchmarks as
+    written), which the summary names: no second pass over the store to find them."""
 
     store: Store
-    closes: dict[str, pd.Series] = field(default_factory=dict)
+    prices: Callable[[set[str]], dict[str, pd.Series]] | None = None
     as_of: date | None = None
     sources: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def closes(self) -> dict[str, pd.Series]:
+        if self.prices is None:
+            return {}
+        summary = self.summary()
+        wanted: set[str] = set()
+        for name in ("series", "benchmark_series", "benchmark"):
+            wanted.update(str(v) for v in summary[name].dropna().unique())
+        return self.prices(wanted)
 
     def summary(self) -> pd.DataFrame:
         """The claims on the record (see ClaimSource), from the summary the last report
         kept (SUMMARY_CACHE) and the claims changed since; read whole when there is none,
-        or when claims were deleted since (their numbers are gone with them)."""
+        or when claims were deleted since (their numbers are gone with them). Read once
+        per source."""
+        return self._summary
+
+    @cached_property
+    def _summary(self) -> pd.DataFrame:
         top, count = self.store.report_change_state()
         cache, identity = Path(f"{self.store.path}{SUMMARY_CACHE}"), self.store.identity()
         kept = _read_cache(cache, identity, count)
@@ -149,8 +168,7 @@ class StoreSource:
             every = pd.concat([frame[~frame["claim_id"].isin(changed["claim_id"])], changed])
             if len(every) != count:  # a claim was deleted: read them all
                 every = self._rows(since=0)
-        every = every.sort_values(list(ORDER_COLUMNS), na_position="first", kind="stable")
-        every = every.reset_index(drop=True)
+        every = _in_record_order(every)
         _write_cache(cache, every, identity, top)
         on_record = every[every["on_record"]].reset_index(drop=True)
         return _one_chunk(on_record[list(SUMMARY_COLUMNS)])
@@ -171,6 +189,19 @@ class StoreSource:
 
     def texts_of(self, article_ids: Collection[str]) -> dict[str, str]:
         return self.store.article_texts(sorted(article_ids))
+
+
+def _in_record_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame in ORDER_COLUMNS order, a missing value before any other (the store's
+    CLAIM_ORDER), sorted by Arrow: text keys of a million rows sort in C++ in a tenth of
+    the time pandas takes to factorize them first."""
+    keys = pa.Table.from_pandas(frame[list(ORDER_COLUMNS)], preserve_index=False)
+    columns: dict[str, pa.ChunkedArray] = {}
+    for name in ORDER_COLUMNS:  # each key after whether it is there: missing ones first
+        columns[f"{name}?"] = pc.is_valid(keys[name])
+        columns[name] = keys[name]
+    order = pc.sort_indices(pa.table(columns), sort_keys=[(n, "ascending") for n in columns])
+    return frame.take(order.to_numpy()).reset_index(drop=True)
 
 
 def _chunks(cursor: sqlite3.Cursor) -> Iterator[list[tuple[object, ...]]]:

@@ -386,15 +386,6 @@ class Store:
         args = [added, not same_book, as_of.isoformat(), repaired, repaired]
         return [r[0] for r in self.db.execute(sql, args)]
 
-    def graded_symbols(self) -> set[str]:
-        """The series stored outcomes were graded on, their benchmarks', and the
-        benchmarks claims on the record name: what the report's charts draw."""
-        sql = (
-            "select series from outcomes union select benchmark_series from outcomes"
-            f" union select benchmark from claims where {ON_RECORD}"
-        )
-        return {r[0] for r in self.db.execute(sql) if r[0]}
-
     def latest_grading_date(self) -> date | None:
         """The latest date any stored outcome was decided as of."""
         (found,) = self.db.execute("select max(as_of) from outcomes").fetchone()

@@ -72,6 +72,12 @@ def test_store_numbers_each_change_of_a_claim_its_outcome_or_its_article(tmp_pat
     store.close()
 
 
+def _with_closes(source: object, closes: dict[str, pd.Series]) -> StoreSource:
+    """The store's source with these price series (whichever its claims show)."""
+    assert isinstance(source, StoreSource)
+    return replace(source, prices=lambda wanted: dict(closes))
+
+
 def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     loaded: list[list[str]] = []
     load = StoreSource.load
@@ -198,7 +204,7 @@ def test_report_keys_a_batch_on_the_price_series_its_claims_show_only(
     loaded = _counting_loads(monkeypatch)
     # a series the next day's new claims need arrives: no page shows it yet
     extra = pd.Series([10.0, 11.0], index=pd.bdate_range("2024-01-02", periods=2))
-    render_report(replace(first, closes={**first.closes, "ZZZZ": extra}), out)
+    render_report(_with_closes(first, {**first.closes, "ZZZZ": extra}), out)
     assert [len(ids) for ids in loaded] == [10]  # the index's rows only
     # one series corrected: the batches whose claims show it are read again, not the rest
     claims = store.claims()
@@ -207,11 +213,11 @@ def test_report_keys_a_batch_on_the_price_series_its_claims_show_only(
     corrected = first.closes[symbol].copy()
     corrected.iloc[len(corrected) // 2] *= 1.5
     loaded.clear()
-    render_report(replace(first, closes={**first.closes, symbol: corrected}), out)
+    render_report(_with_closes(first, {**first.closes, symbol: corrected}), out)
     read = {i for ids in loaded for i in ids}
     shown = {c.claim_id for c in claims if symbol in (c.subject, c.benchmark)}
     assert shown and shown <= read and len(read) < len(store.claim_ids())
-    render_report(replace(first, closes={**first.closes, symbol: corrected}), tmp_path / "fresh")
+    render_report(_with_closes(first, {**first.closes, symbol: corrected}), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
     store.close()
 
@@ -348,11 +354,11 @@ def test_report_after_the_next_day_s_closes_draws_only_the_batches_whose_charts_
     }
     assert 0 < len(reaching) < 45  # the pending claims, not the rest
     drawn = _counting_batches(monkeypatch)
-    render_report(replace(first, closes=following), out)
+    render_report(_with_closes(first, following), out)
     ids = [str(i) for i in summary["claim_id"].to_numpy()[order]]
     batches = sorted({place // 7 for place in reaching})
     assert drawn == [[ids[p] for p in sorted(reaching) if p // 7 == n] for n in batches]
-    render_report(replace(first, closes=following), tmp_path / "fresh")
+    render_report(_with_closes(first, following), tmp_path / "fresh")
     assert _files(out) == _files(tmp_path / "fresh")
     store.close()
 
