@@ -251,10 +251,23 @@ ROW_END = "</tr>"
 _ROW = re.compile(re.escape(ROW_START) + r'([^"]*)".*?' + re.escape(ROW_END), re.DOTALL)
 
 
+_ROW_KEY = re.compile(r'[^>]*? data-key="([^"]*)"')
+
+
 def listing_rows(html: str) -> dict[str, str]:
     """The claim rows of a listing page by claim id, each as drawn (everything from an
     article in it is escaped, so no row holds a ROW_END of its own)."""
     return {m.group(1): m.group(0) for m in _ROW.finditer(html)}
+
+
+def keyed_rows(html: str) -> dict[str, tuple[str, str]]:
+    """The claim rows of a page that carry the key they were drawn from (a forecaster's
+    page: `_forecaster_row.html.j2`), by claim id: (key, row as drawn)."""
+    found = {}
+    for m in _ROW.finditer(html):
+        if key := _ROW_KEY.match(html, m.end(1) + 1):
+            found[m.group(1)] = (key.group(1), m.group(0))
+    return found
 
 
 class PriceKeys:
@@ -283,6 +296,11 @@ class PriceKeys:
             self._series[symbol] = (input_digest(named), days, sums)
         return self._series[symbol]
 
+    def flags_of(self, symbols: Iterable[str]) -> str:
+        """The digest of the series' flags and providers, not their closes (what a page
+        that draws no chart shows of them)."""
+        return input_digest("flags", *(self._prefixes(s)[0] for s in sorted(symbols)))
+
     def of(self, symbol: str, end: int) -> str:
         """The digest of the symbol's series up to `end` (ns; closes after it ignored)."""
         named, days, sums = self._prefixes(symbol)
@@ -298,8 +316,7 @@ class PriceKeys:
         Without `charts` (a page that draws no chart) only the series' flags and provider
         count, not its closes."""
         if not charts:
-            drawn = sorted({names[code] for code in np.unique(codes) if code >= 0})
-            return input_digest("flags", *(self._prefixes(s)[0] for s in drawn))
+            return self.flags_of({names[code] for code in np.unique(codes) if code >= 0})
         flat = codes.ravel()
         shown = flat >= 0
         series = flat[shown]

@@ -37,6 +37,7 @@ from pipeline.report.incremental import MANIFEST as MANIFEST
 from pipeline.report.incremental import (
     PAGE_FOLDERS,
     PARTS,
+    UNKNOWN,
     BatchKeys,
     BatchRecord,
     BatchRows,
@@ -49,6 +50,7 @@ from pipeline.report.incremental import (
     change_numbers,
     claims_key,
     flagged_of,
+    keyed_rows,
     manifest_text,
     read_previous,
     state_key,
@@ -300,6 +302,24 @@ class _Keys:
         codes, names = self.symbols
         series = self.prices.key(codes[:, at], names, self.ends[at], charts)
         return claims_key(self.state, self.seqs[at], *shown, series)
+
+    def rows(self, at: np.ndarray) -> list[str | None]:
+        """A short key for each claim at positions `at` as a row that draws no chart (a
+        forecaster page's): the claim's change number, and a digest of the drawing code
+        and of its series' flags and providers; None where it has no change number."""
+        codes, names = self.symbols
+        digests: dict[tuple[int, ...], str] = {}
+        out: list[str | None] = []
+        for seq, shown in zip(self.seqs[at].tolist(), codes[:, at].T.tolist(), strict=True):
+            if seq == UNKNOWN:
+                out.append(None)
+                continue
+            ways = tuple(shown)
+            if (digest := digests.get(ways)) is None:
+                series = {names[code] for code in ways if code >= 0}
+                digest = digests[ways] = input_digest(self.state, self.prices.flags_of(series))
+            out.append(f"{seq}.{digest}")
+        return out
 
     def each(self, at: np.ndarray, *shown: Sequence[object]) -> list[str | None]:
         """The key of each claim at positions `at` on its own: what its page, its listing
@@ -774,6 +794,7 @@ def _forecaster_pages(
     each page's claims read to tell."""
     (done.stage / "forecasters").mkdir(parents=True, exist_ok=True)
     template = env.get_template("forecaster.html.j2")
+    row_template = env.get_template("_forecaster_row.html.j2")
     page_of: Callable[[str], str] = context["slug"]  # type: ignore[assignment]
     positions = summary.groupby(summary["forecaster"].astype(str), sort=False).indices
     code = _report_code()
@@ -793,10 +814,23 @@ def _forecaster_pages(
         days = summary["as_of"].array.take(at).dropna()
         return str(days.max()) if len(days) else None
 
-    def page(
-        rank: int, card: Scorecard, at: np.ndarray, mine: Callable[[], list[ReportRow]]
-    ) -> str:
-        shown = {"card": card, "top": top(rank, card), "rows": mine(), "graded": graded(at)}
+    def page(rank: int, card: Scorecard, at: np.ndarray, rel: str) -> str:
+        """The page, its calls' rows kept from the page in place where a row's key is the
+        one it was drawn from: only the calls that changed are read and drawn."""
+        ids = _texts(summary, "claim_id", at)
+        own = keys.rows(at)
+        before = _keyed_rows_in_place(done.previous, rel)
+        fresh = [
+            i for i, k in zip(ids, own, strict=True) if k is None or before.get(i, ("",))[0] != k
+        ]
+        drawn = {r.claim.claim_id: r for r in _rows(source, fresh, flags)}
+        row_html = []
+        for claim_id, key in zip(ids, own, strict=True):
+            if (row := drawn.get(claim_id)) is not None:
+                row_html.append(Markup(row_template.render(r=row, key=key)))
+            elif claim_id in before:
+                row_html.append(Markup(before[claim_id][1]))
+        shown = {"card": card, "top": top(rank, card), "row_html": row_html, "graded": graded(at)}
         return template.render({**context, **shown})
 
     def digest(
@@ -814,9 +848,20 @@ def _forecaster_pages(
         rel = f"forecasters/{page_of(card.forecaster)}.html"
         at = positions.get(card.forecaster, none)
         mine = cache(partial(_rows, source, _texts(summary, "claim_id", at), flags))
-        draw = partial(page, rank, card, at, mine)
+        draw = partial(page, rank, card, at, rel)
         inputs = partial(digest, rank, card, at, mine)
         _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done, done.digests)
+
+
+def _keyed_rows_in_place(previous: Previous, rel: str) -> dict[str, tuple[str, str]]:
+    """The keyed rows of the page at `rel` in the report in place ({} if there is none
+    or it cannot be read: then every row is drawn)."""
+    if previous.folder is None or not previous.exists(rel):
+        return {}
+    try:
+        return keyed_rows((previous.folder / rel).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}
 
 
 def _write_page(

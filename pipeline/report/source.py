@@ -162,16 +162,21 @@ class StoreSource:
         kept = _read_cache(cache, identity, count)
         if kept is None:
             every = self._rows(since=0)
-        else:
+        else:  # each frame let go as soon as the next is made: a million rows each
             frame, since = kept
+            del kept
             changed = self._rows(since=since)
-            every = pd.concat([frame[~frame["claim_id"].isin(changed["claim_id"])], changed])
-            if len(every) != count:  # a claim was deleted: read them all
-                every = self._rows(since=0)
+            if len(changed):
+                frame = frame[~frame["claim_id"].isin(changed["claim_id"])]
+                frame = pd.concat([frame, changed], ignore_index=True)
+            del changed
+            every = frame if len(frame) == count else self._rows(since=0)  # deleted claims
+            del frame
         every = _in_record_order(every)
         _write_cache(cache, every, identity, top)
-        on_record = every[every["on_record"]].reset_index(drop=True)
-        return _one_chunk(on_record[list(SUMMARY_COLUMNS)])
+        if not every["on_record"].all():
+            every = every[every["on_record"]].reset_index(drop=True)
+        return _one_chunk(every[list(SUMMARY_COLUMNS)])
 
     def _rows(self, since: int) -> pd.DataFrame:
         """Every stored claim whose change number is above `since`, KEPT_COLUMNS."""
@@ -240,17 +245,22 @@ def _one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+_ARROW_TEXT = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+
+
 def _read_cache(path: Path, identity: str, count: int) -> tuple[pd.DataFrame, int] | None:
     """The kept summary and the highest change number it holds; None when there is none,
     it is unreadable, another store's, of other columns, or holds more claims than the
     store has."""
     try:
-        table = feather.read_table(path)
+        table = feather.read_table(path, memory_map=True)  # uncompressed: read in place
         facts = table.schema.metadata or {}
         if facts.get(b"store") != identity.encode():
             return None
         since = int(facts[b"top"])
-        frame = _typed(table.to_pandas())
+        # Arrow text stays Arrow text: no Python object per value on the way
+        frame = _typed(table.to_pandas(types_mapper=_ARROW_TEXT.get))
+        del table
     except (OSError, KeyError, ValueError, pa.ArrowException):
         return None
     if list(frame.columns) != list(KEPT_COLUMNS) or len(frame) > count:
@@ -265,7 +275,7 @@ def _write_cache(path: Path, frame: pd.DataFrame, identity: str, top: int) -> No
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         table = table.replace_schema_metadata({"store": identity, "top": str(top)})
-        feather.write_feather(table, partial)
+        feather.write_feather(table, partial, compression="uncompressed")
         partial.replace(path)
     except (OSError, pa.ArrowException):
         partial.unlink(missing_ok=True)

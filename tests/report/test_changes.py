@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
@@ -433,3 +434,30 @@ def test_listing_rows_are_found_by_claim_with_what_each_row_holds() -> None:
     assert rows["a1"].endswith("x &lt;/tr&gt;</td>\n</tr>") and rows["a1"].startswith("<tr ")
     assert rows["b2"] == '<tr data-claim="b2" data-status="pending"><td>y</td></tr>'
     assert listing_rows("<p>no table</p>") == {}
+
+
+@pytest.mark.usefixtures("small_pages")
+def test_forecaster_page_drawn_again_reads_only_its_calls_that_changed(
+    graded: tuple[Store, Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = graded
+    out = tmp_path / "report"
+    render_report(stages.report_input(store, settings), out)
+    claims = store.claims()
+    forecaster = Counter(c.forecaster for c in claims).most_common(1)[0][0]
+    mine = [c.claim_id for c in claims if c.forecaster == forecaster]
+    outcomes = store.outcomes(mine)
+    changed = next(outcomes[i] for i in mine if outcomes[i].status in ("hit", "miss"))
+    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    loaded = _counting_loads(monkeypatch)
+    again = render_report(stages.report_input(store, settings), out)
+    pages = [p for p in again.written if p.parent.name == "forecasters"]
+    row = f'data-claim="{changed.claim_id}"'
+    assert len(mine) > 2 and any(row in p.read_text("utf-8") for p in pages)
+    # the claim's batch and its forecaster's page read it alone (other pages drawn again,
+    # for a card that moved, read none of their calls), the index its 10 rows
+    assert loaded.count([changed.claim_id]) == 2 and sorted(map(len, loaded))[-1] == 10
+    assert sum(map(len, loaded)) == 12
+    render_report(stages.report_input(store, settings), tmp_path / "fresh")
+    assert _files(out) == _files(tmp_path / "fresh")
+    store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,8 +20,10 @@ from pipeline.store.database import Store
 
 
 def _files(folder: Path) -> dict[str, bytes]:
+    """The report's files, without what only a store's pages hold: the keys their rows
+    were drawn from (a source in memory keeps no change numbers)."""
     return {
-        str(p.relative_to(folder)): p.read_bytes()
+        str(p.relative_to(folder)): re.sub(rb' data-key="[^"]*"', b"", p.read_bytes())
         for p in sorted(folder.rglob("*"))
         # what the next run reads besides the pages: the keys (a store's, or none)
         if p.is_file() and p.name != ".pages.json" and not p.name.endswith(".keys.json")
