@@ -79,6 +79,14 @@ def _with_closes(source: object, closes: dict[str, pd.Series]) -> StoreSource:
     return replace(source, prices=lambda wanted: dict(closes))
 
 
+def _turn_one_decision(store: Store, ids: list[str]) -> Outcome:
+    """The first decided outcome of these claims turned (hit to miss, or miss to hit)."""
+    outcomes = store.outcomes(ids)
+    changed = next(outcomes[i] for i in ids if outcomes[i].status in ("hit", "miss"))
+    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    return changed
+
+
 def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     loaded: list[list[str]] = []
     load = StoreSource.load
@@ -134,9 +142,7 @@ def test_report_after_one_outcome_changed_reads_its_batch_and_equals_a_fresh_rep
     store, settings = graded
     out = tmp_path / "report"
     render_report(stages.report_input(store, settings), out)
-    ids = store.claim_ids()
-    changed = next(o for o in store.outcomes(ids).values() if o.status in ("hit", "miss"))
-    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    changed = _turn_one_decision(store, store.claim_ids())
     drawn = _counting_batches(monkeypatch)  # the listing batches drawn again
     again = render_report(stages.report_input(store, settings), out)
 
@@ -400,9 +406,7 @@ def test_report_draws_every_claim_of_a_batch_whose_rows_in_place_cannot_be_read(
     store, settings = graded
     out = tmp_path / "report"
     render_report(stages.report_input(store, settings), out)
-    ids = store.claim_ids()
-    changed = next(o for o in store.outcomes(ids).values() if o.status in ("hit", "miss"))
-    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    changed = _turn_one_decision(store, store.claim_ids())
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     number = next(
         int(n)
@@ -446,9 +450,7 @@ def test_forecaster_page_drawn_again_reads_only_its_calls_that_changed(
     claims = store.claims()
     forecaster = Counter(c.forecaster for c in claims).most_common(1)[0][0]
     mine = [c.claim_id for c in claims if c.forecaster == forecaster]
-    outcomes = store.outcomes(mine)
-    changed = next(outcomes[i] for i in mine if outcomes[i].status in ("hit", "miss"))
-    store.save_outcomes([replace(changed, status="miss" if changed.status == "hit" else "hit")])
+    changed = _turn_one_decision(store, mine)
     loaded = _counting_loads(monkeypatch)
     again = render_report(stages.report_input(store, settings), out)
     pages = [p for p in again.written if p.parent.name == "forecasters"]
