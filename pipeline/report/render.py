@@ -814,7 +814,9 @@ def _forecaster_pages(
         days = summary["as_of"].array.take(at).dropna()
         return str(days.max()) if len(days) else None
 
-    def page(rank: int, card: Scorecard, at: np.ndarray, rel: str) -> str:
+    def page(
+        rank: int, card: Scorecard, at: np.ndarray, rel: str, mine: Callable[[], list[ReportRow]]
+    ) -> str:
         """The page, its calls' rows kept from the page in place where a row's key is the
         one it was drawn from: only the calls that changed are read and drawn."""
         ids = _texts(summary, "claim_id", at)
@@ -823,7 +825,8 @@ def _forecaster_pages(
         fresh = [
             i for i, k in zip(ids, own, strict=True) if k is None or before.get(i, ("",))[0] != k
         ]
-        drawn = {r.claim.claim_id: r for r in _rows(source, fresh, flags)}
+        read = mine() if len(fresh) == len(ids) else _rows(source, fresh, flags)
+        drawn = {r.claim.claim_id: r for r in read}
         row_html = []
         for claim_id, key in zip(ids, own, strict=True):
             if (row := drawn.get(claim_id)) is not None:
@@ -848,7 +851,7 @@ def _forecaster_pages(
         rel = f"forecasters/{page_of(card.forecaster)}.html"
         at = positions.get(card.forecaster, none)
         mine = cache(partial(_rows, source, _texts(summary, "claim_id", at), flags))
-        draw = partial(page, rank, card, at, rel)
+        draw = partial(page, rank, card, at, rel, mine)
         inputs = partial(digest, rank, card, at, mine)
         _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done, done.digests)
 
