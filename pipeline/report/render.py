@@ -323,8 +323,22 @@ class _Keys:
 
     def each(self, at: np.ndarray, *shown: Sequence[object]) -> list[str | None]:
         """The key of each claim at positions `at` on its own: what its page, its listing
-        row and its line of claims.md show; `shown` holds a value per claim."""
-        return [self.of(at[i : i + 1], *(s[i] for s in shown)) for i in range(len(at))]
+        row and its line of claims.md show; `shown` holds a value per claim. The same key
+        as `of` for that claim alone, without its sorting of arrays (a claim's series all
+        count up to its own chart's end)."""
+        codes, names = self.symbols
+        seqs, ends = self.seqs[at].tolist(), self.ends[at].tolist()
+        out: list[str | None] = []
+        for i, ways in enumerate(codes[:, at].T.tolist()):
+            if seqs[i] == UNKNOWN:
+                out.append(None)
+                continue
+            series = sorted({names[code] for code in ways if code >= 0})
+            prices = input_digest("prices", *(f"{s}={self.prices.of(s, ends[i])}" for s in series))
+            out.append(
+                claims_key(self.state, np.array(seqs[i : i + 1]), *(v[i] for v in shown), prices)
+            )
+        return out
 
 
 def _render_into(

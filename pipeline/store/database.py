@@ -302,8 +302,14 @@ class Store:
         return [r[0] for r in self.db.execute(sql)]
 
     def claim_symbols(self) -> list[tuple[str, str | None]]:
-        """Each distinct (subject, benchmark) pair of the claims on the record."""
-        sql = f"select distinct subject, benchmark from claims where {ON_RECORD}"
+        """Each distinct (subject, benchmark) pair of the claims on the record: the pairs
+        of every stored claim (from their index, m013), each kept if one claim of it is
+        on the record (the first found, through the same index)."""
+        sql = (
+            "select subject, benchmark from (select distinct subject, benchmark from claims) p"
+            " where exists (select 1 from claims where claims.subject = p.subject"
+            f" and claims.benchmark is p.benchmark and {ON_RECORD})"
+        )
         return [(r[0], r[1]) for r in self.db.execute(sql)]
 
     def mark_withdrawn(self, revisions: Sequence[tuple[str, str]]) -> int:

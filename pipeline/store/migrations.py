@@ -455,3 +455,13 @@ def m012_revised_articles_report_change(db: Database) -> None:
         f"begin {_BUMP.format(ids=replaced.format(version='old'))} "
         f"{_BUMP.format(ids=replaced.format(version='new'))} end"
     )
+
+
+@migrations()
+def m013_symbol_and_status_indexes(db: Database) -> None:
+    """Indexes for the questions every run asks of a store of a million claims: which
+    (subject, benchmark) pairs the record needs prices for (each distinct pair checked
+    for an on-record claim, not every claim), and the outcomes by status (counted from
+    the index, not the table)."""
+    _table(db, "claims").create_index(["subject", "benchmark"], if_not_exists=True)
+    _table(db, "outcomes").create_index(["status", "net_status"], if_not_exists=True)

@@ -56,6 +56,8 @@ CREATE TABLE "claims" (
 , "rating" TEXT, "previous_rating" TEXT, "previous_target" REAL, "action" TEXT, "consensus" INTEGER, "withdrawn_by" TEXT);
 CREATE INDEX "idx_claims_article_id"
     ON "claims" ("article_id");
+CREATE INDEX "idx_claims_subject_benchmark"
+    ON "claims" ("subject", "benchmark");
 CREATE TABLE "dedupe_keys" (
    "seq" INTEGER PRIMARY KEY,
    "article_id" TEXT NOT NULL,
@@ -142,6 +144,8 @@ CREATE TABLE "outcomes" (
    "days_to_hit" INTEGER,
    "decided_at" TEXT
 , "level" REAL, "benchmark_series" TEXT, "drift_pct" REAL, "net_return_pct" REAL, "net_status" TEXT, "provider" TEXT, "prices_digest" TEXT);
+CREATE INDEX "idx_outcomes_status_net_status"
+    ON "outcomes" ("status", "net_status");
 CREATE TABLE "pages" (
    "url" TEXT PRIMARY KEY,
    "final_url" TEXT,

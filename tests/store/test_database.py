@@ -101,6 +101,7 @@ def test_store_m002_upgrades_a_foundation_database(tmp_path: Path) -> None:
         "level", "benchmark_series", "drift_pct", "net_return_pct", "net_status", "provider",
         "prices_digest",
     ]  # fmt: skip
+    conn.execute("drop index idx_outcomes_status_net_status")  # m013's, on a column m002 adds
     for column in new_columns:
         conn.execute(f"alter table outcomes drop column {column}")
     for table in ("splits", "price_checks", "outcome_history"):
