@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -107,11 +107,11 @@ class BatchKeys:
         if set(found) != {"pages", "claims"}:  # the pages alone
             return cls({str(k): str(v) for k, v in found.items() if isinstance(v, str)})
         pages = {str(k): str(v) for k, v in dict(found["pages"]).items() if isinstance(v, str)}
-        claims = []
-        for claim_id, key, flagged in found["claims"]:
-            kept = KeptClaim(str(claim_id), None if key is None else str(key))
-            claims.append(replace(kept, flagged=tuple(str(s) for s in flagged)))
-        return cls(pages, tuple(claims))
+        claims = tuple(
+            KeptClaim(str(claim_id), None if key is None else str(key), tuple(map(str, flagged)))
+            for claim_id, key, flagged in found["claims"]
+        )
+        return cls(pages, claims)
 
 
 def batch_keys(number: int) -> str:
