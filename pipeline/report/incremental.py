@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -183,23 +182,29 @@ class Previous:
         """What batch `number` drew of each claim: its listing row (from the listing page
         `page`, when there is one) and its line of claims.md (when `md_part`); a claim
         whose row or line cannot be told is missing from them (then it is drawn again)."""
-        rows: dict[str, str] = {}
+        rows = listing_rows(self._text(page)) if page is not None else {}
         lines: dict[str, str] = {}
-        if self.folder is None:
-            return BatchRows(rows, lines)
-        if page is not None:
-            with suppress(OSError):  # none: every row is drawn
-                rows = listing_rows((self.folder / page).read_text("utf-8"))
         if md_part:
             order = [c.claim_id for c in self.batch_keys_of(number).claims]
-            try:
-                text = (self.folder / batch_part(number)).read_text("utf-8")
-            except OSError:
-                text = ""
-            found = text.splitlines(keepends=True)
+            found = self._text(batch_part(number)).splitlines(keepends=True)
             if len(found) == len(order):  # one line a claim, as `_claim_row.md.j2` draws it
                 lines = dict(zip(order, found, strict=True))
         return BatchRows(rows, lines)
+
+    def keyed_rows_of(self, rel: str) -> dict[str, tuple[str, str]]:
+        """The rows of the page at `rel` that carry the key they were drawn from (see
+        `keyed_rows`); none if the page is not there or cannot be read."""
+        return keyed_rows(self._text(rel))
+
+    def _text(self, rel: str) -> str:
+        """The file at `rel` in the report in place; "" if there is none or it cannot be
+        read (then what it held is drawn again)."""
+        if self.folder is None:
+            return ""
+        try:
+            return (self.folder / rel).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
 
 
 @dataclass(frozen=True)
@@ -249,8 +254,7 @@ def manifest_text(pages: Mapping[str, str], batches: Mapping[int, BatchRecord]) 
 ROW_START = '<tr data-claim="'
 ROW_END = "</tr>"
 _ROW = re.compile(re.escape(ROW_START) + r'([^"]*)".*?' + re.escape(ROW_END), re.DOTALL)
-
-
+#: What follows the claim id in a keyed row's start: the key it was drawn from.
 _ROW_KEY = re.compile(r'[^>]*? data-key="([^"]*)"')
 
 

@@ -50,7 +50,6 @@ from pipeline.report.incremental import (
     change_numbers,
     claims_key,
     flagged_of,
-    keyed_rows,
     manifest_text,
     read_previous,
     state_key,
@@ -835,7 +834,7 @@ def _forecaster_pages(
         one it was drawn from: only the calls that changed are read and drawn."""
         ids = _texts(summary, "claim_id", at)
         own = keys.rows(at)
-        before = _keyed_rows_in_place(done.previous, rel)
+        before = done.previous.keyed_rows_of(rel)
         fresh = [
             i for i, k in zip(ids, own, strict=True) if k is None or before.get(i, ("",))[0] != k
         ]
@@ -868,17 +867,6 @@ def _forecaster_pages(
         draw = partial(page, rank, card, at, rel, mine)
         inputs = partial(digest, rank, card, at, mine)
         _write_page(env, rel, f"forecaster {card.forecaster}", draw, inputs, done, done.digests)
-
-
-def _keyed_rows_in_place(previous: Previous, rel: str) -> dict[str, tuple[str, str]]:
-    """The keyed rows of the page at `rel` in the report in place ({} if there is none
-    or it cannot be read: then every row is drawn)."""
-    if previous.folder is None or not previous.exists(rel):
-        return {}
-    try:
-        return keyed_rows((previous.folder / rel).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return {}
 
 
 def _write_page(

@@ -376,8 +376,7 @@ def test_report_on_the_next_grading_date_draws_only_what_was_graded_again(
 ) -> None:
     store, settings = graded
     out = tmp_path / "report"
-    first = stages.report_input(store, settings)
-    render_report(first, out)
+    render_report(stages.report_input(store, settings), out)
     outcomes = store.outcomes(store.claim_ids())
     pending = next(o for o in outcomes.values() if o.status == "pending")
     later = max(o.as_of for o in outcomes.values()) + timedelta(days=1)
